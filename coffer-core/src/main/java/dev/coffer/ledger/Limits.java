@@ -1,0 +1,33 @@
+package dev.coffer.ledger;
+
+/**
+ * Every bound the ledger enforces, each with its own result code or exception when exceeded.
+ * Defaults are in {@link #DEFAULTS}; all are configurable.
+ *
+ * @param maxIdBytes           operation, account, asset and owner ids ({@code ID_TOO_LONG})
+ * @param maxMetadataEntries   metadata key/value pairs per account ({@code METADATA_TOO_LARGE})
+ * @param maxMetadataBytes     UTF-8 bytes of all metadata keys and values ({@code METADATA_TOO_LARGE})
+ * @param maxBatchCommands     commands per writer batch and per submission ({@code BATCH_TOO_LARGE})
+ * @param queueCapacity        submissions waiting for the writer ({@link LedgerBusyException})
+ * @param maxHoldTimeoutSeconds longest hold timeout ({@code HOLD_TIMEOUT_INVALID})
+ * @param maxScale             most minor-unit digits of an asset ({@code SCALE_INVALID})
+ */
+public record Limits(int maxIdBytes, int maxMetadataEntries, int maxMetadataBytes, int maxBatchCommands,
+                     int queueCapacity, long maxHoldTimeoutSeconds, int maxScale) {
+
+    /** Ids and owners are limited to 64 bytes by the journal encoding (one length byte, kept small). */
+    public static final int ID_BYTES_CEILING = 64;
+    public static final int METADATA_BYTES_CEILING = 16 * 1024;
+
+    public static final Limits DEFAULTS = new Limits(64, 16, 1024, 8192, 4096, 366L * 24 * 3600, 18);
+
+    public Limits {
+        if (maxIdBytes < 1 || maxIdBytes > ID_BYTES_CEILING) throw new IllegalArgumentException("maxIdBytes must be 1.." + ID_BYTES_CEILING);
+        if (maxMetadataBytes < 0 || maxMetadataBytes > METADATA_BYTES_CEILING) throw new IllegalArgumentException("maxMetadataBytes must be 0.." + METADATA_BYTES_CEILING);
+        if (maxMetadataEntries < 0 || maxMetadataEntries > 255) throw new IllegalArgumentException("maxMetadataEntries must be 0..255");
+        if (maxBatchCommands < 1 || maxBatchCommands > 65_536) throw new IllegalArgumentException("maxBatchCommands must be 1..65536");
+        if (queueCapacity < 1) throw new IllegalArgumentException("queueCapacity must be positive");
+        if (maxHoldTimeoutSeconds < 1) throw new IllegalArgumentException("maxHoldTimeoutSeconds must be positive");
+        if (maxScale < 0 || maxScale > 38) throw new IllegalArgumentException("maxScale must be 0..38");
+    }
+}

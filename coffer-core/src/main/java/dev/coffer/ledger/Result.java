@@ -1,0 +1,24 @@
+package dev.coffer.ledger;
+
+/**
+ * What happened to one operation: a code and, when the operation is in the ledger, the log
+ * sequence number and batch timestamp (microseconds since the epoch) of the event that holds it.
+ * A replay ({@link ResultCode#EXISTS}) carries the original event's sequence and timestamp.
+ */
+public record Result(ResultCode code, long seq, long timestamp) {
+
+    private static final Result[] REJECTED = new Result[ResultCode.values().length];
+
+    static {
+        for (ResultCode code : ResultCode.values()) REJECTED[code.ordinal()] = new Result(code, 0, 0);
+    }
+
+    /** A result for an operation that changed nothing (shared instances, no allocation). */
+    public static Result rejected(ResultCode code) {
+        return REJECTED[code.ordinal()];
+    }
+
+    public boolean succeeded() {
+        return code.succeeded();
+    }
+}

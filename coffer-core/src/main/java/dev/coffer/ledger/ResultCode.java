@@ -1,0 +1,69 @@
+package dev.coffer.ledger;
+
+import java.util.Locale;
+
+/**
+ * The outcome of one operation. Every business outcome has a code; exceptions are kept for
+ * bugs and I/O failures. Only {@link #CREATED} changes state; {@link #EXISTS} is a replay of an
+ * operation that already succeeded and carries the original sequence number.
+ */
+public enum ResultCode {
+    CREATED,
+    /** Same id, same content: the original result is returned, nothing changes. */
+    EXISTS,
+    EXISTS_WITH_DIFFERENT_TYPE,
+    EXISTS_WITH_DIFFERENT_ACCOUNTS,
+    EXISTS_WITH_DIFFERENT_AMOUNT,
+    EXISTS_WITH_DIFFERENT_FIELDS,
+
+    // Bad input (bounds and shape).
+    ID_INVALID,
+    ID_TOO_LONG,
+    OWNER_INVALID,
+    METADATA_TOO_LARGE,
+    AMOUNT_ZERO,
+    AMOUNT_INVALID,
+    AMOUNT_OUT_OF_RANGE,
+    NONCE_INVALID,
+    FLAGS_INVALID,
+    STATUS_INVALID,
+    ASSET_CODE_INVALID,
+    SCALE_INVALID,
+    HOLD_TIMEOUT_INVALID,
+    BATCH_TOO_LARGE,
+    SYSTEM_OPERATION,
+
+    // Business rules.
+    ASSET_NOT_FOUND,
+    ASSET_EXISTS,
+    ACCOUNT_NOT_FOUND,
+    ACCOUNT_EXISTS,
+    ACCOUNT_FROZEN,
+    ACCOUNT_CLOSED,
+    ACCOUNT_NOT_EMPTY,
+    ACCOUNT_IS_OPERATOR,
+    SAME_ACCOUNT,
+    ASSET_MISMATCH,
+    INSUFFICIENT_FUNDS,
+    OVERFLOWS_DEBITS,
+    OVERFLOWS_CREDITS,
+    NONCE_CONFLICT,
+    HOLD_NOT_FOUND,
+    HOLD_NOT_PENDING,
+    HOLD_EXPIRED,
+    AMOUNT_EXCEEDS_HOLD,
+    TRANSFER_NOT_FOUND,
+    TRANSFER_NOT_REVERSIBLE,
+    AMOUNT_EXCEEDS_REVERSIBLE,
+    LINKED_EVENT_FAILED;
+
+    /** The wire name: lower snake case, e.g. {@code insufficient_funds}. */
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** True for the outcomes after which the operation is in the ledger (new or replayed). */
+    public boolean succeeded() {
+        return this == CREATED || this == EXISTS;
+    }
+}

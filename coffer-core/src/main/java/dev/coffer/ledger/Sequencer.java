@@ -1,0 +1,291 @@
+package dev.coffer.ledger;
+
+import dev.coffer.ledger.journal.JournalWriter;
+import dev.coffer.ledger.journal.SnapshotStore;
+import dev.coffer.ledger.state.LedgerState;
+import dev.coffer.ledger.state.StateImage;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The two threads behind a {@link Ledger}.
+ *
+ * <p>The <b>writer</b> owns the {@link LedgerState}. It takes whatever submissions have queued up
+ * (up to {@link Limits#maxBatchCommands()} commands), stamps the batch with one timestamp, applies
+ * every command and hands the batch's events to the journal thread. Batches therefore grow by
+ * themselves under load.
+ *
+ * <p>The <b>journal thread</b> encodes, hashes and writes each batch as one record with one fsync,
+ * and only then completes the callers' futures. While it writes batch N the writer applies batch
+ * N+1, so the two cores work in a pipeline; {@link LedgerConfig#pipelineDepth()} bounds how far the
+ * writer may run ahead. Reads go through the same queue and are answered in order after the
+ * batch they saw is durable, so no caller ever observes a state that a crash could take back.
+ */
+final class Sequencer {
+
+    private static final System.Logger LOG = System.getLogger(Sequencer.class.getName());
+
+    enum Kind { ONE, MANY, LINKED, READ }
+
+    /** One caller's request: commands (or an account id to read) and the future to complete. */
+    static final class Submission {
+        final Kind kind;
+        final List<? extends Command> commands;
+        final String accountId;
+        final CompletableFuture<Object> future = new CompletableFuture<>();
+        Object answer;
+
+        Submission(Kind kind, List<? extends Command> commands, String accountId) {
+            this.kind = kind;
+            this.commands = commands;
+            this.accountId = accountId;
+        }
+
+        int size() {
+            return commands == null ? 1 : commands.size();
+        }
+    }
+
+    private record Batch(long startedNanos, long timestamp, int commands, List<Event> events,
+                         List<Submission> submissions, StateImage snapshot) {}
+
+    private static final Submission STOP = new Submission(Kind.READ, null, null);
+    private static final Batch STOP_BATCH = new Batch(0, 0, 0, List.of(), List.of(), null);
+
+    private final LedgerConfig config;
+    private final LedgerState state;
+    private final JournalWriter journal;
+    private final SnapshotStore snapshots;
+    private final BlockingQueue<Submission> queue;
+    private final BlockingQueue<Batch> handoff;
+    private final Thread writer;
+    private final Thread journaler;
+    private final Thread snapshotter;
+    private final BlockingQueue<Object[]> snapshotQueue = new ArrayBlockingQueue<>(1);
+    private final AtomicBoolean snapshotInFlight = new AtomicBoolean();
+    private volatile Throwable failure;
+    private volatile boolean stopping;
+    private volatile long durableSeq;
+    private volatile long batches;
+    private volatile long snapshotsWritten;
+    private long lastSnapshotSeq;
+
+    Sequencer(LedgerConfig config, LedgerState state, JournalWriter journal, long lastSnapshotSeq) {
+        this.config = config;
+        this.state = state;
+        this.journal = journal;
+        this.snapshots = new SnapshotStore(config.dataDir());
+        this.queue = new ArrayBlockingQueue<>(config.limits().queueCapacity());
+        this.handoff = new ArrayBlockingQueue<>(config.pipelineDepth());
+        this.durableSeq = state.lastSeq();
+        this.lastSnapshotSeq = lastSnapshotSeq;
+        this.writer = new Thread(this::writeLoop, "coffer-writer");
+        this.journaler = new Thread(this::journalLoop, "coffer-journal");
+        this.snapshotter = new Thread(this::snapshotLoop, "coffer-snapshot");
+        snapshotter.setDaemon(true);
+        writer.start();
+        journaler.start();
+        snapshotter.start();
+    }
+
+    /** Queues a submission, or fails its future at once when the queue is full or the ledger is down. */
+    CompletableFuture<Object> submit(Submission s) {
+        Throwable f = failure;
+        if (f != null || stopping) {
+            s.future.completeExceptionally(new LedgerUnavailableException(f != null ? "ledger stopped after a journal failure: " + f.getMessage() : "ledger is closed", f));
+        } else if (!queue.offer(s)) {
+            s.future.completeExceptionally(new LedgerBusyException(config.limits().queueCapacity()));
+        }
+        return s.future;
+    }
+
+    long durableSeq() { return durableSeq; }
+
+    long fsyncs() { return journal.fsyncs(); }
+
+    long batches() { return batches; }
+
+    long snapshotsWritten() { return snapshotsWritten; }
+
+    int queueDepth() { return queue.size(); }
+
+    // ---------------------------------------------------------------- writer thread
+
+    private void writeLoop() {
+        int max = config.limits().maxBatchCommands();
+        List<Submission> taken = new ArrayList<>();
+        try {
+            while (failure == null) {
+                Submission first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == STOP) break;
+                taken.clear();
+                int commands = 0;
+                if (first != null) {
+                    taken.add(first);
+                    commands = first.size();
+                    Submission next;
+                    while ((next = queue.peek()) != null && next != STOP && commands + next.size() <= max) {
+                        queue.poll();
+                        taken.add(next);
+                        commands += next.size();
+                    }
+                }
+                runBatch(taken, commands);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            fail(t);
+        } finally {
+            try {
+                handoff.put(STOP_BATCH);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void runBatch(List<Submission> taken, int commands) throws InterruptedException {
+        long started = System.nanoTime();
+        long timestamp = Math.max(config.clockMicros().getAsLong(), state.lastTimestamp() + 1);
+        List<Event> events = new ArrayList<>(commands + 4);
+        state.beginBatch(timestamp, events);
+        if (taken.isEmpty() && events.isEmpty()) return; // idle tick: no hold was due
+        for (Submission s : taken) {
+            switch (s.kind) {
+                case ONE -> s.answer = execute(s.commands.getFirst(), timestamp, events);
+                case MANY -> {
+                    Result[] results = new Result[s.commands.size()];
+                    for (int i = 0; i < results.length; i++) results[i] = execute(s.commands.get(i), timestamp, events);
+                    s.answer = List.of(results);
+                }
+                case LINKED -> {
+                    Result[] results = state.executeLinked(List.copyOf(s.commands));
+                    int lastCreated = -1;
+                    for (int i = 0; i < results.length; i++) if (results[i].code() == ResultCode.CREATED) lastCreated = i;
+                    for (int i = 0; i <= lastCreated; i++) {
+                        if (results[i].code() == ResultCode.CREATED) {
+                            int flags = i < lastCreated ? Event.FLAG_LINKED : 0;
+                            events.add(new Event(results[i].seq(), timestamp, flags, s.commands.get(i)));
+                        }
+                    }
+                    s.answer = List.of(results);
+                }
+                case READ -> s.answer = state.account(s.accountId);
+            }
+        }
+        StateImage image = null;
+        if (state.lastSeq() - lastSnapshotSeq >= config.snapshotEveryEvents() && snapshotInFlight.compareAndSet(false, true)) {
+            image = state.image();
+            lastSnapshotSeq = state.lastSeq();
+        }
+        handoff.put(new Batch(started, timestamp, commands, events, List.copyOf(taken), image));
+    }
+
+    private Result execute(Command command, long timestamp, List<Event> events) {
+        Result r = state.execute(command);
+        if (r.code() == ResultCode.CREATED) events.add(new Event(r.seq(), timestamp, 0, command));
+        return r;
+    }
+
+    // ---------------------------------------------------------------- journal thread
+
+    private void journalLoop() {
+        try {
+            while (true) {
+                Batch b = handoff.take();
+                if (b == STOP_BATCH) break;
+                if (failure == null) {
+                    try {
+                        journal.append(b.timestamp(), b.events(), null);
+                    } catch (IOException | RuntimeException e) {
+                        fail(e);
+                    }
+                }
+                if (failure != null) {
+                    failAll(b.submissions());
+                    if (b.snapshot() != null) snapshotInFlight.set(false);
+                    continue;
+                }
+                if (!b.events().isEmpty()) durableSeq = b.events().getLast().seq();
+                batches++;
+                for (Submission s : b.submissions()) s.future.complete(s.answer);
+                if (config.batchListener() != null) {
+                    config.batchListener().batchDurable(b.commands(), b.events().size(), System.nanoTime() - b.startedNanos());
+                }
+                if (b.snapshot() != null && !snapshotQueue.offer(new Object[]{b.snapshot(), journal.lastHash()})) {
+                    snapshotInFlight.set(false);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            try {
+                journal.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "closing the journal failed", e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- snapshot thread
+
+    private void snapshotLoop() {
+        while (true) {
+            Object[] job;
+            try {
+                job = snapshotQueue.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                StateImage image = ((StateImage) job[0]).sorted();
+                snapshots.write(image, (byte[]) job[1]);
+                snapshotsWritten++;
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "snapshot failed; the journal still holds everything", e);
+            } finally {
+                snapshotInFlight.set(false);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- failure and shutdown
+
+    private void fail(Throwable t) {
+        if (failure == null) {
+            failure = t;
+            LOG.log(System.Logger.Level.ERROR, "ledger stopped: nothing more is accepted until restart and recovery", t);
+        }
+        Submission s;
+        while ((s = queue.poll()) != null) {
+            if (s != STOP) s.future.completeExceptionally(new LedgerUnavailableException("ledger stopped: " + t.getMessage(), t));
+        }
+    }
+
+    private void failAll(List<Submission> submissions) {
+        for (Submission s : submissions) {
+            s.future.completeExceptionally(new LedgerUnavailableException("ledger stopped: " + failure.getMessage(), failure));
+        }
+    }
+
+    /** Finishes everything queued, writes it, closes the journal. Waits for a snapshot in progress. */
+    void close() throws InterruptedException {
+        stopping = true;
+        queue.put(STOP);
+        writer.join();
+        journaler.join();
+        while (snapshotInFlight.get()) Thread.sleep(5);
+        snapshotter.interrupt();
+        snapshotter.join();
+    }
+
+    Throwable failure() { return failure; }
+}

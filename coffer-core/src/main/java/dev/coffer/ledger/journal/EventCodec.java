@@ -1,0 +1,165 @@
+package dev.coffer.ledger.journal;
+
+import dev.coffer.ledger.AccountStatus;
+import dev.coffer.ledger.Command;
+import dev.coffer.ledger.Event;
+import dev.coffer.ledger.UInt128;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The canonical binary encoding of an event, version 1 (docs/JOURNAL.md is the specification).
+ * Big-endian integers; ids as one length byte plus ASCII; metadata sorted by key. The encoding
+ * is what the event hash covers, so it never changes for a given version: a new field means a
+ * new version byte, and decoders keep reading every old version.
+ */
+public final class EventCodec {
+
+    public static final int VERSION = 1;
+
+    static final int CREATE_ASSET = 1;
+    static final int CREATE_ACCOUNT = 2;
+    static final int SET_ACCOUNT_STATUS = 3;
+    static final int DEPOSIT = 4;
+    static final int WITHDRAW = 5;
+    static final int TRANSFER = 6;
+    static final int HOLD = 7;
+    static final int CAPTURE = 8;
+    static final int VOID = 9;
+    static final int REVERSE = 10;
+    static final int EXPIRE_HOLD = 11;
+
+    private EventCodec() {}
+
+    /** Appends the encoding of {@code event} to {@code out}. */
+    public static void encode(Event event, ByteSink out) {
+        Command command = event.command();
+        out.u8(VERSION);
+        out.u8(typeOf(command));
+        out.u8(event.flags());
+        out.u64(event.seq());
+        out.u64(event.timestamp());
+        out.ascii(command.id());
+        switch (command) {
+            case Command.Transfer t -> { out.ascii(t.from()); out.ascii(t.to()); out.u128(t.amount()); out.u64(t.nonce()); }
+            case Command.Deposit d -> { out.ascii(d.accountId()); out.u128(d.amount()); out.u64(d.nonce()); }
+            case Command.Withdraw w -> { out.ascii(w.accountId()); out.u128(w.amount()); out.u64(w.nonce()); }
+            case Command.Hold h -> {
+                out.ascii(h.from()); out.ascii(h.to()); out.u128(h.amount()); out.u64(h.timeoutSeconds()); out.u64(h.nonce());
+            }
+            case Command.Capture c -> { out.ascii(c.holdId()); optionalAmount(c.amount(), out); }
+            case Command.Void v -> out.ascii(v.holdId());
+            case Command.Reverse r -> { out.ascii(r.transferId()); optionalAmount(r.amount(), out); out.u64(r.nonce()); }
+            case Command.CreateAccount a -> {
+                out.ascii(a.accountId()); out.ascii(a.asset()); out.ascii(a.owner()); out.u32(a.flags());
+                out.u8(a.metadata().size());
+                for (Map.Entry<String, String> e : new TreeMap<>(a.metadata()).entrySet()) {
+                    out.utf8(e.getKey());
+                    out.utf8(e.getValue());
+                }
+            }
+            case Command.CreateAsset a -> { out.ascii(a.code()); out.u8(a.scale()); }
+            case Command.SetAccountStatus s -> { out.ascii(s.accountId()); out.u8(s.status().ordinal()); }
+            case Command.ExpireHold e -> { }
+        }
+    }
+
+    private static void optionalAmount(UInt128 amount, ByteSink out) {
+        if (amount == null) {
+            out.u8(0);
+        } else {
+            out.u8(1);
+            out.u128(amount);
+        }
+    }
+
+    private static int typeOf(Command command) {
+        return switch (command) {
+            case Command.CreateAsset a -> CREATE_ASSET;
+            case Command.CreateAccount a -> CREATE_ACCOUNT;
+            case Command.SetAccountStatus s -> SET_ACCOUNT_STATUS;
+            case Command.Deposit d -> DEPOSIT;
+            case Command.Withdraw w -> WITHDRAW;
+            case Command.Transfer t -> TRANSFER;
+            case Command.Hold h -> HOLD;
+            case Command.Capture c -> CAPTURE;
+            case Command.Void v -> VOID;
+            case Command.Reverse r -> REVERSE;
+            case Command.ExpireHold e -> EXPIRE_HOLD;
+        };
+    }
+
+    /**
+     * Decodes one event occupying exactly {@code length} bytes at the buffer's position.
+     *
+     * @throws IllegalArgumentException when the bytes are not a valid version-1 event
+     */
+    public static Event decode(ByteBuffer in, int length) {
+        int end = in.position() + length;
+        int version = u8(in);
+        if (version != VERSION) throw new IllegalArgumentException("unknown event version " + version);
+        int type = u8(in);
+        int flags = u8(in);
+        long seq = in.getLong();
+        long timestamp = in.getLong();
+        String id = ascii(in);
+        Command command = switch (type) {
+            case TRANSFER -> new Command.Transfer(id, ascii(in), ascii(in), u128(in), in.getLong());
+            case DEPOSIT -> new Command.Deposit(id, ascii(in), u128(in), in.getLong());
+            case WITHDRAW -> new Command.Withdraw(id, ascii(in), u128(in), in.getLong());
+            case HOLD -> new Command.Hold(id, ascii(in), ascii(in), u128(in), in.getLong(), in.getLong());
+            case CAPTURE -> new Command.Capture(id, ascii(in), optionalAmount(in));
+            case VOID -> new Command.Void(id, ascii(in));
+            case REVERSE -> new Command.Reverse(id, ascii(in), optionalAmount(in), in.getLong());
+            case CREATE_ACCOUNT -> {
+                String accountId = ascii(in);
+                String asset = ascii(in);
+                String owner = ascii(in);
+                int accountFlags = in.getInt();
+                int n = u8(in);
+                Map<String, String> metadata = new TreeMap<>();
+                for (int i = 0; i < n; i++) metadata.put(utf8(in), utf8(in));
+                yield new Command.CreateAccount(id, accountId, asset, owner, accountFlags, metadata);
+            }
+            case CREATE_ASSET -> new Command.CreateAsset(id, ascii(in), u8(in));
+            case SET_ACCOUNT_STATUS -> new Command.SetAccountStatus(id, ascii(in), AccountStatus.ofCode(u8(in)));
+            case EXPIRE_HOLD -> new Command.ExpireHold(id);
+            default -> throw new IllegalArgumentException("unknown event type " + type);
+        };
+        if (in.position() != end) throw new IllegalArgumentException("event " + seq + " length mismatch: " + (in.position() - end + length) + " of " + length + " bytes used");
+        return new Event(seq, timestamp, flags, command);
+    }
+
+    private static int u8(ByteBuffer in) {
+        return in.get() & 0xFF;
+    }
+
+    private static UInt128 u128(ByteBuffer in) {
+        long hi = in.getLong();
+        long lo = in.getLong();
+        return hi == 0 && lo == 0 ? UInt128.ZERO : new UInt128(hi, lo);
+    }
+
+    private static UInt128 optionalAmount(ByteBuffer in) {
+        int present = u8(in);
+        if (present > 1) throw new IllegalArgumentException("bad optional-amount marker " + present);
+        return present == 0 ? null : u128(in);
+    }
+
+    private static String ascii(ByteBuffer in) {
+        int n = u8(in);
+        byte[] b = new byte[n];
+        in.get(b);
+        return new String(b, StandardCharsets.ISO_8859_1);
+    }
+
+    private static String utf8(ByteBuffer in) {
+        int n = in.getShort() & 0xFFFF;
+        byte[] b = new byte[n];
+        in.get(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}

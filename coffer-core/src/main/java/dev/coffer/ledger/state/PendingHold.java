@@ -1,0 +1,42 @@
+package dev.coffer.ledger.state;
+
+import dev.coffer.ledger.UInt128;
+
+/**
+ * A pending transfer (authorization). Stays in the ledger while pending; once resolved it is
+ * kept as long as its operation id is in the idempotency window, so late captures get
+ * {@code HOLD_NOT_PENDING} or {@code HOLD_EXPIRED} rather than {@code HOLD_NOT_FOUND}.
+ */
+final class PendingHold {
+
+    enum State { PENDING, CAPTURED, VOIDED, EXPIRED }
+
+    final String id;
+    final Account from;
+    final Account to;
+    final UInt128 amount;
+    final long seq;
+    /** Batch time (µs) at which it expires; 0 = never. */
+    final long expiresAt;
+    State state = State.PENDING;
+    /** What a capture posted; reversals of the capture are bounded by it. */
+    UInt128 captured = UInt128.ZERO;
+
+    PendingHold(String id, Account from, Account to, UInt128 amount, long seq, long expiresAt) {
+        this.id = id;
+        this.from = from;
+        this.to = to;
+        this.amount = amount;
+        this.seq = seq;
+        this.expiresAt = expiresAt;
+    }
+
+    Runnable memento() {
+        State s = state;
+        UInt128 c = captured;
+        return () -> {
+            state = s;
+            captured = c;
+        };
+    }
+}

@@ -1,0 +1,95 @@
+package dev.coffer.ledger.state;
+
+import dev.coffer.ledger.Command;
+import dev.coffer.ledger.Limits;
+import dev.coffer.ledger.ResultCode;
+import dev.coffer.ledger.UInt128;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import static dev.coffer.ledger.ResultCode.*;
+
+/**
+ * Shape and bounds of a command, checked before it meets the state. A command that fails here
+ * changes nothing and is not remembered. Replay skips these checks: what the log holds was
+ * accepted under the limits in force when it was written.
+ */
+final class Validation {
+
+    private Validation() {}
+
+    static final int MAX_ASSET_CODE_LENGTH = 12;
+
+    /** The first problem with {@code command}, or null when its shape is acceptable. */
+    static ResultCode check(Command command, Limits limits) {
+        ResultCode id = id(command.id(), limits);
+        if (id != null) return id;
+        return switch (command) {
+            case Command.Transfer t -> money(t.amount(), false, t.nonce(), t.from(), t.to());
+            case Command.Deposit d -> money(d.amount(), false, d.nonce(), d.accountId(), "");
+            case Command.Withdraw w -> money(w.amount(), false, w.nonce(), w.accountId(), "");
+            case Command.Hold h -> {
+                ResultCode m = money(h.amount(), false, h.nonce(), h.from(), h.to());
+                if (m != null) yield m;
+                yield h.timeoutSeconds() < 0 || h.timeoutSeconds() > limits.maxHoldTimeoutSeconds() ? HOLD_TIMEOUT_INVALID : null;
+            }
+            case Command.Capture c -> c.holdId() == null ? HOLD_NOT_FOUND : money(c.amount(), true, Command.NO_NONCE, "", "");
+            case Command.Void v -> v.holdId() == null ? HOLD_NOT_FOUND : null;
+            case Command.Reverse r -> r.transferId() == null ? TRANSFER_NOT_FOUND : money(r.amount(), true, r.nonce(), "", "");
+            case Command.CreateAccount a -> createAccount(a, limits);
+            case Command.CreateAsset a -> asset(a, limits);
+            case Command.SetAccountStatus s -> s.accountId() == null ? ACCOUNT_NOT_FOUND : s.status() == null ? STATUS_INVALID : null;
+            case Command.ExpireHold e -> SYSTEM_OPERATION;
+        };
+    }
+
+    private static ResultCode money(UInt128 amount, boolean optional, long nonce, String a, String b) {
+        if (amount == null) {
+            if (!optional) return AMOUNT_INVALID;
+        } else if (amount.isZero()) {
+            return AMOUNT_ZERO;
+        }
+        if (nonce < 0) return NONCE_INVALID;
+        if (a == null || b == null) return ACCOUNT_NOT_FOUND;
+        return null;
+    }
+
+    /** Ids are 1..maxIdBytes bytes of visible ASCII (0x21-0x7E). */
+    static ResultCode id(String id, Limits limits) {
+        if (id == null || id.isEmpty()) return ID_INVALID;
+        if (id.length() > limits.maxIdBytes()) return ID_TOO_LONG;
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c < 0x21 || c > 0x7E) return ID_INVALID;
+        }
+        return null;
+    }
+
+    private static ResultCode createAccount(Command.CreateAccount a, Limits limits) {
+        ResultCode accountId = id(a.accountId(), limits);
+        if (accountId != null) return accountId;
+        if (a.accountId().startsWith("$")) return ID_INVALID;
+        if (id(a.owner(), limits) != null) return OWNER_INVALID;
+        if (a.asset() == null) return ASSET_NOT_FOUND;
+        if (a.flags() != 0) return FLAGS_INVALID;
+        Map<String, String> metadata = a.metadata();
+        if (metadata.size() > limits.maxMetadataEntries()) return METADATA_TOO_LARGE;
+        long bytes = 0;
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            if (e.getKey().isEmpty()) return METADATA_TOO_LARGE;
+            bytes += e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().getBytes(StandardCharsets.UTF_8).length;
+        }
+        return bytes > limits.maxMetadataBytes() ? METADATA_TOO_LARGE : null;
+    }
+
+    private static ResultCode asset(Command.CreateAsset a, Limits limits) {
+        String code = a.code();
+        if (code == null || code.isEmpty() || code.length() > MAX_ASSET_CODE_LENGTH) return ASSET_CODE_INVALID;
+        for (int i = 0; i < code.length(); i++) {
+            char c = code.charAt(i);
+            if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return ASSET_CODE_INVALID;
+        }
+        return a.scale() < 0 || a.scale() > limits.maxScale() ? SCALE_INVALID : null;
+    }
+}
