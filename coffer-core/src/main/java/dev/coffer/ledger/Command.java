@@ -53,7 +53,7 @@ public sealed interface Command {
     record Capture(String id, String holdId, UInt128 amount) implements Command {}
 
     /** Releases a pending hold. */
-    record Void(String id, String holdId) implements Command {}
+    record VoidHold(String id, String holdId) implements Command {}
 
     /**
      * Refunds a posted transfer, deposit, withdrawal or capture: moves the amount (all that is

@@ -168,19 +168,19 @@ class LedgerModelPropertyTest {
                 case 3 -> new Command.Withdraw(id, account(s.a()), amount(s.amount()), nonce(s, account(s.a())));
                 case 4 -> new Command.Hold(id, account(s.a()), account(s.b()), amount(s.amount()), s.flag() % 3, nonce(s, account(s.a())));
                 case 5 -> new Command.Capture(id, hold(s.pick()), s.flag() < 5 ? null : amount(s.amount()));
-                case 6 -> new Command.Void(id, hold(s.pick()));
+                case 6 -> new Command.VoidHold(id, hold(s.pick()));
                 case 7 -> new Command.Reverse(id, earlier(s.pick()), s.flag() < 5 ? null : amount(s.amount()), Command.NO_NONCE);
                 case 8 -> new Command.SetAccountStatus(id, account(s.a()),
                         s.flag() < 4 ? AccountStatus.FROZEN : s.flag() < 9 ? AccountStatus.ACTIVE : AccountStatus.CLOSED);
                 case 9 -> new Command.CreateAccount(id, account(s.a()), s.flag() % 2 == 0 ? "USD" : "EUR", "owner", 0, Map.of());
-                case 10, 11 -> accepted.isEmpty() ? new Command.Void(id, "x") : accepted.get(s.pick() % accepted.size()); // exact retry
+                case 10, 11 -> accepted.isEmpty() ? new Command.VoidHold(id, "x") : accepted.get(s.pick() % accepted.size()); // exact retry
                 case 12 -> retryWithOtherContent(s);
                 default -> new Command.Deposit(id, account(s.a()), UInt128.of(500 + s.amount()), Command.NO_NONCE);
             };
         }
 
         private Command retryWithOtherContent(Step s) {
-            Command prior = accepted.isEmpty() ? new Command.Void("op-none", "x") : accepted.get(s.pick() % accepted.size());
+            Command prior = accepted.isEmpty() ? new Command.VoidHold("op-none", "x") : accepted.get(s.pick() % accepted.size());
             return new Command.Transfer(prior.id(), "a0", "a1", UInt128.of(999_999), Command.NO_NONCE);
         }
 

@@ -162,7 +162,7 @@ final class ModelLedger {
                 h.captured = amount;
                 return CREATED;
             }
-            case Command.Void v -> {
+            case Command.VoidHold v -> {
                 MHold h = holds.get(v.holdId());
                 ResultCode p = pending(h);
                 if (p != null) return p;

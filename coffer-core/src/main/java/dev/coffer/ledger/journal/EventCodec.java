@@ -51,7 +51,7 @@ public final class EventCodec {
                 out.ascii(h.from()); out.ascii(h.to()); out.u128(h.amount()); out.u64(h.timeoutSeconds()); out.u64(h.nonce());
             }
             case Command.Capture c -> { out.ascii(c.holdId()); optionalAmount(c.amount(), out); }
-            case Command.Void v -> out.ascii(v.holdId());
+            case Command.VoidHold v -> out.ascii(v.holdId());
             case Command.Reverse r -> { out.ascii(r.transferId()); optionalAmount(r.amount(), out); out.u64(r.nonce()); }
             case Command.CreateAccount a -> {
                 out.ascii(a.accountId()); out.ascii(a.asset()); out.ascii(a.owner()); out.u32(a.flags());
@@ -86,7 +86,7 @@ public final class EventCodec {
             case Command.Transfer t -> TRANSFER;
             case Command.Hold h -> HOLD;
             case Command.Capture c -> CAPTURE;
-            case Command.Void v -> VOID;
+            case Command.VoidHold v -> VOID;
             case Command.Reverse r -> REVERSE;
             case Command.ExpireHold e -> EXPIRE_HOLD;
         };
@@ -112,7 +112,7 @@ public final class EventCodec {
             case WITHDRAW -> new Command.Withdraw(id, ascii(in), u128(in), in.getLong());
             case HOLD -> new Command.Hold(id, ascii(in), ascii(in), u128(in), in.getLong(), in.getLong());
             case CAPTURE -> new Command.Capture(id, ascii(in), optionalAmount(in));
-            case VOID -> new Command.Void(id, ascii(in));
+            case VOID -> new Command.VoidHold(id, ascii(in));
             case REVERSE -> new Command.Reverse(id, ascii(in), optionalAmount(in), in.getLong());
             case CREATE_ACCOUNT -> {
                 String accountId = ascii(in);

@@ -12,7 +12,7 @@ import dev.coffer.ledger.Command.Hold;
 import dev.coffer.ledger.Command.Reverse;
 import dev.coffer.ledger.Command.SetAccountStatus;
 import dev.coffer.ledger.Command.Transfer;
-import dev.coffer.ledger.Command.Void;
+import dev.coffer.ledger.Command.VoidHold;
 import dev.coffer.ledger.Command.Withdraw;
 import dev.coffer.ledger.Event;
 import dev.coffer.ledger.Limits;
@@ -224,7 +224,7 @@ public final class LedgerState {
             case Withdraw w -> withdraw(w);
             case Hold h -> hold(h);
             case Capture c -> capture(c);
-            case Void v -> voidHold(v);
+            case VoidHold v -> voidHold(v);
             case Reverse r -> reverse(r);
             case CreateAccount a -> createAccount(a);
             case CreateAsset a -> createAsset(a);
@@ -380,7 +380,7 @@ public final class LedgerState {
         return CREATED;
     }
 
-    private ResultCode voidHold(Void v) {
+    private ResultCode voidHold(VoidHold v) {
         PendingHold hold = holds.get(v.holdId());
         ResultCode notPending = pendingHoldCheck(hold);
         if (notPending != null) return notPending;

@@ -35,7 +35,7 @@ final class Validation {
                 yield h.timeoutSeconds() < 0 || h.timeoutSeconds() > limits.maxHoldTimeoutSeconds() ? HOLD_TIMEOUT_INVALID : null;
             }
             case Command.Capture c -> c.holdId() == null ? HOLD_NOT_FOUND : money(c.amount(), true, Command.NO_NONCE, "", "");
-            case Command.Void v -> v.holdId() == null ? HOLD_NOT_FOUND : null;
+            case Command.VoidHold v -> v.holdId() == null ? HOLD_NOT_FOUND : null;
             case Command.Reverse r -> r.transferId() == null ? TRANSFER_NOT_FOUND : money(r.amount(), true, r.nonce(), "", "");
             case Command.CreateAccount a -> createAccount(a, limits);
             case Command.CreateAsset a -> asset(a, limits);

@@ -1,0 +1,420 @@
+package dev.coffer.ledger;
+
+import dev.coffer.ledger.Command.*;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.coffer.ledger.ResultCode.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every operation and every result code, on a real ledger in a temporary directory. Each test
+ * ends with a conservation check; rejected operations must leave the journal untouched.
+ */
+class LedgerOperationsTest {
+
+    static final Set<ResultCode> SEEN = EnumSet.noneOf(ResultCode.class);
+    static final UInt128 MAX = UInt128.MAX;
+
+    Path dir;
+    AtomicLong clock = new AtomicLong(1_700_000_000_000_000L);
+    Ledger ledger;
+    int ids;
+
+    @BeforeEach
+    void open() throws IOException {
+        dir = Files.createTempDirectory("coffer-ops");
+        ledger = Ledger.open(LedgerConfig.defaults(dir).withClock(clock::get));
+        ok(new CreateAsset("usd", "USD", 2));
+        ok(new CreateAsset("eur", "EUR", 2));
+        ok(new CreateAccount("open-alice", "alice", "USD", "user-1", 0, Map.of("tier", "gold")));
+        ok(new CreateAccount("open-bob", "bob", "USD", "user-2", 0, Map.of()));
+        ok(new CreateAccount("open-erin", "erin", "EUR", "user-3", 0, Map.of()));
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        TestSupport.assertConserved(ledger, "alice", "bob", "carol", "erin", "$operator:USD", "$operator:EUR");
+        ledger.close();
+        TestSupport.deleteTree(dir);
+    }
+
+    @AfterAll
+    static void everyResultCodeIsExercised() {
+        assertThat(EnumSet.complementOf(EnumSet.copyOf(SEEN))).as("result codes no test produced").isEmpty();
+    }
+
+    private String id() { return "op-" + (ids++); }
+
+    private Result submit(Command c) {
+        Result r = ledger.submit(c).join();
+        SEEN.add(r.code());
+        return r;
+    }
+
+    private Result ok(Command c) {
+        Result r = submit(c);
+        assertThat(r.code()).as("%s", c).isEqualTo(CREATED);
+        return r;
+    }
+
+    /** Submits and asserts the code, and that nothing reached the journal. */
+    private void rejected(Command c, ResultCode code) throws IOException {
+        long seq = ledger.durableSeq();
+        long bytes = journalBytes();
+        Result r = submit(c);
+        assertThat(r.code()).as("%s", c).isEqualTo(code);
+        assertThat(r.seq()).isZero();
+        assertThat(ledger.durableSeq()).as("nothing written for a rejected operation").isEqualTo(seq);
+        assertThat(journalBytes()).isEqualTo(bytes);
+    }
+
+    private long journalBytes() throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".journal")).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    private AccountView acct(String id) { return ledger.account(id).join(); }
+
+    private static UInt128 u(long v) { return UInt128.of(v); }
+
+    private void fund(String account, long amount) { ok(new Deposit(id(), account, u(amount), Command.NO_NONCE)); }
+
+    // ------------------------------------------------------------------ assets and accounts
+
+    @Test
+    void assetsAndAccounts() throws IOException {
+        assertThat(acct("$operator:USD").flags()).isEqualTo(AccountView.FLAG_ALLOW_NEGATIVE);
+        AccountView alice = acct("alice");
+        assertThat(alice.owner()).isEqualTo("user-1");
+        assertThat(alice.metadata()).containsEntry("tier", "gold");
+        assertThat(alice.status()).isEqualTo(AccountStatus.ACTIVE);
+        assertThat(alice.available()).isZero();
+        rejected(new CreateAsset(id(), "USD", 2), ASSET_EXISTS);
+        rejected(new CreateAsset(id(), "usd", 2), ASSET_CODE_INVALID);
+        rejected(new CreateAsset(id(), "TOOLONGASSETCODE", 2), ASSET_CODE_INVALID);
+        rejected(new CreateAsset(id(), "XYZ", 19), SCALE_INVALID);
+        rejected(new CreateAccount(id(), "alice", "USD", "u", 0, Map.of()), ACCOUNT_EXISTS);
+        rejected(new CreateAccount(id(), "carol", "GBP", "u", 0, Map.of()), ASSET_NOT_FOUND);
+        rejected(new CreateAccount(id(), "carol", "USD", "u", AccountView.FLAG_ALLOW_NEGATIVE, Map.of()), FLAGS_INVALID);
+        rejected(new CreateAccount(id(), "$operator:GBP", "USD", "u", 0, Map.of()), ID_INVALID);
+        rejected(new CreateAccount(id(), "carol", "USD", "", 0, Map.of()), OWNER_INVALID);
+        rejected(new CreateAccount(id(), "carol", "USD", "x".repeat(65), 0, Map.of()), OWNER_INVALID);
+        assertThat(acct("carol")).isNull();
+    }
+
+    @Test
+    void badInputIsRejectedWithItsOwnCode() throws IOException {
+        rejected(new Deposit("", "alice", u(1), 0), ID_INVALID);
+        rejected(new Deposit("has space", "alice", u(1), 0), ID_INVALID);
+        rejected(new Deposit("x".repeat(65), "alice", u(1), 0), ID_TOO_LONG);
+        ok(new Deposit("x".repeat(64), "alice", u(1), 0));
+        rejected(new CreateAccount(id(), "y".repeat(65), "USD", "u", 0, Map.of()), ID_TOO_LONG);
+        Map<String, String> many = new HashMap<>();
+        for (int i = 0; i < 17; i++) many.put("k" + i, "v");
+        rejected(new CreateAccount(id(), "carol", "USD", "u", 0, many), METADATA_TOO_LARGE);
+        rejected(new CreateAccount(id(), "carol", "USD", "u", 0, Map.of("k", "v".repeat(1100))), METADATA_TOO_LARGE);
+        rejected(new Deposit(id(), "alice", UInt128.ZERO, 0), AMOUNT_ZERO);
+        rejected(new Deposit(id(), "alice", null, 0), AMOUNT_INVALID);
+        rejected(new Transfer(id(), "alice", "bob", u(1), -1), NONCE_INVALID);
+        rejected(new Hold(id(), "alice", "bob", u(1), -5, 0), HOLD_TIMEOUT_INVALID);
+        rejected(new Hold(id(), "alice", "bob", u(1), 400L * 24 * 3600, 0), HOLD_TIMEOUT_INVALID);
+        rejected(new SetAccountStatus(id(), "alice", null), STATUS_INVALID);
+        rejected(new ExpireHold("h"), SYSTEM_OPERATION);
+        rejected(new Transfer(id(), "alice", "nobody", u(1), 0), ACCOUNT_NOT_FOUND);
+        // Amounts from text (the HTTP edge): 2^128 is out of range, signs and decimals are invalid.
+        UInt128.ParseResult big = UInt128.parse("340282366920938463463374607431768211456");
+        assertThat(big.ok()).isFalse();
+        assertThat(big.error()).isEqualTo(AMOUNT_OUT_OF_RANGE);
+        SEEN.add(big.error());
+        assertThat(UInt128.parse("-1").error()).isEqualTo(AMOUNT_INVALID);
+        assertThat(UInt128.parse("1.5").error()).isEqualTo(AMOUNT_INVALID);
+        assertThat(UInt128.parse("340282366920938463463374607431768211455").value()).isEqualTo(MAX);
+        // A submission over the batch bound is refused whole.
+        List<Command> tooMany = new ArrayList<>();
+        for (int i = 0; i < Limits.DEFAULTS.maxBatchCommands() + 1; i++) tooMany.add(new Deposit("big-" + i, "alice", u(1), 0));
+        List<Result> results = ledger.submitAll(tooMany).join();
+        assertThat(results).hasSize(tooMany.size()).allMatch(r -> r.code() == BATCH_TOO_LARGE);
+        SEEN.add(BATCH_TOO_LARGE);
+        assertThat(acct("alice").creditsPosted()).isEqualTo(u(1));
+    }
+
+    // ------------------------------------------------------------------ posted movements
+
+    @Test
+    void depositWithdrawTransfer() throws IOException {
+        fund("alice", 1000);
+        assertThat(acct("alice").available()).isEqualTo(BigInteger.valueOf(1000));
+        assertThat(acct("$operator:USD").balance()).isEqualTo(BigInteger.valueOf(-1000));
+        ok(new Transfer(id(), "alice", "bob", u(300), 0));
+        ok(new Withdraw(id(), "bob", u(100), 0));
+        assertThat(acct("alice").available()).isEqualTo(BigInteger.valueOf(700));
+        assertThat(acct("bob").available()).isEqualTo(BigInteger.valueOf(200));
+        assertThat(acct("$operator:USD").balance()).isEqualTo(BigInteger.valueOf(-900));
+        rejected(new Transfer(id(), "alice", "bob", u(701), 0), INSUFFICIENT_FUNDS);
+        rejected(new Withdraw(id(), "bob", u(201), 0), INSUFFICIENT_FUNDS);
+        rejected(new Transfer(id(), "alice", "alice", u(1), 0), SAME_ACCOUNT);
+        rejected(new Transfer(id(), "alice", "erin", u(1), 0), ASSET_MISMATCH);
+        rejected(new Deposit(id(), "$operator:USD", u(1), 0), ACCOUNT_IS_OPERATOR);
+        rejected(new Withdraw(id(), "nobody", u(1), 0), ACCOUNT_NOT_FOUND);
+    }
+
+    @Test
+    void exactlyOnceByOperationId() throws IOException {
+        fund("alice", 1000);
+        Result first = ok(new Transfer("pay-1", "alice", "bob", u(10), 0));
+        Result again = submit(new Transfer("pay-1", "alice", "bob", u(10), 0));
+        assertThat(again.code()).isEqualTo(EXISTS);
+        assertThat(again.seq()).isEqualTo(first.seq());
+        assertThat(again.timestamp()).isEqualTo(first.timestamp());
+        rejected(new Transfer("pay-1", "alice", "bob", u(11), 0), EXISTS_WITH_DIFFERENT_AMOUNT);
+        rejected(new Transfer("pay-1", "bob", "alice", u(10), 0), EXISTS_WITH_DIFFERENT_ACCOUNTS);
+        rejected(new Transfer("pay-1", "alice", "bob", u(10), 1), EXISTS_WITH_DIFFERENT_FIELDS);
+        rejected(new Withdraw("pay-1", "alice", u(10), 0), EXISTS_WITH_DIFFERENT_TYPE);
+        assertThat(acct("bob").available()).isEqualTo(BigInteger.TEN);
+        // Rejected operations are not remembered: the same id may succeed once the rule allows it.
+        rejected(new Transfer("pay-2", "bob", "alice", u(50), 0), INSUFFICIENT_FUNDS);
+        fund("bob", 100);
+        ok(new Transfer("pay-2", "bob", "alice", u(50), 0));
+    }
+
+    @Test
+    void idempotencyMemorySurvivesRestart() throws IOException {
+        fund("alice", 100);
+        Result first = ok(new Transfer("pay-r", "alice", "bob", u(10), 0));
+        ledger.close();
+        ledger = Ledger.open(LedgerConfig.defaults(dir).withClock(clock::get));
+        Result again = submit(new Transfer("pay-r", "alice", "bob", u(10), 0));
+        assertThat(again.code()).isEqualTo(EXISTS);
+        assertThat(again.seq()).isEqualTo(first.seq());
+        assertThat(acct("bob").available()).isEqualTo(BigInteger.TEN);
+    }
+
+    @Test
+    void idempotencyMemoryIsBoundedByCapAndTtl() throws IOException {
+        ledger.close();
+        TestSupport.deleteTree(dir);
+        ledger = Ledger.open(LedgerConfig.defaults(dir).withClock(clock::get).withIdempotency(3, java.time.Duration.ofSeconds(60)));
+        ok(new CreateAsset("usd", "USD", 2));
+        ok(new CreateAccount("open-alice", "alice", "USD", "u1", 0, Map.of()));
+        ok(new CreateAccount("open-bob", "bob", "USD", "u2", 0, Map.of()));
+        ok(new CreateAccount("open-erin", "erin", "USD", "u3", 0, Map.of()));
+        ok(new Deposit("dep-1", "alice", u(5), 0));
+        // Cap 3: "open-bob" is still remembered, "usd" is not.
+        assertThat(submit(new CreateAccount("open-erin", "erin", "USD", "u3", 0, Map.of())).code()).isEqualTo(EXISTS);
+        assertThat(submit(new CreateAsset("usd", "USD", 2)).code()).isEqualTo(ASSET_EXISTS);
+        // TTL: after 61 s of batch time everything is forgotten.
+        clock.addAndGet(61_000_000);
+        assertThat(submit(new Deposit("dep-1", "alice", u(5), 0)).code()).isEqualTo(CREATED);
+        assertThat(acct("alice").available()).isEqualTo(BigInteger.TEN);
+    }
+
+    @Test
+    void nonces() throws IOException {
+        fund("alice", 100);
+        ok(new Transfer(id(), "alice", "bob", u(1), 1));
+        rejected(new Transfer(id(), "alice", "bob", u(1), 1), NONCE_CONFLICT);
+        rejected(new Transfer(id(), "alice", "bob", u(1), 3), NONCE_CONFLICT);
+        ok(new Transfer(id(), "alice", "bob", u(1), 2));
+        ok(new Transfer(id(), "alice", "bob", u(1), 0)); // no nonce: no order asked for
+        ok(new Withdraw(id(), "alice", u(1), 3));
+        ok(new Deposit(id(), "bob", u(1), 1)); // a deposit's nonce is the credited account's
+        assertThat(acct("alice").nonce()).isEqualTo(3);
+        assertThat(acct("bob").nonce()).isEqualTo(1);
+    }
+
+    @Test
+    void overflowIsRefusedNotWrapped() throws IOException {
+        UInt128 half = UInt128.of(BigInteger.ONE.shiftLeft(127));
+        ok(new Deposit(id(), "alice", half, 0));
+        ok(new Transfer(id(), "alice", "bob", half, 0));
+        // alice was credited 2^127 once already: another 2^127 would pass 2^128 - 1.
+        rejected(new Transfer(id(), "bob", "alice", half, 0), OVERFLOWS_CREDITS);
+        ok(new Deposit(id(), "erin", MAX, 0));
+        // the EUR operator has issued 2^128 - 1 in all: it cannot be debited again.
+        ok(new Withdraw(id(), "erin", u(1), 0));
+        rejected(new Deposit(id(), "erin", u(1), 0), OVERFLOWS_DEBITS);
+    }
+
+    // ------------------------------------------------------------------ holds
+
+    @Test
+    void holdCaptureVoidAndExpiry() throws IOException {
+        fund("alice", 1000);
+        ok(new Hold("h1", "alice", "bob", u(400), 0, 0));
+        AccountView a = acct("alice");
+        assertThat(a.debitsPending()).isEqualTo(u(400));
+        assertThat(a.available()).isEqualTo(BigInteger.valueOf(600));
+        assertThat(acct("bob").creditsPending()).isEqualTo(u(400));
+        rejected(new Transfer(id(), "alice", "bob", u(601), 0), INSUFFICIENT_FUNDS);
+        rejected(new Capture(id(), "h1", u(401)), AMOUNT_EXCEEDS_HOLD);
+        ok(new Capture("c1", "h1", u(250))); // partial: the other 150 is released
+        assertThat(acct("alice").available()).isEqualTo(BigInteger.valueOf(750));
+        assertThat(acct("alice").debitsPending()).isEqualTo(UInt128.ZERO);
+        assertThat(acct("bob").available()).isEqualTo(BigInteger.valueOf(250));
+        rejected(new Capture(id(), "h1", null), HOLD_NOT_PENDING);
+        rejected(new VoidHold(id(), "h1"), HOLD_NOT_PENDING);
+        rejected(new Capture(id(), "nope", null), HOLD_NOT_FOUND);
+
+        ok(new Hold("h2", "alice", "bob", u(100), 0, 0));
+        ok(new VoidHold("v2", "h2"));
+        assertThat(acct("alice").available()).isEqualTo(BigInteger.valueOf(750));
+        rejected(new Capture(id(), "h2", null), HOLD_NOT_PENDING);
+
+        ok(new Hold("h3", "alice", "bob", u(100), 2, 0));
+        ok(new Capture("c3", "h3", null)); // full capture before the timeout
+        assertThat(acct("bob").available()).isEqualTo(BigInteger.valueOf(350));
+
+        ok(new Hold("h4", "alice", "bob", u(100), 1, 0));
+        long seqBefore = ledger.durableSeq();
+        clock.addAndGet(1_500_000);
+        assertThat(submit(new Capture(id(), "h4", null)).code()).isEqualTo(HOLD_EXPIRED);
+        assertThat(ledger.durableSeq()).as("the expiry itself is an event").isEqualTo(seqBefore + 1);
+        rejected(new VoidHold(id(), "h4"), HOLD_EXPIRED);
+        assertThat(acct("alice").debitsPending()).isEqualTo(UInt128.ZERO);
+        assertThat(acct("alice").available()).isEqualTo(BigInteger.valueOf(650));
+        rejected(new Hold(id(), "alice", "erin", u(1), 0, 0), ASSET_MISMATCH);
+        rejected(new Hold(id(), "alice", "alice", u(1), 0, 0), SAME_ACCOUNT);
+        rejected(new Hold(id(), "alice", "bob", u(651), 0, 0), INSUFFICIENT_FUNDS);
+    }
+
+    @Test
+    void expiredHoldsSurviveRestartAsExpired() throws IOException {
+        fund("alice", 100);
+        ok(new Hold("hx", "alice", "bob", u(60), 1, 0));
+        ledger.close();
+        clock.addAndGet(5_000_000);
+        ledger = Ledger.open(LedgerConfig.defaults(dir).withClock(clock::get));
+        assertThat(acct("alice").available()).isEqualTo(BigInteger.valueOf(100));
+        assertThat(submit(new Capture(id(), "hx", null)).code()).isEqualTo(HOLD_EXPIRED);
+    }
+
+    // ------------------------------------------------------------------ reversals
+
+    @Test
+    void reversals() throws IOException {
+        ok(new Deposit("dep", "alice", u(1000), 0));
+        ok(new Transfer("pay", "alice", "bob", u(300), 0));
+        ok(new Reverse(id(), "pay", u(100), 0)); // partial refund
+        assertThat(acct("bob").available()).isEqualTo(BigInteger.valueOf(200));
+        rejected(new Reverse(id(), "pay", u(201), 0), AMOUNT_EXCEEDS_REVERSIBLE);
+        ok(new Reverse(id(), "pay", null, 0)); // the rest
+        assertThat(acct("bob").available()).isZero();
+        rejected(new Reverse(id(), "pay", null, 0), AMOUNT_EXCEEDS_REVERSIBLE);
+        rejected(new Reverse(id(), "nothing", null, 0), TRANSFER_NOT_FOUND);
+        rejected(new Reverse(id(), "open-alice", null, 0), TRANSFER_NOT_REVERSIBLE);
+
+        ok(new Hold("card", "alice", "bob", u(50), 0, 0));
+        rejected(new Reverse(id(), "card", null, 0), TRANSFER_NOT_REVERSIBLE);
+        ok(new Capture("card-cap", "card", u(40)));
+        rejected(new Reverse(id(), "card-cap", u(41), 0), AMOUNT_EXCEEDS_REVERSIBLE);
+        ok(new Reverse("refund", "card-cap", null, 0));
+        assertThat(acct("bob").available()).isZero();
+
+        ok(new Reverse(id(), "dep", u(100), 0)); // reversing a deposit burns
+        assertThat(acct("$operator:USD").balance()).isEqualTo(BigInteger.valueOf(-900));
+        ok(new Withdraw("wd", "alice", u(50), 0));
+        ok(new Reverse(id(), "wd", null, 0)); // reversing a withdrawal re-issues
+        assertThat(acct("alice").available()).isEqualTo(BigInteger.valueOf(900));
+        ok(new Transfer("pay2", "alice", "bob", u(10), 0));
+        ok(new Transfer(id(), "bob", "alice", u(10), 0));
+        rejected(new Reverse(id(), "pay2", null, 0), INSUFFICIENT_FUNDS);
+    }
+
+    // ------------------------------------------------------------------ account status
+
+    @Test
+    void freezeUnfreezeClose() throws IOException {
+        fund("alice", 100);
+        ok(new Hold("hold-frozen", "alice", "bob", u(10), 0, 0));
+        ok(new SetAccountStatus(id(), "bob", AccountStatus.FROZEN));
+        rejected(new Transfer(id(), "alice", "bob", u(1), 0), ACCOUNT_FROZEN);
+        rejected(new Deposit(id(), "bob", u(1), 0), ACCOUNT_FROZEN);
+        rejected(new Capture(id(), "hold-frozen", null), ACCOUNT_FROZEN);
+        ok(new VoidHold(id(), "hold-frozen")); // releasing funds is always allowed
+        ok(new SetAccountStatus(id(), "bob", AccountStatus.ACTIVE));
+        ok(new Transfer(id(), "alice", "bob", u(1), 0));
+        rejected(new SetAccountStatus(id(), "bob", AccountStatus.CLOSED), ACCOUNT_NOT_EMPTY);
+        ok(new Withdraw(id(), "bob", u(1), 0));
+        ok(new SetAccountStatus(id(), "bob", AccountStatus.CLOSED));
+        rejected(new Transfer(id(), "alice", "bob", u(1), 0), ACCOUNT_CLOSED);
+        rejected(new SetAccountStatus(id(), "bob", AccountStatus.ACTIVE), ACCOUNT_CLOSED);
+        rejected(new SetAccountStatus(id(), "$operator:USD", AccountStatus.CLOSED), ACCOUNT_IS_OPERATOR);
+        rejected(new SetAccountStatus(id(), "nobody", AccountStatus.FROZEN), ACCOUNT_NOT_FOUND);
+    }
+
+    // ------------------------------------------------------------------ linked batches
+
+    @Test
+    void linkedBatchIsAllOrNothing() throws IOException {
+        fund("alice", 100);
+        long seq = ledger.durableSeq();
+        List<Result> failed = ledger.submitLinked(List.of(
+                new Transfer("l1", "alice", "bob", u(60), 1),
+                new Hold("l2", "alice", "bob", u(30), 0, 0),
+                new Transfer("l3", "alice", "bob", u(20), 0))).join();
+        assertThat(failed).extracting(Result::code).containsExactly(LINKED_EVENT_FAILED, LINKED_EVENT_FAILED, INSUFFICIENT_FUNDS);
+        SEEN.add(LINKED_EVENT_FAILED);
+        assertThat(ledger.durableSeq()).isEqualTo(seq);
+        assertThat(acct("alice").available()).isEqualTo(BigInteger.valueOf(100));
+        assertThat(acct("alice").debitsPending()).isEqualTo(UInt128.ZERO);
+        assertThat(acct("alice").nonce()).isZero();
+        // The ids of a failed group are free: the same group, now affordable, goes through whole.
+        List<Result> done = ledger.submitLinked(List.of(
+                new Transfer("l1", "alice", "bob", u(60), 1),
+                new Hold("l2", "alice", "bob", u(30), 0, 0),
+                new Transfer("l3", "alice", "bob", u(10), 0))).join();
+        assertThat(done).extracting(Result::code).containsOnly(CREATED);
+        assertThat(done.get(2).seq()).isEqualTo(done.get(0).seq() + 2);
+        assertThat(acct("bob").available()).isEqualTo(BigInteger.valueOf(70));
+        assertThat(ledger.submitLinked(List.of(new Transfer("l1", "alice", "bob", u(60), 1))).join().getFirst().code()).isEqualTo(EXISTS);
+    }
+
+    @Test
+    void submitAllAppliesIndependently() {
+        fund("alice", 10);
+        List<Result> r = ledger.submitAll(List.of(
+                new Transfer("i1", "alice", "bob", u(6), 0),
+                new Transfer("i2", "alice", "bob", u(6), 0),
+                new Transfer("i3", "alice", "bob", u(4), 0))).join();
+        assertThat(r).extracting(Result::code).containsExactly(CREATED, INSUFFICIENT_FUNDS, CREATED);
+        assertThat(acct("bob").available()).isEqualTo(BigInteger.TEN);
+    }
+
+    @Test
+    void queueFullIsRefusedAtOnce() throws Exception {
+        ledger.close();
+        TestSupport.deleteTree(dir);
+        Limits tiny = new Limits(64, 16, 1024, 8, 1, 3600, 18);
+        ledger = Ledger.open(LedgerConfig.defaults(dir).withClock(clock::get).withLimits(tiny));
+        ok(new CreateAsset("usd", "USD", 2));
+        ok(new CreateAsset("eur", "EUR", 2));
+        List<java.util.concurrent.CompletableFuture<Result>> futures = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) futures.add(ledger.submit(new Deposit("q" + i, "nobody", u(1), 0)));
+        long busy = futures.stream().filter(f -> {
+            try {
+                f.join();
+                return false;
+            } catch (java.util.concurrent.CompletionException e) {
+                assertThat(e.getCause()).isInstanceOf(LedgerBusyException.class);
+                return true;
+            }
+        }).count();
+        assertThat(busy).isPositive();
+    }
+}
