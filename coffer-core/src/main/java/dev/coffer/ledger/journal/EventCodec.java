@@ -149,11 +149,14 @@ public final class EventCodec {
         return present == 0 ? null : u128(in);
     }
 
+    /** Scratch for reading ids: an id is at most 255 bytes; one per decoding thread. */
+    private static final ThreadLocal<byte[]> ID_SCRATCH = ThreadLocal.withInitial(() -> new byte[255]);
+
     private static String ascii(ByteBuffer in) {
         int n = u8(in);
-        byte[] b = new byte[n];
-        in.get(b);
-        return new String(b, StandardCharsets.ISO_8859_1);
+        byte[] b = ID_SCRATCH.get();
+        in.get(b, 0, n);
+        return new String(b, 0, n, StandardCharsets.ISO_8859_1);
     }
 
     private static String utf8(ByteBuffer in) {
