@@ -63,7 +63,7 @@ public final class Ledger implements AutoCloseable {
         try {
             Recovery.Recovered r = Recovery.run(config);
             JournalWriter journal = new JournalWriter(config.dataDir(), config.segmentBytes(), r.tail().segment(), r.tail().lastSeq(), r.tail().lastHash());
-            Sequencer sequencer = new Sequencer(config, r.state(), journal, Math.max(r.snapshotSeq(), r.state().lastSeq() - r.replayedEvents()));
+            Sequencer sequencer = new Sequencer(config, r.state(), journal, r.snapshotSeq());
             RecoveryReport report = new RecoveryReport(r.state().lastSeq(), r.snapshotSeq(), r.replayedEvents(), r.truncatedBytes(), r.seconds());
             return new Ledger(config, lockChannel, lock, sequencer, report);
         } catch (IOException | RuntimeException e) {

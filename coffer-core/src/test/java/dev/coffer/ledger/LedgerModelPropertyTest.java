@@ -202,7 +202,6 @@ class LedgerModelPropertyTest {
                 assertThat(v.available()).isEqualTo(m.cp.subtract(m.dp).subtract(m.dn));
                 if (!m.operator) assertThat(v.available().signum()).isGreaterThanOrEqualTo(0);
             }
-            BigInteger ignored = BigInteger.ZERO;
         }
     }
 }
