@@ -142,7 +142,9 @@ final class Sequencer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
+            // A bug in applying: memory may be half-changed, so stop and answer everyone.
             fail(t);
+            failAll(taken);
         } finally {
             try {
                 handoff.put(STOP_BATCH);
