@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LedgerModelPropertyTest {
 
     static final String[] ACCOUNTS = {"a0", "a1", "a2", "a3", "e0", "e1", "$operator:USD", "nobody"};
-    static final String[] REAL_ACCOUNTS = {"a0", "a1", "a2", "a3", "e0", "e1", "$operator:USD", "$operator:EUR"};
+    /** Every account a step can create ("nobody" too: a create-account step may pick it). */
+    static final String[] REAL_ACCOUNTS = {"a0", "a1", "a2", "a3", "e0", "e1", "nobody", "$operator:USD", "$operator:EUR"};
 
     /** One random step; the ints pick accounts, amounts and earlier ids when it runs. */
     record Step(int kind, int a, int b, int amount, int pick, int flag) {}
