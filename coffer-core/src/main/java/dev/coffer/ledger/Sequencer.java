@@ -169,7 +169,7 @@ final class Sequencer {
                     s.answer = List.of(results);
                 }
                 case LINKED -> {
-                    Result[] results = state.executeLinked(List.copyOf(s.commands));
+                    Result[] results = state.executeLinked(List.copyOf(s.commands)) /* already immutable: copyOf returns it */;
                     int lastCreated = -1;
                     for (int i = 0; i < results.length; i++) if (results[i].code() == ResultCode.CREATED) lastCreated = i;
                     for (int i = 0; i <= lastCreated; i++) {
@@ -288,6 +288,4 @@ final class Sequencer {
         snapshotter.interrupt();
         snapshotter.join();
     }
-
-    Throwable failure() { return failure; }
 }
