@@ -1,13 +1,9 @@
 package dev.coffer.ledger;
 
-import dev.coffer.ledger.journal.JournalWriter;
+import dev.coffer.ledger.journal.FileLogStore;
+import dev.coffer.ledger.log.LogStore;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -25,51 +21,107 @@ import java.util.concurrent.CompletableFuture;
  *
  * Every future completes only after the batch holding the operation is durable (fsynced). Business
  * outcomes are result codes; futures fail only with {@link LedgerBusyException} (queue full, retry)
- * or {@link LedgerUnavailableException} (closed or journal failure). Thread-safe.
+ * or {@link LedgerUnavailableException} (closed, or the store failed: retry later with the same ids). Thread-safe.
  */
 public final class Ledger implements AutoCloseable {
 
-    /** What start-up found and did. */
-    public record RecoveryReport(long lastSeq, long snapshotSeq, long replayedEvents, long truncatedBytes, double seconds) {}
+    private static final System.Logger LOG = System.getLogger(Ledger.class.getName());
+
+    /** Longest pause between attempts to reopen a failed store. */
+    public static final long MAX_REOPEN_BACKOFF_MILLIS = 5_000;
+
+    /** What start-up (or the last reopen) found and did. */
+    public record RecoveryReport(String store, long lastSeq, long snapshotSeq, long replayedEvents, long repairedBytes, double seconds) {}
 
     private final LedgerConfig config;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
-    private final Sequencer sequencer;
-    private final RecoveryReport recovery;
+    private final LogStore.Opener opener;
+    private volatile LogStore store;
+    private volatile Sequencer sequencer;
+    private volatile RecoveryReport recovery;
+    private volatile boolean closed;
+    private volatile long reopens;
+    private Thread reopener;
 
-    private Ledger(LedgerConfig config, FileChannel lockChannel, FileLock lock, Sequencer sequencer, RecoveryReport recovery) {
+    private Ledger(LedgerConfig config, LogStore.Opener opener) {
         this.config = config;
-        this.lockChannel = lockChannel;
-        this.lock = lock;
-        this.sequencer = sequencer;
-        this.recovery = recovery;
+        this.opener = opener;
     }
 
     /**
-     * Opens (creating if needed) the data directory, recovers its state and starts the writer.
+     * Opens the store (by default the file journal in the data directory, created if needed),
+     * recovers its state and starts the writer.
      *
-     * @throws IllegalStateException when another process has the directory open
+     * @throws IllegalStateException when another writer has the log open
      * @throws dev.coffer.ledger.journal.CorruptJournalException when the journal is damaged other than at its tail
      */
     public static Ledger open(LedgerConfig config) throws IOException {
-        Files.createDirectories(config.dataDir());
-        FileChannel lockChannel = FileChannel.open(config.dataDir().resolve("coffer.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock = lockChannel.tryLock();
-        if (lock == null) {
-            lockChannel.close();
-            throw new IllegalStateException("data directory " + config.dataDir() + " is in use by another Coffer process");
-        }
+        LogStore.Opener opener = config.store() != null ? config.store() : FileLogStore::open;
+        Ledger ledger = new Ledger(config, opener);
+        ledger.start();
+        return ledger;
+    }
+
+    private void start() throws IOException {
+        LogStore s = opener.open(config);
         try {
-            Recovery.Recovered r = Recovery.run(config);
-            JournalWriter journal = new JournalWriter(config.dataDir(), config.segmentBytes(), r.tail().segment(), r.tail().lastSeq(), r.tail().lastHash());
-            Sequencer sequencer = new Sequencer(config, r.state(), journal, r.snapshotSeq());
-            RecoveryReport report = new RecoveryReport(r.state().lastSeq(), r.snapshotSeq(), r.replayedEvents(), r.truncatedBytes(), r.seconds());
-            return new Ledger(config, lockChannel, lock, sequencer, report);
+            Recovery.Recovered r = Recovery.run(config, s);
+            Sequencer q = new Sequencer(config, r.state(), s, r.snapshotSeq(), this::storeFailed);
+            recovery = new RecoveryReport(s.kind(), r.state().lastSeq(), r.snapshotSeq(), r.replayedEvents(), r.repairedBytes(), r.seconds());
+            store = s;
+            sequencer = q;
         } catch (IOException | RuntimeException e) {
-            lock.release();
-            lockChannel.close();
+            closeQuietly(s);
             throw e;
+        }
+    }
+
+    /**
+     * Called once by a sequencer that stopped. A database store is reopened and recovered in the
+     * background (callers get {@link LedgerUnavailableException} meanwhile); the file journal
+     * stays stopped until the process restarts.
+     */
+    private synchronized void storeFailed(Throwable cause) {
+        if (closed || !store.reopenAfterFailure() || (reopener != null && reopener.isAlive())) return;
+        Sequencer failed = sequencer;
+        reopener = new Thread(() -> reopen(failed), "coffer-reopen");
+        reopener.setDaemon(true);
+        reopener.start();
+    }
+
+    private void reopen(Sequencer failed) {
+        try {
+            failed.close();
+        } catch (InterruptedException e) {
+            return;
+        }
+        closeQuietly(store);
+        long backoff = 50;
+        while (!closed) {
+            try {
+                synchronized (this) {
+                    if (closed) return;
+                    start();
+                    reopens++;
+                }
+                LOG.log(System.Logger.Level.INFO, "ledger recovered from the " + recovery.store() + " store at seq " + recovery.lastSeq() + "; taking writes again");
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "reopening the store failed (" + e.getMessage() + "); retrying in " + backoff + " ms");
+            }
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException e) {
+                return;
+            }
+            backoff = Math.min(backoff * 2, MAX_REOPEN_BACKOFF_MILLIS);
+        }
+    }
+
+    private static void closeQuietly(LogStore s) {
+        try {
+            s.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the " + s.kind() + " store: " + e.getMessage());
         }
     }
 
@@ -117,6 +169,12 @@ public final class Ledger implements AutoCloseable {
 
     public RecoveryReport recovery() { return recovery; }
 
+    /** Times the store was reopened and recovered after a failure. */
+    public long reopens() { return reopens; }
+
+    /** Whether writes are being taken (false while a failed store is being reopened, and after close). */
+    public boolean available() { return !closed && !sequencer.failed(); }
+
     /** Sequence number of the last durable event. */
     public long durableSeq() { return sequencer.durableSeq(); }
 
@@ -130,20 +188,25 @@ public final class Ledger implements AutoCloseable {
 
     public LedgerConfig config() { return config; }
 
-    /** Applies and writes everything already queued, then closes the journal and releases the directory. */
+    /** Applies and writes everything already queued, then closes the store (releasing its lock). */
     @Override
     public void close() {
+        Thread r;
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            r = reopener;
+        }
         try {
+            if (r != null) {
+                r.interrupt();
+                r.join();
+            }
             sequencer.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            try {
-                lock.release();
-                lockChannel.close();
-            } catch (IOException ignored) {
-                // the process keeps running; the OS drops the lock with the descriptor
-            }
+            closeQuietly(store);
         }
     }
 }

@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 
+import dev.coffer.ledger.log.LogStore;
+
 /**
  * How to open a {@link Ledger}. Start from {@link #defaults(Path)} and change what you need with
  * the {@code with…} methods.
@@ -19,10 +21,11 @@ import java.util.function.LongSupplier;
  * @param pipelineDepth       applied batches that may wait for the journal thread (bounds memory and latency)
  * @param clockMicros         wall clock in µs since the epoch; the batch clock never goes below it or backwards
  * @param batchListener       told of every durable batch (for metrics and benchmarks); may be null
+ * @param store               where the log lives; null = the file journal in {@code dataDir}
  */
 public record LedgerConfig(Path dataDir, Limits limits, int idempotencyCap, Duration idempotencyTtl,
                            long segmentBytes, long snapshotEveryEvents, int pipelineDepth,
-                           LongSupplier clockMicros, BatchListener batchListener) {
+                           LongSupplier clockMicros, BatchListener batchListener, LogStore.Opener store) {
 
     public static final int DEFAULT_IDEMPOTENCY_CAP = 1_000_000;
     public static final Duration DEFAULT_IDEMPOTENCY_TTL = Duration.ofHours(24);
@@ -57,7 +60,7 @@ public record LedgerConfig(Path dataDir, Limits limits, int idempotencyCap, Dura
     public static LedgerConfig defaults(Path dataDir) {
         return new LedgerConfig(dataDir, Limits.DEFAULTS, DEFAULT_IDEMPOTENCY_CAP, DEFAULT_IDEMPOTENCY_TTL,
                 DEFAULT_SEGMENT_BYTES, DEFAULT_SNAPSHOT_EVERY_EVENTS, DEFAULT_PIPELINE_DEPTH,
-                LedgerConfig::systemMicros, null);
+                LedgerConfig::systemMicros, null, null);
     }
 
     public static long systemMicros() {
@@ -66,26 +69,30 @@ public record LedgerConfig(Path dataDir, Limits limits, int idempotencyCap, Dura
     }
 
     public LedgerConfig withLimits(Limits l) {
-        return new LedgerConfig(dataDir, l, idempotencyCap, idempotencyTtl, segmentBytes, snapshotEveryEvents, pipelineDepth, clockMicros, batchListener);
+        return new LedgerConfig(dataDir, l, idempotencyCap, idempotencyTtl, segmentBytes, snapshotEveryEvents, pipelineDepth, clockMicros, batchListener, store);
     }
 
     public LedgerConfig withIdempotency(int cap, Duration ttl) {
-        return new LedgerConfig(dataDir, limits, cap, ttl, segmentBytes, snapshotEveryEvents, pipelineDepth, clockMicros, batchListener);
+        return new LedgerConfig(dataDir, limits, cap, ttl, segmentBytes, snapshotEveryEvents, pipelineDepth, clockMicros, batchListener, store);
     }
 
     public LedgerConfig withSegmentBytes(long bytes) {
-        return new LedgerConfig(dataDir, limits, idempotencyCap, idempotencyTtl, bytes, snapshotEveryEvents, pipelineDepth, clockMicros, batchListener);
+        return new LedgerConfig(dataDir, limits, idempotencyCap, idempotencyTtl, bytes, snapshotEveryEvents, pipelineDepth, clockMicros, batchListener, store);
     }
 
     public LedgerConfig withSnapshotEveryEvents(long events) {
-        return new LedgerConfig(dataDir, limits, idempotencyCap, idempotencyTtl, segmentBytes, events, pipelineDepth, clockMicros, batchListener);
+        return new LedgerConfig(dataDir, limits, idempotencyCap, idempotencyTtl, segmentBytes, events, pipelineDepth, clockMicros, batchListener, store);
     }
 
     public LedgerConfig withClock(LongSupplier micros) {
-        return new LedgerConfig(dataDir, limits, idempotencyCap, idempotencyTtl, segmentBytes, snapshotEveryEvents, pipelineDepth, micros, batchListener);
+        return new LedgerConfig(dataDir, limits, idempotencyCap, idempotencyTtl, segmentBytes, snapshotEveryEvents, pipelineDepth, micros, batchListener, store);
     }
 
     public LedgerConfig withBatchListener(BatchListener listener) {
-        return new LedgerConfig(dataDir, limits, idempotencyCap, idempotencyTtl, segmentBytes, snapshotEveryEvents, pipelineDepth, clockMicros, listener);
+        return new LedgerConfig(dataDir, limits, idempotencyCap, idempotencyTtl, segmentBytes, snapshotEveryEvents, pipelineDepth, clockMicros, listener, store);
+    }
+
+    public LedgerConfig withStore(LogStore.Opener opener) {
+        return new LedgerConfig(dataDir, limits, idempotencyCap, idempotencyTtl, segmentBytes, snapshotEveryEvents, pipelineDepth, clockMicros, batchListener, opener);
     }
 }

@@ -1,38 +1,30 @@
 package dev.coffer.ledger;
 
 import dev.coffer.ledger.journal.CorruptJournalException;
-import dev.coffer.ledger.journal.Fsync;
-import dev.coffer.ledger.journal.JournalReader;
-import dev.coffer.ledger.journal.SnapshotStore;
+import dev.coffer.ledger.log.LogStore;
 import dev.coffer.ledger.state.LedgerState;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
- * Rebuilds the state from a data directory: the newest intact snapshot, then the journal after
- * it (and the part before it that the idempotency window covers). A torn tail is cut off; any
- * other damage stops start-up with {@link CorruptJournalException}.
+ * Rebuilds the state from a store: the newest intact snapshot, then the log after it (and the
+ * part before it that the idempotency window covers). A torn tail is repaired by the store; any
+ * other damage stops start-up ({@link CorruptJournalException} for the file journal).
  */
 final class Recovery {
 
     private static final System.Logger LOG = System.getLogger(Recovery.class.getName());
 
-    /** What recovery found. {@code tail} tells the journal writer where to continue. */
-    record Recovered(LedgerState state, JournalReader.Tail tail, long snapshotSeq, long replayedEvents,
-                     long truncatedBytes, double seconds) {}
+    /** What recovery found. */
+    record Recovered(LedgerState state, long snapshotSeq, long replayedEvents, long repairedBytes, double seconds) {}
 
     private Recovery() {}
 
-    static Recovered run(LedgerConfig config) throws IOException {
+    static Recovered run(LedgerConfig config, LogStore store) throws IOException {
         long started = System.nanoTime();
-        Path dir = config.dataDir();
         long ttl = config.idempotencyTtl().toNanos() / 1000;
-        SnapshotStore.Snapshot snapshot = new SnapshotStore(dir).loadNewest(msg -> LOG.log(System.Logger.Level.WARNING, msg));
+        LogStore.Snapshot snapshot = store.newestSnapshot(msg -> LOG.log(System.Logger.Level.WARNING, msg));
         LedgerState state = snapshot == null
                 ? new LedgerState(config.limits(), config.idempotencyCap(), ttl)
                 : LedgerState.fromImage(snapshot.image(), config.limits(), config.idempotencyCap(), ttl);
@@ -42,14 +34,15 @@ final class Recovery {
         long[] replayed = {0};
         boolean[] snapshotMatched = {snapshot == null};
 
-        JournalReader.Tail tail = JournalReader.scan(dir, scanFrom, (timestamp, events, lastHash) -> {
+        LogStore.Tail tail = store.recover(scanFrom, (timestamp, events, hashes) -> {
             long first = events.getFirst().seq();
             long last = events.getLast().seq();
             if (last <= snapSeq) {
                 for (Event e : events) if (e.seq() >= windowFrom) state.rememberFromJournal(e);
                 if (last == snapSeq) {
+                    byte[] lastHash = Arrays.copyOfRange(hashes, hashes.length - 32, hashes.length);
                     if (!Arrays.equals(lastHash, snapshot.lastHash())) {
-                        throw new IllegalStateException("snapshot " + snapshot.file() + " does not match the journal's hash at seq " + snapSeq);
+                        throw new IllegalStateException("snapshot " + snapshot.source() + " does not match the log's hash at seq " + snapSeq);
                     }
                     snapshotMatched[0] = true;
                 }
@@ -61,30 +54,14 @@ final class Recovery {
             }
         });
         if (tail.lastSeq() < snapSeq || !snapshotMatched[0]) {
-            throw new IllegalStateException("journal in " + dir + " ends at seq " + tail.lastSeq()
-                    + " but snapshot " + snapshot.file() + " is at seq " + snapSeq + ": journal segments are missing");
-        }
-        long truncated = 0;
-        if (tail.removeSegment()) {
-            LOG.log(System.Logger.Level.WARNING, "removing segment " + tail.segment() + ": its header was torn by a crash");
-            truncated = tail.tornBytes();
-            Files.delete(tail.segment());
-            Fsync.directory(dir);
-            tail = new JournalReader.Tail(null, 0, 0, false, tail.lastSeq(), tail.lastHash(), tail.lastTimestamp());
-        } else if (tail.tornBytes() > 0) {
-            LOG.log(System.Logger.Level.WARNING, "truncating a torn last record: " + tail.tornBytes() + " bytes at offset "
-                    + tail.validBytes() + " of " + tail.segment());
-            truncated = tail.tornBytes();
-            try (FileChannel ch = FileChannel.open(tail.segment(), StandardOpenOption.WRITE)) {
-                ch.truncate(tail.validBytes());
-                ch.force(true);
-            }
+            throw new IllegalStateException(store.kind() + " log ends at seq " + tail.lastSeq()
+                    + " but snapshot " + snapshot.source() + " is at seq " + snapSeq + ": part of the log is missing");
         }
         if (state.lastSeq() != tail.lastSeq()) {
-            throw new IllegalStateException("recovered state at seq " + state.lastSeq() + " but the journal ends at " + tail.lastSeq());
+            throw new IllegalStateException("recovered state at seq " + state.lastSeq() + " but the log ends at " + tail.lastSeq());
         }
         state.checkInvariants();
         double seconds = (System.nanoTime() - started) / 1e9;
-        return new Recovered(state, tail, snapSeq, replayed[0], truncated, seconds);
+        return new Recovered(state, snapSeq, replayed[0], tail.repairedBytes(), seconds);
     }
 }

@@ -1,7 +1,6 @@
 package dev.coffer.ledger;
 
-import dev.coffer.ledger.journal.JournalWriter;
-import dev.coffer.ledger.journal.SnapshotStore;
+import dev.coffer.ledger.log.LogStore;
 import dev.coffer.ledger.state.LedgerState;
 import dev.coffer.ledger.state.StateImage;
 
@@ -61,8 +60,8 @@ final class Sequencer {
 
     private final LedgerConfig config;
     private final LedgerState state;
-    private final JournalWriter journal;
-    private final SnapshotStore snapshots;
+    private final LogStore journal;
+    private final java.util.function.Consumer<Throwable> onFailure;
     private final BlockingQueue<Submission> queue;
     private final BlockingQueue<Batch> handoff;
     private final Thread writer;
@@ -77,11 +76,16 @@ final class Sequencer {
     private volatile long snapshotsWritten;
     private long lastSnapshotSeq;
 
-    Sequencer(LedgerConfig config, LedgerState state, JournalWriter journal, long lastSnapshotSeq) {
+    /**
+     * @param onFailure told once, on the failing thread, when the store or the writer fails and the
+     *                  sequencer stops taking work
+     */
+    Sequencer(LedgerConfig config, LedgerState state, LogStore journal, long lastSnapshotSeq,
+              java.util.function.Consumer<Throwable> onFailure) {
         this.config = config;
         this.state = state;
         this.journal = journal;
-        this.snapshots = new SnapshotStore(config.dataDir());
+        this.onFailure = onFailure;
         this.queue = new ArrayBlockingQueue<>(config.limits().queueCapacity());
         this.handoff = new ArrayBlockingQueue<>(config.pipelineDepth());
         this.durableSeq = state.lastSeq();
@@ -99,16 +103,21 @@ final class Sequencer {
     CompletableFuture<Object> submit(Submission s) {
         Throwable f = failure;
         if (f != null || stopping) {
-            s.future.completeExceptionally(new LedgerUnavailableException(f != null ? "ledger stopped after a journal failure: " + f.getMessage() : "ledger is closed", f));
+            s.future.completeExceptionally(new LedgerUnavailableException(f != null ? "ledger stopped after a store failure: " + f.getMessage() : "ledger is closed", f));
         } else if (!queue.offer(s)) {
             s.future.completeExceptionally(new LedgerBusyException(config.limits().queueCapacity()));
+        } else if (failure != null && queue.remove(s)) {
+            // the writer failed between the check and the offer: it drained the queue before this arrived
+            s.future.completeExceptionally(new LedgerUnavailableException("ledger stopped: " + failure.getMessage(), failure));
         }
         return s.future;
     }
 
     long durableSeq() { return durableSeq; }
 
-    long fsyncs() { return journal.fsyncs(); }
+    long fsyncs() { return journal.syncs(); }
+
+    boolean failed() { return failure != null; }
 
     long batches() { return batches; }
 
@@ -206,7 +215,7 @@ final class Sequencer {
                 if (b == STOP_BATCH) break;
                 if (failure == null) {
                     try {
-                        journal.append(b.timestamp(), b.events(), null);
+                        journal.append(b.timestamp(), b.events());
                     } catch (IOException | RuntimeException e) {
                         fail(e);
                     }
@@ -228,12 +237,6 @@ final class Sequencer {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } finally {
-            try {
-                journal.close();
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.ERROR, "closing the journal failed", e);
-            }
         }
     }
 
@@ -249,7 +252,7 @@ final class Sequencer {
             }
             try {
                 StateImage image = ((StateImage) job[0]).sorted();
-                snapshots.write(image, (byte[]) job[1]);
+                journal.writeSnapshot(image, (byte[]) job[1]);
                 snapshotsWritten++;
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "snapshot failed; the journal still holds everything", e);
@@ -262,14 +265,17 @@ final class Sequencer {
     // ---------------------------------------------------------------- failure and shutdown
 
     private void fail(Throwable t) {
-        if (failure == null) {
-            failure = t;
-            LOG.log(System.Logger.Level.ERROR, "ledger stopped: nothing more is accepted until restart and recovery", t);
+        boolean first;
+        synchronized (this) {
+            first = failure == null;
+            if (first) failure = t;
         }
+        if (first) LOG.log(System.Logger.Level.ERROR, "ledger stopped taking writes until it recovers from the store", t);
         Submission s;
         while ((s = queue.poll()) != null) {
             if (s != STOP) s.future.completeExceptionally(new LedgerUnavailableException("ledger stopped: " + t.getMessage(), t));
         }
+        if (first && onFailure != null) onFailure.accept(t);
     }
 
     private void failAll(List<Submission> submissions) {
@@ -278,10 +284,12 @@ final class Sequencer {
         }
     }
 
-    /** Finishes everything queued, writes it, closes the journal. Waits for a snapshot in progress. */
+    /** Finishes everything queued and writes it; waits for a snapshot in progress. The store stays open. */
     void close() throws InterruptedException {
         stopping = true;
-        queue.put(STOP);
+        while (!queue.offer(STOP, 10, TimeUnit.MILLISECONDS)) {
+            if (failure != null) fail(failure);
+        }
         writer.join();
         journaler.join();
         while (snapshotInFlight.get()) Thread.sleep(5);

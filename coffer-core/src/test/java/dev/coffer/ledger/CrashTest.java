@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Kills a child JVM writing to a real data directory with SIGKILL at random moments, 20 times.
+ * Kills a child JVM writing to a real log (a data directory, or PostgreSQL: see {@link TestStores})
+ * with SIGKILL at random moments, 20 times; PostgreSQL itself keeps running.
  * After each kill: every acknowledged transfer is in the ledger exactly once (resubmitting it
  * answers EXISTS with its original sequence number), money is conserved, and the state recovered
  * from snapshot + tail equals a full replay of the journal alone.
@@ -71,8 +72,10 @@ class CrashTest {
 
     private static void runAndKill(Path dir, String run, int millisAfterReady, Map<String, String[]> acked) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), CrashWorkload.class.getName(), dir.toString(), run)
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
+        cmd.addAll(TestStores.childJvmFlags());
+        cmd.addAll(List.of(CrashWorkload.class.getName(), dir.toString(), run));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String first = reader.readLine();
         assertThat(first).as("child started").isEqualTo("READY");
@@ -97,8 +100,14 @@ class CrashTest {
         assertThat(p.exitValue()).as("child was killed, not exited").isEqualTo(137);
     }
 
-    /** Opens a copy of the journal without snapshots: everything is replayed from seq 1. */
+    /** Opens the log without snapshots (for files, a copy of the journal): everything is replayed from seq 1. */
     private static Map<String, AccountView> fullReplay(Path dir, String[] accounts) throws Exception {
+        if (!TestStores.onFile()) {
+            try (Ledger ledger = Ledger.open(TestStores.fullReplay(CrashWorkload.config(dir)))) {
+                assertThat(ledger.recovery().snapshotSeq()).isZero();
+                return TestSupport.views(ledger, accounts);
+            }
+        }
         Path copy = Files.createTempDirectory("coffer-replay");
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".journal")).toList()) {

@@ -18,7 +18,7 @@ public final class CrashWorkload {
     static final int ACCOUNTS = 20;
 
     static LedgerConfig config(Path dir) {
-        return LedgerConfig.defaults(dir).withSegmentBytes(64 * 1024).withSnapshotEveryEvents(3_000);
+        return TestStores.configure(LedgerConfig.defaults(dir).withSegmentBytes(64 * 1024).withSnapshotEveryEvents(3_000));
     }
 
     public static void main(String[] args) throws Exception {

@@ -67,14 +67,14 @@ class JournalRecoveryTest {
             f.setLength(size - 200);
         }
         try (Ledger ledger = Ledger.open(config())) {
-            assertThat(ledger.recovery().truncatedBytes()).isPositive();
+            assertThat(ledger.recovery().repairedBytes()).isPositive();
             assertThat(ledger.recovery().lastSeq()).isEqualTo(lastSeq - 10);
             assertThat(ledger.account("alice").join().creditsPosted()).isEqualTo(UInt128.of(40));
             // The ledger writes on after the cut, and the new tail reads back.
             assertThat(ledger.submit(new Command.Deposit("after", "alice", UInt128.of(5), Command.NO_NONCE)).join().code()).isEqualTo(ResultCode.CREATED);
         }
         try (Ledger ledger = Ledger.open(config())) {
-            assertThat(ledger.recovery().truncatedBytes()).isZero();
+            assertThat(ledger.recovery().repairedBytes()).isZero();
             assertThat(ledger.account("alice").join().creditsPosted()).isEqualTo(UInt128.of(45));
         }
     }
@@ -87,7 +87,7 @@ class JournalRecoveryTest {
             f.setLength(Files.size(last) + 4096); // preallocated zeros after the last record
         }
         try (Ledger ledger = Ledger.open(config())) {
-            assertThat(ledger.recovery().truncatedBytes()).isEqualTo(4096);
+            assertThat(ledger.recovery().repairedBytes()).isEqualTo(4096);
             assertThat(ledger.recovery().lastSeq()).isEqualTo(lastSeq);
         }
     }

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Random sequences of operations applied to a real ledger (file journal, fsync) and to
+ * Random sequences of operations applied to a real ledger (file journal with fsync, or PostgreSQL:
+ * see {@link TestStores}) and to
  * {@link ModelLedger} must give the same result codes and balances; conservation holds after
  * every step; reopening the data directory (journal replay, and snapshot + replay) gives the
  * identical state.
@@ -55,8 +56,8 @@ class LedgerModelPropertyTest {
     private void run(List<Step> steps, long snapshotEvery) throws Exception {
         Path dir = Files.createTempDirectory("coffer-model");
         AtomicLong clock = new AtomicLong(1_700_000_000_000_000L);
-        LedgerConfig config = LedgerConfig.defaults(dir).withClock(clock::get)
-                .withIdempotency(1_000_000, java.time.Duration.ofDays(30)).withSnapshotEveryEvents(snapshotEvery);
+        LedgerConfig config = TestStores.configure(LedgerConfig.defaults(dir).withClock(clock::get)
+                .withIdempotency(1_000_000, java.time.Duration.ofDays(30)).withSnapshotEveryEvents(snapshotEvery));
         ModelLedger model = new ModelLedger();
         Map<String, Map<String, AccountView>> before;
         try (Ledger ledger = Ledger.open(config)) {

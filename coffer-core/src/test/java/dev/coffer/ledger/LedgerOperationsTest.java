@@ -38,7 +38,7 @@ class LedgerOperationsTest {
     @BeforeEach
     void open() throws IOException {
         dir = Files.createTempDirectory("coffer-ops");
-        ledger = Ledger.open(LedgerConfig.defaults(dir).withClock(clock::get));
+        ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir).withClock(clock::get)));
         ok(new CreateAsset("usd", "USD", 2));
         ok(new CreateAsset("eur", "EUR", 2));
         ok(new CreateAccount("open-alice", "alice", "USD", "user-1", 0, Map.of("tier", "gold")));
@@ -198,7 +198,7 @@ class LedgerOperationsTest {
         fund("alice", 100);
         Result first = ok(new Transfer("pay-r", "alice", "bob", u(10), 0));
         ledger.close();
-        ledger = Ledger.open(LedgerConfig.defaults(dir).withClock(clock::get));
+        ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir).withClock(clock::get)));
         Result again = submit(new Transfer("pay-r", "alice", "bob", u(10), 0));
         assertThat(again.code()).isEqualTo(EXISTS);
         assertThat(again.seq()).isEqualTo(first.seq());
@@ -209,7 +209,7 @@ class LedgerOperationsTest {
     void idempotencyMemoryIsBoundedByCapAndTtl() throws IOException {
         ledger.close();
         TestSupport.deleteTree(dir);
-        ledger = Ledger.open(LedgerConfig.defaults(dir).withClock(clock::get).withIdempotency(3, java.time.Duration.ofSeconds(60)));
+        ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir).withClock(clock::get).withIdempotency(3, java.time.Duration.ofSeconds(60))));
         ok(new CreateAsset("usd", "USD", 2));
         ok(new CreateAccount("open-alice", "alice", "USD", "u1", 0, Map.of()));
         ok(new CreateAccount("open-bob", "bob", "USD", "u2", 0, Map.of()));
@@ -299,7 +299,7 @@ class LedgerOperationsTest {
         ok(new Hold("hx", "alice", "bob", u(60), 1, 0));
         ledger.close();
         clock.addAndGet(5_000_000);
-        ledger = Ledger.open(LedgerConfig.defaults(dir).withClock(clock::get));
+        ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir).withClock(clock::get)));
         assertThat(acct("alice").available()).isEqualTo(BigInteger.valueOf(100));
         assertThat(submit(new Capture(id(), "hx", null)).code()).isEqualTo(HOLD_EXPIRED);
     }
@@ -401,7 +401,7 @@ class LedgerOperationsTest {
         ledger.close();
         TestSupport.deleteTree(dir);
         Limits tiny = new Limits(64, 16, 1024, 8, 1, 3600, 18);
-        ledger = Ledger.open(LedgerConfig.defaults(dir).withClock(clock::get).withLimits(tiny));
+        ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir).withClock(clock::get).withLimits(tiny)));
         ok(new CreateAsset("usd", "USD", 2));
         ok(new CreateAsset("eur", "EUR", 2));
         List<java.util.concurrent.CompletableFuture<Result>> futures = new ArrayList<>();

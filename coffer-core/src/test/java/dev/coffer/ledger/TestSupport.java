@@ -43,6 +43,7 @@ final class TestSupport {
     }
 
     static void deleteTree(Path dir) throws IOException {
+        TestStores.drop(dir);
         if (!Files.exists(dir)) return;
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);

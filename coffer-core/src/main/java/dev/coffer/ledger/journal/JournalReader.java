@@ -1,6 +1,8 @@
 package dev.coffer.ledger.journal;
 
 import dev.coffer.ledger.Event;
+import dev.coffer.ledger.log.LogReader;
+import dev.coffer.ledger.log.LogStore.BatchVisitor;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,6 +15,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -29,11 +32,6 @@ import java.util.zip.CRC32C;
 public final class JournalReader {
 
     private JournalReader() {}
-
-    /** Receives each batch in order. {@code lastHash} is the hash of the batch's last event. */
-    public interface BatchVisitor {
-        void batch(long timestamp, List<Event> events, byte[] lastHash);
-    }
 
     /**
      * Where the valid journal ends.
@@ -74,8 +72,93 @@ public final class JournalReader {
         return tail;
     }
 
+
+    /**
+     * Follows the journal while it is being written: hands over each batch once the ledger says
+     * it is durable ({@code durableSeq}), verifying CRC and hash chain exactly as recovery does.
+     * A record is only read once every event in it is durable, so a follower never sees a batch
+     * that a crash could take back.
+     */
+    public static LogReader tail(Path dir, long afterSeq, LongSupplier durableSeq) {
+        return new Tailer(dir, afterSeq, durableSeq);
+    }
+
+    private static final class Tailer implements LogReader {
+        private final Path dir;
+        private final LongSupplier durableSeq;
+        private final Scanner scanner = new Scanner(null);
+        private long position;
+        private Path segment;
+        private FileChannel channel;
+        private MappedByteBuffer mapped;
+        private int offset;
+
+        Tailer(Path dir, long afterSeq, LongSupplier durableSeq) {
+            this.dir = dir;
+            this.durableSeq = durableSeq;
+            this.position = afterSeq;
+        }
+
+        @Override
+        public long position() { return position; }
+
+        @Override
+        public int poll(int maxEvents, BatchVisitor visitor) throws IOException {
+            int[] handed = {0};
+            scanner.visitor = (timestamp, events, hashes) -> {
+                if (events.getFirst().seq() <= position) {
+                    if (events.getLast().seq() > position) throw new IllegalStateException("follower position " + position + " falls inside a batch");
+                    return;
+                }
+                visitor.batch(timestamp, events, hashes);
+                position = events.getLast().seq();
+                handed[0] += events.size();
+            };
+            long durable = durableSeq.getAsLong();
+            // Map after reading the durable bound: every record up to it is then wholly inside the mapping.
+            if (channel != null && channel.size() > mapped.limit()) mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+            while (handed[0] < maxEvents && position < durable) {
+                if (segment == null && !openFirst()) break;
+                if (offset >= mapped.limit()) {
+                    Path next = dir.resolve(JournalFormat.segmentName(scanner.nextSeq));
+                    if (!Files.exists(next)) break;
+                    open(next, false);
+                    continue;
+                }
+                offset = (int) scanner.record(segment, mapped, offset, mapped.limit(), false);
+            }
+            return handed[0];
+        }
+
+        private boolean openFirst() throws IOException {
+            Path found = null;
+            for (Path p : segments(dir)) if (JournalFormat.firstSeqOf(p) <= position + 1) found = p;
+            if (found == null) return false;
+            open(found, true);
+            return true;
+        }
+
+        private void open(Path file, boolean first) throws IOException {
+            close();
+            channel = FileChannel.open(file, StandardOpenOption.READ);
+            long size = channel.size();
+            if (size > Integer.MAX_VALUE) throw new CorruptJournalException(file, 0, "segment larger than 2 GiB");
+            mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            if (!scanner.header(file, mapped, size, first)) throw new CorruptJournalException(file, 0, "bad segment header");
+            segment = file;
+            offset = JournalFormat.SEGMENT_HEADER_BYTES;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (channel != null) channel.close();
+            channel = null;
+            mapped = null;
+        }
+    }
+
     private static final class Scanner {
-        private final BatchVisitor visitor;
+        private BatchVisitor visitor;
         private final MessageDigest sha = JournalFormat.sha256();
         private final CRC32C crc = new CRC32C();
         private final byte[] hash = new byte[JournalFormat.HASH_BYTES];
@@ -180,6 +263,7 @@ public final class JournalReader {
             if (timestamp <= lastTimestamp) throw new CorruptJournalException(file, recordAt, "batch timestamp " + timestamp + " not after " + lastTimestamp);
             if (count <= 0) throw new CorruptJournalException(file, recordAt, "empty batch record");
             List<Event> events = new ArrayList<>(count);
+            byte[] hashes = new byte[count * JournalFormat.HASH_BYTES];
             for (int i = 0; i < count; i++) {
                 int eventAt = bodyAt + body.position();
                 if (body.remaining() < JournalFormat.EVENT_OVERHEAD_BYTES) throw new CorruptJournalException(file, eventAt, "event truncated inside its record");
@@ -202,12 +286,13 @@ public final class JournalReader {
                 body.get(stored);
                 if (!Arrays.equals(computed, stored)) throw new CorruptJournalException(file, eventAt, "hash chain broken at seq " + event.seq());
                 chain = computed;
+                System.arraycopy(computed, 0, hashes, i * JournalFormat.HASH_BYTES, JournalFormat.HASH_BYTES);
                 nextSeq++;
                 events.add(event);
             }
             if (body.hasRemaining()) throw new CorruptJournalException(file, recordAt, body.remaining() + " stray bytes after the last event");
             lastTimestamp = timestamp;
-            visitor.batch(timestamp, events, chain);
+            visitor.batch(timestamp, events, hashes);
         }
     }
 }

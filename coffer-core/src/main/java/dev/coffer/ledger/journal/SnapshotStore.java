@@ -5,12 +5,10 @@ import dev.coffer.ledger.AccountView;
 import dev.coffer.ledger.UInt128;
 import dev.coffer.ledger.state.StateImage;
 
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -39,7 +37,10 @@ public final class SnapshotStore {
     private static final String SUFFIX = ".snapshot";
 
     /** A loaded snapshot: the state image and the chain hash of event {@code image.lastSeq()}. */
-    public record Snapshot(Path file, StateImage image, byte[] lastHash) {}
+    public record Snapshot(Path file, Decoded content) {}
+
+    /** A decoded snapshot: the state image and the chain hash of event {@code image.lastSeq()}. */
+    public record Decoded(StateImage image, byte[] lastHash) {}
 
     private final Path dir;
 
@@ -50,9 +51,23 @@ public final class SnapshotStore {
     public void write(StateImage image, byte[] lastHash) throws IOException {
         Path tmp = dir.resolve(String.format("%020d%s.tmp", image.lastSeq(), SUFFIX));
         Path target = dir.resolve(String.format("%020d%s", image.lastSeq(), SUFFIX));
+        byte[] bytes = encode(image, lastHash);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) ch.write(buf);
+            ch.force(true);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Fsync.directory(dir);
+        List<Path> all = list();
+        for (int i = 0; i < all.size() - KEEP; i++) Files.deleteIfExists(all.get(i));
+    }
+
+    /** The snapshot format (version 1): magic, fields, and a trailing CRC32C over everything before it. */
+    public static byte[] encode(StateImage image, byte[] lastHash) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(1 << 16);
         CRC32C crc = new CRC32C();
-        try (OutputStream file = Files.newOutputStream(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-             CheckedOutputStream checked = new CheckedOutputStream(new BufferedOutputStream(file, 1 << 16), crc);
+        try (CheckedOutputStream checked = new CheckedOutputStream(bytes, crc);
              DataOutputStream out = new DataOutputStream(checked)) {
             out.write(MAGIC);
             out.writeInt(1);
@@ -100,15 +115,11 @@ public final class SnapshotStore {
                 u128(out, e.getValue());
             }
             out.flush();
-            file.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a byte array does not fail
         }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        Fsync.directory(dir);
-        List<Path> all = list();
-        for (int i = 0; i < all.size() - KEEP; i++) Files.deleteIfExists(all.get(i));
+        bytes.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        return bytes.toByteArray();
     }
 
     /** The newest snapshot that reads back intact, or null. Damaged ones are reported to {@code warn}. */
@@ -116,7 +127,7 @@ public final class SnapshotStore {
         List<Path> all = list();
         for (int i = all.size() - 1; i >= 0; i--) {
             try {
-                return read(all.get(i));
+                return new Snapshot(all.get(i), decode(Files.readAllBytes(all.get(i))));
             } catch (IOException | RuntimeException e) {
                 warn.accept("snapshot " + all.get(i) + " unreadable (" + e.getMessage() + "); trying an older one");
             }
@@ -130,8 +141,8 @@ public final class SnapshotStore {
         }
     }
 
-    private static Snapshot read(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
+    /** Reads back what {@link #encode} wrote. @throws IOException when the bytes are damaged or not a snapshot */
+    public static Decoded decode(byte[] bytes) throws IOException {
         if (bytes.length < MAGIC.length + 4) throw new IOException("too short");
         CRC32C crc = new CRC32C();
         crc.update(bytes, 0, bytes.length - 4);
@@ -166,7 +177,7 @@ public final class SnapshotStore {
         TreeMap<String, UInt128> reversed = new TreeMap<>();
         for (int n = in.readInt(); n > 0; n--) reversed.put(in.readUTF(), u128(in));
         if (in.available() != 0) throw new IOException("trailing bytes");
-        return new Snapshot(file, new StateImage(lastSeq, lastTimestamp, windowStartSeq, assets, accounts, holds, reversed), lastHash);
+        return new Decoded(new StateImage(lastSeq, lastTimestamp, windowStartSeq, assets, accounts, holds, reversed), lastHash);
     }
 
     private static void u128(DataOutputStream out, UInt128 v) throws IOException {
