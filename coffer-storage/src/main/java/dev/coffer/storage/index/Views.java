@@ -1,0 +1,40 @@
+package dev.coffer.storage.index;
+
+import java.util.List;
+import java.util.Map;
+
+/** What queries answer. Amounts are decimal strings of minor units; times are µs since the epoch. */
+public final class Views {
+
+    private Views() {}
+
+    /**
+     * One operation of the log.
+     *
+     * @param status {@code posted}; for holds {@code pending}, {@code captured}, {@code voided} or
+     *               {@code expired}; for posted operations later refunded {@code partially_reversed} or {@code reversed}
+     * @param refId  the hold a capture or void resolves, or the operation a reversal refunds
+     * @param hash   hex SHA-256 chain hash of the event
+     */
+    public record Transaction(long seq, String id, String type, String status, long timestamp, String debitAccount,
+                              String creditAccount, String asset, String amount, String reversed, String refId,
+                              boolean linked, String hash) {}
+
+    /**
+     * One movement on one account.
+     *
+     * @param direction    {@code debit} or {@code credit}
+     * @param pending      true for holds and their release (void, expiry): available changes, balance does not
+     * @param balanceAfter posted balance (credits − debits) after this entry
+     * @param status       status of the operation (see {@link Transaction#status()})
+     */
+    public record Entry(String accountId, long seq, int leg, String transactionId, String type, String direction,
+                        boolean pending, String amount, String balanceAfter, long timestamp, String status) {}
+
+    /** An account as the index knows it; {@code balance} is the posted balance at the index position. */
+    public record Account(String id, String asset, String owner, String status, int flags, Map<String, String> metadata,
+                          long createdSeq, String balance, long updatedSeq) {}
+
+    /** A page of results, newest first for history; {@code nextCursor} is null on the last page. */
+    public record Page<T>(List<T> items, String nextCursor, long indexedSeq) {}
+}

@@ -1,0 +1,19 @@
+-- The embedded query index (SQLite). Same tables and indexes as db/postgres/V2__query_index.sql;
+-- amounts are decimal TEXT (SQLite integers stop at 64 bits).
+CREATE TABLE IF NOT EXISTS coffer_tx (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, status TEXT NOT NULL, ts INTEGER NOT NULL,
+    debit_account TEXT, credit_account TEXT, asset TEXT, amount TEXT, reversed TEXT, ref_id TEXT,
+    linked INTEGER NOT NULL, hash BLOB NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS coffer_tx_by_id ON coffer_tx (id);
+CREATE TABLE IF NOT EXISTS coffer_entries (
+    account_id TEXT NOT NULL, seq INTEGER NOT NULL, leg INTEGER NOT NULL, tx_id TEXT NOT NULL, type TEXT NOT NULL,
+    direction TEXT NOT NULL, pending INTEGER NOT NULL, amount TEXT NOT NULL, balance_after TEXT NOT NULL, ts INTEGER NOT NULL,
+    PRIMARY KEY (account_id, seq, leg)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS coffer_accounts (
+    id TEXT PRIMARY KEY, asset TEXT NOT NULL, owner TEXT NOT NULL, status TEXT NOT NULL, flags INTEGER NOT NULL,
+    metadata TEXT NOT NULL, created_seq INTEGER NOT NULL, balance TEXT NOT NULL, updated_seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS coffer_accounts_by_owner ON coffer_accounts (owner, id);
+CREATE TABLE IF NOT EXISTS coffer_holds (
+    id TEXT PRIMARY KEY, debit_account TEXT NOT NULL, credit_account TEXT NOT NULL, amount TEXT NOT NULL, captured TEXT,
+    status TEXT NOT NULL, expires_at INTEGER NOT NULL, seq INTEGER NOT NULL, resolved_seq INTEGER);
+CREATE TABLE IF NOT EXISTS coffer_index_checkpoint (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL);

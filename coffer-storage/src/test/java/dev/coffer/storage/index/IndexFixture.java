@@ -1,0 +1,77 @@
+package dev.coffer.storage.index;
+
+import dev.coffer.ledger.Ledger;
+import dev.coffer.ledger.LedgerConfig;
+import dev.coffer.ledger.journal.FileLogStore;
+import dev.coffer.storage.postgres.PostgresDatabase;
+import dev.coffer.storage.postgres.PostgresLogReader;
+import dev.coffer.storage.postgres.PostgresLogStore;
+import dev.coffer.storage.postgres.PostgresTestStores;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** A ledger and its query index on one backend: file journal + SQLite, or PostgreSQL for both. */
+final class IndexFixture implements AutoCloseable {
+
+    final String backend;
+    final Path dir;
+    final PostgresDatabase db;
+    Ledger ledger;
+    QueryIndex index;
+
+    IndexFixture(String backend) throws Exception {
+        this.backend = backend;
+        this.dir = Files.createTempDirectory("coffer-index");
+        this.db = backend.equals("postgres") ? PostgresTestStores.database(PostgresTestStores.freshSchema("ix")) : null;
+        openLedger();
+    }
+
+    void openLedger() throws Exception {
+        LedgerConfig config = LedgerConfig.defaults(dir);
+        if (db != null) config = config.withStore(PostgresLogStore.opener(db));
+        ledger = Ledger.open(config);
+    }
+
+    QueryIndex openIndex(Duration maxWait) {
+        Ledger l = ledger;
+        index = db == null
+                ? QueryIndex.sqlite(dir.resolve("index.sqlite"), after -> FileLogStore.reader(dir, after, l::durableSeq), l::durableSeq, maxWait)
+                : QueryIndex.postgres(db.pool(), after -> new PostgresLogReader(db.pool(), after), l::durableSeq, maxWait);
+        return index.start();
+    }
+
+    long count(String sql) throws Exception {
+        if (db != null) {
+            try (Connection c = db.pool().getConnection(); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("index.sqlite")); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (index != null) index.close();
+        if (ledger != null) ledger.close();
+        if (db != null) {
+            String schema = db.settings().schema();
+            db.close();
+            try (Connection c = java.sql.DriverManager.getConnection(PostgresTestStores.url()); Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+}

@@ -1,0 +1,229 @@
+package dev.coffer.storage.index;
+
+import dev.coffer.ledger.Command;
+import dev.coffer.ledger.Result;
+import dev.coffer.ledger.ResultCode;
+import dev.coffer.ledger.UInt128;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The query index on both backends: embedded (file journal + SQLite) and PostgreSQL. */
+class QueryIndexTest {
+
+    private static void setup(IndexFixture f, int accounts) {
+        List<Command> cmds = new ArrayList<>();
+        cmds.add(new Command.CreateAsset("asset-usd", "USD", 2));
+        for (int i = 0; i < accounts; i++) {
+            cmds.add(new Command.CreateAccount("open-" + i, "acct-" + i, "USD", "owner-" + (i % 3), 0, Map.of("n", "v" + i)));
+            cmds.add(new Command.Deposit("fund-" + i, "acct-" + i, UInt128.of(1_000_000), Command.NO_NONCE));
+        }
+        for (Result r : f.ledger.submitAll(cmds).join()) assertThat(r.code()).isEqualTo(ResultCode.CREATED);
+    }
+
+    private static Result ok(IndexFixture f, Command c) {
+        Result r = f.ledger.submit(c).join();
+        assertThat(r.code()).as("%s", c).isEqualTo(ResultCode.CREATED);
+        return r;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"file", "postgres"})
+    void historyPagesNeverSkipOrRepeatWhileWritesContinue(String backend) throws Exception {
+        try (IndexFixture f = new IndexFixture(backend)) {
+            setup(f, 4);
+            List<Command> first = new ArrayList<>();
+            for (int i = 0; i < 1500; i++) first.add(new Command.Transfer("t-" + i, "acct-" + (i % 2), "acct-" + (2 + i % 2), UInt128.of(1), Command.NO_NONCE));
+            long lastSeq = f.ledger.submitAll(first).join().getLast().seq();
+            f.openIndex(Duration.ofSeconds(10));
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicReference<Throwable> writerError = new AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int n = 0; !stop.get(); n++) {
+                        List<Command> more = new ArrayList<>();
+                        for (int i = 0; i < 20; i++) more.add(new Command.Transfer("w-" + n + "-" + i, "acct-1", "acct-0", UInt128.of(1), Command.NO_NONCE));
+                        f.ledger.submitAll(more).join();
+                    }
+                } catch (Throwable t) {
+                    writerError.set(t);
+                }
+            });
+            writer.start();
+            List<Long> seen = new ArrayList<>();
+            HistoryQuery q = HistoryQuery.firstPage("acct-0", 37).atLeast(lastSeq);
+            Views.Page<Views.Entry> page = f.index.history(q);
+            long top = page.items().getFirst().seq();
+            int pages = 0;
+            while (true) {
+                pages++;
+                for (Views.Entry e : page.items()) seen.add(e.seq());
+                if (page.nextCursor() == null) break;
+                Thread.sleep(2);
+                page = f.index.history(q.next(page.nextCursor()));
+            }
+            stop.set(true);
+            writer.join();
+            assertThat(writerError.get()).isNull();
+            assertThat(pages).isGreaterThan(20);
+            for (int i = 1; i < seen.size(); i++) assertThat(seen.get(i)).as("strictly newest-first, no repeats").isLessThan(seen.get(i - 1));
+            // acct-0 took part in: its open, its deposit, the 750 transfers it sent, and every write up to the first page's top.
+            f.index.awaitIndexed(f.ledger.durableSeq());
+            long expected = f.count("SELECT count(*) FROM coffer_entries WHERE account_id = 'acct-0' AND seq <= " + top);
+            assertThat((long) seen.size()).as("every entry up to the first page's top, none skipped").isEqualTo(expected);
+            assertThat(new HashSet<>(seen)).hasSize(seen.size());
+            assertThat(expected).isGreaterThanOrEqualTo(1 + 750);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"file", "postgres"})
+    void readYourWritesWaitsForTheIndexOrSaysNotYetIndexed(String backend) throws Exception {
+        try (IndexFixture f = new IndexFixture(backend)) {
+            setup(f, 2);
+            f.openIndex(Duration.ofMillis(300));
+            for (int i = 0; i < 30; i++) {
+                Result r = ok(f, new Command.Transfer("ryw-" + i, "acct-0", "acct-1", UInt128.of(7), Command.NO_NONCE));
+                Views.Transaction t = f.index.transaction("ryw-" + i, r.seq());
+                assertThat(t).as("written at seq %d, read at least that", r.seq()).isNotNull();
+                assertThat(t.seq()).isEqualTo(r.seq());
+                assertThat(t.amount()).isEqualTo("7");
+                assertThat(t.debitAccount()).isEqualTo("acct-0");
+                assertThat(t.hash()).hasSize(64);
+            }
+            long beyond = f.ledger.durableSeq() + 1_000;
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> f.index.transaction("ryw-0", beyond)).isInstanceOf(NotYetIndexedException.class)
+                    .hasMessageContaining("not yet indexed");
+            assertThat((System.nanoTime() - started) / 1_000_000).as("waited about the bound").isBetween(250L, 5_000L);
+            assertThat(f.index.transaction("no-such-op", 0)).isNull();
+            assertThat(f.index.lagEvents()).isZero();
+            assertThat(f.index.lagMillis()).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"file", "postgres"})
+    void followerRestartResumesExactlyWithoutWritingARowTwice(String backend) throws Exception {
+        try (IndexFixture f = new IndexFixture(backend)) {
+            setup(f, 3);
+            List<Command> a = new ArrayList<>();
+            for (int i = 0; i < 3000; i++) a.add(new Command.Transfer("a-" + i, "acct-" + (i % 3), "acct-" + ((i + 1) % 3), UInt128.of(1 + i % 5), Command.NO_NONCE));
+            for (int from = 0; from < a.size(); from += 500) f.ledger.submitAll(a.subList(from, from + 500)).join();
+            f.openIndex(Duration.ofSeconds(10)).awaitIndexed(f.ledger.durableSeq());
+            f.index.close();
+            List<Command> b = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) b.add(new Command.Transfer("b-" + i, "acct-" + (i % 3), "acct-" + ((i + 2) % 3), UInt128.of(2), Command.NO_NONCE));
+            for (int from = 0; from < b.size(); from += 250) f.ledger.submitAll(b.subList(from, from + 250)).join();
+            // Restart the ledger too: the follower must pick up across a reopened log.
+            f.ledger.close();
+            f.openLedger();
+            f.openIndex(Duration.ofSeconds(10)).awaitIndexed(f.ledger.durableSeq());
+            long events = f.ledger.durableSeq();
+            assertThat(f.count("SELECT count(*) FROM coffer_tx")).as("one row per event").isEqualTo(events);
+            assertThat(f.count("SELECT count(*) FROM coffer_entries")).isEqualTo(2L * (3 + 3000 + 2000));
+            assertThat(f.count("SELECT max(seq) FROM coffer_index_checkpoint")).isEqualTo(events);
+            for (int i = 0; i < 3; i++) {
+                BigInteger ledgerBalance = f.ledger.account("acct-" + i).join().balance();
+                Views.Entry newest = f.index.history(HistoryQuery.firstPage("acct-" + i, 1)).items().getFirst();
+                assertThat(new BigInteger(newest.balanceAfter())).as("balance after the newest entry of acct-%d", i).isEqualTo(ledgerBalance);
+                Views.Account acct = f.index.accountsByOwner("owner-" + i, null, 10, 0).items().getFirst();
+                assertThat(new BigInteger(acct.balance())).isEqualTo(ledgerBalance);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"file", "postgres"})
+    void filtersHoldsReversalsAndOwners(String backend) throws Exception {
+        try (IndexFixture f = new IndexFixture(backend)) {
+            setup(f, 6);
+            f.openIndex(Duration.ofSeconds(10));
+            ok(f, new Command.Hold("h1", "acct-0", "acct-1", UInt128.of(100), 0, Command.NO_NONCE));
+            ok(f, new Command.Hold("h2", "acct-0", "acct-1", UInt128.of(50), 0, Command.NO_NONCE));
+            long t0 = f.ledger.submit(new Command.Capture("c1", "h1", UInt128.of(60))).join().seq();
+            ok(f, new Command.VoidHold("v2", "h2"));
+            ok(f, new Command.Transfer("p1", "acct-0", "acct-2", UInt128.of(30), Command.NO_NONCE));
+            ok(f, new Command.Reverse("r1", "p1", UInt128.of(10), Command.NO_NONCE));
+            Result last = ok(f, new Command.Reverse("r2", "c1", null, Command.NO_NONCE));
+            f.index.awaitIndexed(last.seq());
+
+            assertThat(f.index.transaction("h1", 0).status()).isEqualTo("captured");
+            assertThat(f.index.transaction("h2", 0).status()).isEqualTo("voided");
+            assertThat(f.index.transaction("p1", 0).status()).isEqualTo("partially_reversed");
+            assertThat(f.index.transaction("p1", 0).reversed()).isEqualTo("10");
+            assertThat(f.index.transaction("c1", 0).status()).isEqualTo("reversed");
+            assertThat(f.index.transaction("r2", 0).amount()).isEqualTo("60");
+            assertThat(f.index.transaction("r2", 0).refId()).isEqualTo("c1");
+
+            List<String> holdsOnA0 = f.index.history(HistoryQuery.firstPage("acct-0", 100).ofType("hold")).items().stream().map(Views.Entry::transactionId).toList();
+            assertThat(holdsOnA0).containsExactly("h2", "h1");
+            List<String> captured = f.index.history(HistoryQuery.firstPage("acct-0", 100).inStatus("captured")).items().stream().map(Views.Entry::transactionId).toList();
+            assertThat(captured).containsExactly("h1");
+            long captureTs = f.index.transaction("c1", 0).timestamp();
+            List<String> fromCapture = f.index.history(HistoryQuery.firstPage("acct-0", 100).between(captureTs, captureTs + 1)).items().stream().map(Views.Entry::transactionId).toList();
+            assertThat(fromCapture).containsExactly("c1");
+            assertThat(t0).isPositive();
+
+            // Balance after each posted entry matches a running sum; pending entries leave it unchanged.
+            List<Views.Entry> all = new ArrayList<>(f.index.history(HistoryQuery.firstPage("acct-0", 100)).items());
+            java.util.Collections.reverse(all);
+            BigInteger running = BigInteger.ZERO;
+            for (Views.Entry e : all) {
+                if (!e.pending()) running = e.direction().equals("credit") ? running.add(new BigInteger(e.amount())) : running.subtract(new BigInteger(e.amount()));
+                assertThat(new BigInteger(e.balanceAfter())).as("balance after %s", e.transactionId()).isEqualTo(running);
+            }
+            assertThat(running).isEqualTo(f.ledger.account("acct-0").join().balance());
+
+            // Accounts by owner, two pages.
+            Views.Page<Views.Account> p1 = f.index.accountsByOwner("owner-0", null, 1, 0);
+            Views.Page<Views.Account> p2 = f.index.accountsByOwner("owner-0", p1.nextCursor(), 1, 0);
+            assertThat(p1.items()).extracting(Views.Account::id).containsExactly("acct-0");
+            assertThat(p2.items()).extracting(Views.Account::id).containsExactly("acct-3");
+            assertThat(p2.nextCursor()).isNull();
+            assertThat(p1.items().getFirst().metadata()).containsEntry("n", "v0");
+
+            // Bad input: a clear error, nothing read.
+            assertThatThrownBy(() -> f.index.history(HistoryQuery.firstPage("acct-0", QueryIndex.MAX_PAGE_SIZE + 1)))
+                    .isInstanceOfSatisfying(QueryRejectedException.class, e -> assertThat(e.code()).isEqualTo("page_size_invalid"));
+            assertThatThrownBy(() -> f.index.history(HistoryQuery.firstPage("acct-0", 5).next("not-a-cursor")))
+                    .isInstanceOfSatisfying(QueryRejectedException.class, e -> assertThat(e.code()).isEqualTo("cursor_invalid"));
+            assertThatThrownBy(() -> f.index.history(HistoryQuery.firstPage("x".repeat(300), 5)))
+                    .isInstanceOfSatisfying(QueryRejectedException.class, e -> assertThat(e.code()).isEqualTo("id_too_long"));
+            assertThatThrownBy(() -> f.index.history(HistoryQuery.firstPage("acct-0", 5).between(10, 5)))
+                    .isInstanceOfSatisfying(QueryRejectedException.class, e -> assertThat(e.code()).isEqualTo("time_range_invalid"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"file", "postgres"})
+    void expiredHoldsAreIndexedAsExpired(String backend) throws Exception {
+        try (IndexFixture f = new IndexFixture(backend)) {
+            setup(f, 2);
+            f.openIndex(Duration.ofSeconds(10));
+            ok(f, new Command.Hold("hx", "acct-0", "acct-1", UInt128.of(5), 1, Command.NO_NONCE));
+            long deadline = System.currentTimeMillis() + 10_000;
+            Views.Transaction t;
+            do {
+                Thread.sleep(100);
+                t = f.index.transaction("hx", f.ledger.durableSeq());
+            } while (!"expired".equals(t.status()) && System.currentTimeMillis() < deadline);
+            assertThat(t.status()).isEqualTo("expired");
+            Set<String> types = new HashSet<>();
+            for (Views.Entry e : f.index.history(HistoryQuery.firstPage("acct-1", 10)).items()) types.add(e.type());
+            assertThat(types).contains("hold", "expire_hold");
+        }
+    }
+}
