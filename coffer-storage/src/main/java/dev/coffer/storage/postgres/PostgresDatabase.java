@@ -35,7 +35,9 @@ public final class PostgresDatabase implements AutoCloseable {
         public Settings {
             Objects.requireNonNull(url, "url");
             if (!url.startsWith("jdbc:postgresql:")) throw new IllegalArgumentException("not a PostgreSQL JDBC URL: " + redact(url));
-            if (schema == null || !SCHEMA.matcher(schema).matches()) throw new IllegalArgumentException("schema must match " + SCHEMA + ": " + schema);
+            if (schema == null || !SCHEMA.matcher(schema).matches() || schema.startsWith("pg_")) {
+                throw new IllegalArgumentException("schema must match " + SCHEMA + " and not start with pg_ (reserved): " + schema);
+            }
             if (poolSize < 2 || poolSize > 200) throw new IllegalArgumentException("poolSize must be 2..200");
         }
     }

@@ -1,0 +1,118 @@
+package dev.coffer.storage.postgres;
+
+import dev.coffer.ledger.Command;
+import dev.coffer.ledger.Ledger;
+import dev.coffer.ledger.LedgerConfig;
+import dev.coffer.ledger.LedgerUnavailableException;
+import dev.coffer.ledger.Result;
+import dev.coffer.ledger.ResultCode;
+import dev.coffer.ledger.UInt128;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What only the PostgreSQL backend has: the single-writer lock and surviving a lost connection. */
+class PostgresBackendTest {
+
+    private PostgresDatabase db;
+    private Path dir;
+
+    @BeforeEach
+    void open() throws Exception {
+        db = PostgresTestStores.database(PostgresTestStores.freshSchema("pgb"));
+        dir = Files.createTempDirectory("coffer-pg");
+    }
+
+    @AfterEach
+    void drop() throws Exception {
+        String schema = db.settings().schema();
+        db.close();
+        PostgresTestStores.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        Files.deleteIfExists(dir);
+    }
+
+    private LedgerConfig config() {
+        return LedgerConfig.defaults(dir).withStore(PostgresLogStore.opener(db));
+    }
+
+    @Test
+    void aSecondWriterOnTheSameLogIsRefused() throws Exception {
+        try (Ledger first = Ledger.open(config())) {
+            first.submit(new Command.CreateAsset("a", "USD", 2)).join();
+            assertThatThrownBy(() -> Ledger.open(config()))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("another Coffer writer holds the log")
+                    .hasMessageContaining(db.settings().schema());
+            // The first writer is unaffected.
+            assertThat(first.submit(new Command.CreateAccount("b", "alice", "USD", "u", 0, Map.of())).join().code()).isEqualTo(ResultCode.CREATED);
+        }
+        // Once it is closed, the lock is free again.
+        try (Ledger again = Ledger.open(config())) {
+            assertThat(again.recovery().lastSeq()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void lostConnectionStopsWritesRetryablyThenRecoversFromTheDatabase() throws Exception {
+        try (Ledger ledger = Ledger.open(config())) {
+            List<Command> setup = new ArrayList<>(List.of(
+                    new Command.CreateAsset("a", "USD", 2),
+                    new Command.CreateAccount("o1", "alice", "USD", "u1", 0, Map.of()),
+                    new Command.CreateAccount("o2", "bob", "USD", "u2", 0, Map.of()),
+                    new Command.Deposit("d1", "alice", UInt128.of(1000), Command.NO_NONCE)));
+            for (Result r : ledger.submitAll(setup).join()) assertThat(r.code()).isEqualTo(ResultCode.CREATED);
+
+            terminateWriter();
+            // The next write hits the dead connection: a retryable failure, and nothing stays applied in memory.
+            assertThatThrownBy(() -> ledger.submit(new Command.Transfer("t1", "alice", "bob", UInt128.of(10), Command.NO_NONCE)).join())
+                    .isInstanceOf(CompletionException.class).hasCauseInstanceOf(LedgerUnavailableException.class);
+
+            // The ledger reopens the store by itself; retry with the same id until it is taken.
+            Result retried = null;
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (retried == null && System.currentTimeMillis() < deadline) {
+                try {
+                    retried = ledger.submit(new Command.Transfer("t1", "alice", "bob", UInt128.of(10), Command.NO_NONCE)).join();
+                } catch (CompletionException e) {
+                    assertThat(e.getCause()).isInstanceOf(LedgerUnavailableException.class);
+                    Thread.sleep(50);
+                }
+            }
+            assertThat(retried).as("writes resumed after the connection came back").isNotNull();
+            assertThat(retried.code()).isEqualTo(ResultCode.CREATED);
+            assertThat(ledger.reopens()).isEqualTo(1);
+            assertThat(ledger.account("alice").join().balance()).isEqualTo(BigInteger.valueOf(990));
+            assertThat(ledger.account("bob").join().balance()).isEqualTo(BigInteger.valueOf(10));
+            assertThat(ledger.submit(new Command.Transfer("t1", "alice", "bob", UInt128.of(10), Command.NO_NONCE)).join().code()).isEqualTo(ResultCode.EXISTS);
+        }
+        try (Ledger reopened = Ledger.open(config())) {
+            assertThat(reopened.account("alice").join().balance()).isEqualTo(BigInteger.valueOf(990));
+            assertThat(reopened.recovery().lastSeq()).isEqualTo(5);
+        }
+    }
+
+    /** Kills the writer's backend from another session, as a network cut or a server restart would. */
+    private void terminateWriter() throws Exception {
+        try (Connection c = DriverManager.getConnection(PostgresTestStores.url()); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'coffer-writer'"
+                     + " AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = " + (db.lockKey() & 0xFFFFFFFFL) + ")")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("writer sessions terminated").isEqualTo(1);
+        }
+    }
+}
