@@ -7,6 +7,7 @@ import dev.coffer.ledger.Limits;
 import dev.coffer.ledger.Result;
 import dev.coffer.ledger.ResultCode;
 import dev.coffer.ledger.UInt128;
+import dev.coffer.storage.Backend;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -25,7 +26,8 @@ import java.util.stream.Stream;
 
 /**
  * The in-process ledger workload: random transfers between a fixed set of funded accounts,
- * submitted in chunks of {@code batch} with the journal fsyncing every batch. Measures the
+ * submitted in chunks of {@code batch}, each batch made durable (file journal: one fsync;
+ * PostgreSQL: one COPY and one commit). Measures the
  * throughput of durable transfers, the latency of each batch (from the writer taking it to its
  * fsync), and the time to reopen the data directory afterwards.
  */
@@ -43,11 +45,19 @@ public final class LedgerBench {
 
     private LedgerBench() {}
 
+    /** Runs on the embedded file journal. */
     public static Map<String, Object> run(Options o) throws Exception {
+        try (Backend backend = Backend.file(o.dataDir())) {
+            return run(o, backend);
+        }
+    }
+
+    /** Runs on {@code backend} (a fresh log: a new data directory, or a new PostgreSQL schema). */
+    public static Map<String, Object> run(Options o, Backend backend) throws Exception {
         if (Files.exists(o.dataDir())) throw new IllegalArgumentException(o.dataDir() + " exists; the benchmark needs a fresh directory");
         Histogram batchLatency = new Histogram(3_600_000_000_000L, 3);
         AtomicLong measuring = new AtomicLong();
-        LedgerConfig config = LedgerConfig.defaults(o.dataDir())
+        LedgerConfig config = backend.configure(LedgerConfig.defaults(o.dataDir()))
                 .withLimits(new Limits(Limits.DEFAULTS.maxIdBytes(), Limits.DEFAULTS.maxMetadataEntries(), Limits.DEFAULTS.maxMetadataBytes(),
                         o.batch(), Limits.DEFAULTS.queueCapacity(), Limits.DEFAULTS.maxHoldTimeoutSeconds(), Limits.DEFAULTS.maxScale()))
                 .withBatchListener((commands, events, nanos) -> {
@@ -107,6 +117,7 @@ public final class LedgerBench {
         double seconds = elapsed / 1e9;
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("workload", "ledger");
+        figures.put("store", backend.name());
         figures.put("accounts", o.accounts());
         figures.put("transfers", o.transfers());
         figures.put("batch", o.batch());
@@ -121,14 +132,17 @@ public final class LedgerBench {
         figures.put("recovery_replayed_events", reopen.replayedEvents());
         figures.put("recovery_snapshot_seq", reopen.snapshotSeq());
         figures.put("rss_mb", rssPeakMb);
-        figures.put("journal_mb", directoryBytes(o.dataDir()) >> 20);
+        figures.put("store_mb", backend.sizeBytes() >> 20);
         figures.put("java", Runtime.version().toString());
-        if (!o.keep()) deleteTree(o.dataDir());
+        if (!o.keep()) {
+            deleteTree(o.dataDir());
+            backend.dropSchema();
+        }
         return figures;
     }
 
     /** One asset, the accounts, and enough money in each that random transfers never run dry. */
-    private static void setUp(Ledger ledger, String[] ids, int batch) {
+    static void setUp(Ledger ledger, String[] ids, int batch) {
         expectCreated(ledger.submit(new Command.CreateAsset("setup-asset", "USD", 2)).join());
         List<Command> chunk = new ArrayList<>();
         for (int i = 0; i < ids.length; i++) {
@@ -147,12 +161,6 @@ public final class LedgerBench {
 
     private static double round(double v) {
         return Math.round(v * 1000) / 1000.0;
-    }
-
-    private static long directoryBytes(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        }
     }
 
     static void deleteTree(Path dir) throws IOException {

@@ -1,8 +1,11 @@
 package dev.coffer.server;
 
 import dev.coffer.bench.Json;
+import dev.coffer.bench.HistoryBench;
 import dev.coffer.bench.LedgerBench;
+import dev.coffer.storage.Backend;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -12,16 +15,16 @@ import java.util.concurrent.Callable;
 
 /** {@code ./coffer bench <workload>}: benchmarks, reported as figures (and JSON with --json). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark workload.",
-        subcommands = {BenchCommand.LedgerWorkload.class})
+        subcommands = {BenchCommand.LedgerWorkload.class, BenchCommand.HistoryWorkload.class})
 final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        System.out.println("usage: coffer bench ledger [options]   (see coffer bench ledger --help)");
+        System.out.println("usage: coffer bench ledger|history [options]   (see coffer bench <workload> --help)");
     }
 
     @Command(name = "ledger", mixinStandardHelpOptions = true,
-            description = "In-process core on a real data directory with fsync on: random transfers in batches.")
+            description = "In-process core on a real store (file journal with fsync, or PostgreSQL with --store postgres): random transfers in batches.")
     static final class LedgerWorkload implements Callable<Integer> {
         @Option(names = "--accounts", defaultValue = "10000", description = "Accounts (default: ${DEFAULT-VALUE}).")
         int accounts;
@@ -37,16 +40,61 @@ final class BenchCommand implements Runnable {
         boolean keep;
         @Option(names = "--json", description = "Also write the figures as JSON to this file.")
         Path json;
+        @Mixin
+        StorageOptions storage;
 
         @Override
         public Integer call() throws Exception {
-            Path dataDir = dir != null ? dir : Path.of("bench-out", "ledger-" + System.currentTimeMillis());
+            long id = System.currentTimeMillis();
+            Path dataDir = dir != null ? dir : Path.of("bench-out", "ledger-" + id);
             Files.createDirectories(dataDir.toAbsolutePath().getParent());
-            Map<String, Object> figures = LedgerBench.run(new LedgerBench.Options(accounts, transfers, batch, dataDir, keep, inFlight));
-            String text = Json.object(figures);
-            System.out.print(text);
-            if (json != null) Files.writeString(json, text);
-            return 0;
+            try (Backend backend = storage.open(dataDir, "bench_ledger_" + id)) {
+                return emit(LedgerBench.run(new LedgerBench.Options(accounts, transfers, batch, dataDir, keep, inFlight), backend), json);
+            }
         }
+    }
+
+    @Command(name = "history", mixinStandardHelpOptions = true,
+            description = "Query index under load: preload transfers, then history pages for random accounts while writes run at a fixed rate.")
+    static final class HistoryWorkload implements Callable<Integer> {
+        @Option(names = "--accounts", defaultValue = "10000", description = "Accounts (default: ${DEFAULT-VALUE}).")
+        int accounts;
+        @Option(names = "--transfers", defaultValue = "1000000", description = "Transfers preloaded and indexed before measuring (default: ${DEFAULT-VALUE}).")
+        long transfers;
+        @Option(names = "--batch", defaultValue = "1000", description = "Commands per batch while preloading (default: ${DEFAULT-VALUE}).")
+        int batch;
+        @Option(names = "--write-rate", defaultValue = "10000", description = "Transfers/s written while measuring (default: ${DEFAULT-VALUE}).")
+        int writeRate;
+        @Option(names = "--readers", defaultValue = "4", description = "Threads fetching history pages (default: ${DEFAULT-VALUE}).")
+        int readers;
+        @Option(names = "--page-size", defaultValue = "50", description = "Entries per page (default: ${DEFAULT-VALUE}).")
+        int pageSize;
+        @Option(names = "--seconds", defaultValue = "20", description = "Measured duration (default: ${DEFAULT-VALUE}).")
+        int seconds;
+        @Option(names = "--dir", description = "Fresh data directory to use (default: a new one under bench-out/).")
+        Path dir;
+        @Option(names = "--keep", description = "Keep the data directory (and PostgreSQL schema) afterwards.")
+        boolean keep;
+        @Option(names = "--json", description = "Also write the figures as JSON to this file.")
+        Path json;
+        @Mixin
+        StorageOptions storage;
+
+        @Override
+        public Integer call() throws Exception {
+            long id = System.currentTimeMillis();
+            Path dataDir = dir != null ? dir : Path.of("bench-out", "history-" + id);
+            Files.createDirectories(dataDir.toAbsolutePath().getParent());
+            try (Backend backend = storage.open(dataDir, "bench_history_" + id)) {
+                return emit(HistoryBench.run(new HistoryBench.Options(accounts, transfers, batch, writeRate, readers, pageSize, seconds, dataDir, keep), backend), json);
+            }
+        }
+    }
+
+    private static int emit(Map<String, Object> figures, Path json) throws java.io.IOException {
+        String text = Json.object(figures);
+        System.out.print(text);
+        if (json != null) Files.writeString(json, text);
+        return 0;
     }
 }

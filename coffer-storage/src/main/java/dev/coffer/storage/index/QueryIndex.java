@@ -115,7 +115,9 @@ public final class QueryIndex implements AutoCloseable {
             try (Statement st = c.createStatement()) {
                 // The index is rebuilt from the log, so losing the last commits in a power cut is harmless.
                 st.execute("PRAGMA synchronous=NORMAL");
-                st.execute("PRAGMA cache_size=-65536");
+                st.execute("PRAGMA cache_size=-131072");
+                st.execute("PRAGMA temp_store=MEMORY");
+                st.execute("PRAGMA wal_autocheckpoint=10000");
             }
             return c;
         }, readers, durableSeq, maxWait, pool);

@@ -60,6 +60,8 @@ public final class PostgresDatabase implements AutoCloseable {
         hc.setConnectionTimeout(5_000);
         hc.setInitializationFailTimeout(10_000);
         hc.setConnectionInitSql("SET search_path TO " + settings.schema());
+        // The query index follower writes with JDBC batches: let the driver send them as multi-row INSERTs.
+        hc.addDataSourceProperty("reWriteBatchedInserts", "true");
         HikariDataSource pool;
         try {
             pool = new HikariDataSource(hc);

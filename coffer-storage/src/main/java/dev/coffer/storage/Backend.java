@@ -1,0 +1,102 @@
+package dev.coffer.storage;
+
+import dev.coffer.ledger.Ledger;
+import dev.coffer.ledger.LedgerConfig;
+import dev.coffer.ledger.journal.FileLogStore;
+import dev.coffer.storage.index.QueryIndex;
+import dev.coffer.storage.postgres.PostgresDatabase;
+import dev.coffer.storage.postgres.PostgresLogReader;
+import dev.coffer.storage.postgres.PostgresLogStore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.stream.Stream;
+
+/**
+ * A storage backend, chosen by configuration: where the ledger's log lives and where its query
+ * index lives. {@code file}: the journal in the data directory and a SQLite index beside it (no
+ * set-up). {@code postgres}: both in one PostgreSQL schema. The one place that wires them.
+ */
+public final class Backend implements AutoCloseable {
+
+    /** File name of the embedded query index inside the data directory. */
+    public static final String SQLITE_INDEX_FILE = "index.sqlite";
+
+    private final String name;
+    private final Path dataDir;
+    private final PostgresDatabase db;
+
+    private Backend(String name, Path dataDir, PostgresDatabase db) {
+        this.name = name;
+        this.dataDir = dataDir;
+        this.db = db;
+    }
+
+    public static Backend file(Path dataDir) {
+        return new Backend("file", dataDir, null);
+    }
+
+    /** Connects to PostgreSQL and migrates the schema; fails with a clear message when it cannot. */
+    public static Backend postgres(Path dataDir, PostgresDatabase.Settings settings) {
+        return new Backend("postgres", dataDir, PostgresDatabase.open(settings));
+    }
+
+    public String name() { return name; }
+
+    public PostgresDatabase database() { return db; }
+
+    /** {@code base} with this backend's store. */
+    public LedgerConfig configure(LedgerConfig base) {
+        return db == null ? base : base.withStore(PostgresLogStore.opener(db));
+    }
+
+    /** Starts the query index following {@code ledger}'s log. */
+    public QueryIndex startIndex(Ledger ledger, Duration maxWait) throws IOException {
+        if (db == null) {
+            Files.createDirectories(dataDir);
+            return QueryIndex.sqlite(dataDir.resolve(SQLITE_INDEX_FILE), after -> FileLogStore.reader(dataDir, after, ledger::durableSeq),
+                    ledger::durableSeq, maxWait).start();
+        }
+        return QueryIndex.postgres(db.pool(), after -> new PostgresLogReader(db.pool(), after), ledger::durableSeq, maxWait).start();
+    }
+
+    /** Bytes the log and index take: the data directory, or the PostgreSQL schema's relations. */
+    public long sizeBytes() throws IOException {
+        if (db == null) {
+            try (Stream<Path> s = Files.walk(dataDir)) {
+                return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            }
+        }
+        try (Connection c = db.pool().getConnection();
+             PreparedStatement st = c.prepareStatement("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relkind = 'r'")) {
+            st.setString(1, db.settings().schema());
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** Drops the PostgreSQL schema (benchmarks clean up after themselves). */
+    public void dropSchema() throws IOException {
+        if (db == null) return;
+        try (Connection c = db.pool().getConnection(); var st = c.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS " + db.settings().schema() + " CASCADE");
+        } catch (SQLException e) {
+            throw new IOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (db != null) db.close();
+    }
+}
