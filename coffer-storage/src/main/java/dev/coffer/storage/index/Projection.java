@@ -225,10 +225,18 @@ final class Projection {
     /** Writes the buffered rows and the checkpoint; the caller commits. */
     void flush(Connection c, long seq, byte[] hash) throws SQLException {
         String amt = dialect.amount();
-        batch(c, "INSERT INTO coffer_tx (seq, id, type, status, ts, debit_account, credit_account, asset, amount, reversed, ref_id, linked, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, " + amt + ", " + amt + ", ?, ?, ?)", txRows);
-        batch(c, "INSERT INTO coffer_entries (account_id, seq, leg, tx_id, type, direction, pending, amount, balance_after, ts) VALUES (?, ?, ?, ?, ?, ?, ?, " + amt + ", " + amt + ", ?)", entryRows);
-        batch(c, "INSERT INTO coffer_accounts (id, asset, owner, status, flags, metadata, created_seq, balance, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?, " + amt + ", ?)", accountRows);
-        batch(c, "INSERT INTO coffer_holds (id, debit_account, credit_account, amount, status, expires_at, seq) VALUES (?, ?, ?, " + amt + ", ?, ?, ?)", holdRows);
+        if (dialect == IndexDialect.POSTGRES) {
+            // Insert-only tables go in with COPY: several times faster than batched INSERTs.
+            copy(c, "coffer_tx (seq, id, type, status, ts, debit_account, credit_account, asset, amount, reversed, ref_id, linked, hash)", txRows);
+            copy(c, "coffer_entries (account_id, seq, leg, tx_id, type, direction, pending, amount, balance_after, ts)", entryRows);
+            copy(c, "coffer_accounts (id, asset, owner, status, flags, metadata, created_seq, balance, updated_seq)", accountRows);
+            copy(c, "coffer_holds (id, debit_account, credit_account, amount, status, expires_at, seq)", holdRows);
+        } else {
+            batch(c, "INSERT INTO coffer_tx (seq, id, type, status, ts, debit_account, credit_account, asset, amount, reversed, ref_id, linked, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, " + amt + ", " + amt + ", ?, ?, ?)", txRows);
+            batch(c, "INSERT INTO coffer_entries (account_id, seq, leg, tx_id, type, direction, pending, amount, balance_after, ts) VALUES (?, ?, ?, ?, ?, ?, ?, " + amt + ", " + amt + ", ?)", entryRows);
+            batch(c, "INSERT INTO coffer_accounts (id, asset, owner, status, flags, metadata, created_seq, balance, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?, " + amt + ", ?)", accountRows);
+            batch(c, "INSERT INTO coffer_holds (id, debit_account, credit_account, amount, status, expires_at, seq) VALUES (?, ?, ?, " + amt + ", ?, ?, ?)", holdRows);
+        }
         batch(c, "UPDATE coffer_tx SET status = ?, reversed = COALESCE(" + amt + ", reversed) WHERE id = ?", txUpdates);
         batch(c, "UPDATE coffer_holds SET status = ?, captured = " + amt + ", resolved_seq = ? WHERE id = ?", holdUpdates);
         batch(c, "UPDATE coffer_accounts SET status = ?, updated_seq = ? WHERE id = ?", statusUpdates);
@@ -254,6 +262,40 @@ final class Projection {
         holdUpdates.clear();
         statusUpdates.clear();
         dirtyBalances.clear();
+    }
+
+    /** COPY … FROM STDIN in CSV: strings always quoted, NULL as an unquoted empty field, bytea as hex. */
+    private static void copy(Connection c, String target, List<Object[]> rows) throws SQLException {
+        if (rows.isEmpty()) return;
+        StringBuilder csv = new StringBuilder(rows.size() * 96);
+        for (Object[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                if (i > 0) csv.append(',');
+                Object v = row[i];
+                switch (v) {
+                    case null -> { }
+                    case String str -> {
+                        csv.append('"');
+                        for (int k = 0; k < str.length(); k++) {
+                            char ch = str.charAt(k);
+                            if (ch == '"') csv.append('"');
+                            csv.append(ch);
+                        }
+                        csv.append('"');
+                    }
+                    case byte[] bytes -> csv.append("\\x").append(java.util.HexFormat.of().formatHex(bytes));
+                    case Boolean b -> csv.append(b ? 't' : 'f');
+                    default -> csv.append(v);
+                }
+            }
+            csv.append('\n');
+        }
+        try {
+            c.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
+                    .copyIn("COPY " + target + " FROM STDIN (FORMAT csv)", new java.io.StringReader(csv.toString()));
+        } catch (java.io.IOException e) {
+            throw new SQLException("COPY into " + target + ": " + e.getMessage(), e);
+        }
     }
 
     private static int batch(Connection c, String sql, List<Object[]> rows) throws SQLException {
