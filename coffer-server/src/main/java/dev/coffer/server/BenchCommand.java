@@ -65,7 +65,7 @@ final class BenchCommand implements Runnable {
         int batch;
         @Option(names = "--write-rate", defaultValue = "10000", description = "Transfers/s written while measuring (default: ${DEFAULT-VALUE}).")
         int writeRate;
-        @Option(names = "--readers", defaultValue = "4", description = "Threads fetching history pages (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--readers", defaultValue = "2", description = "Threads fetching history pages (default: ${DEFAULT-VALUE}).")
         int readers;
         @Option(names = "--page-size", defaultValue = "50", description = "Entries per page (default: ${DEFAULT-VALUE}).")
         int pageSize;

@@ -50,7 +50,7 @@ public final class QueryIndex implements AutoCloseable {
     /** Default longest wait for read-your-writes. */
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(2);
     /** Most events the follower writes in one transaction. */
-    public static final int FOLLOWER_BATCH_EVENTS = 20_000;
+    public static final int FOLLOWER_BATCH_EVENTS = 5_000;
     /** Pause of a caught-up follower before it looks again. */
     public static final long IDLE_POLL_MILLIS = 2;
     private static final long RETRY_MILLIS = 1_000;
