@@ -34,23 +34,12 @@ final class BenchCommand implements Runnable {
         int batch;
         @Option(names = "--in-flight", defaultValue = "4", description = "Batches submitted ahead of the journal (default: ${DEFAULT-VALUE}).")
         int inFlight;
-        @Option(names = "--dir", description = "Fresh data directory to use (default: a new one under bench-out/).")
-        Path dir;
-        @Option(names = "--keep", description = "Keep the data directory afterwards.")
-        boolean keep;
-        @Option(names = "--json", description = "Also write the figures as JSON to this file.")
-        Path json;
         @Mixin
-        StorageOptions storage;
+        Run run;
 
         @Override
         public Integer call() throws Exception {
-            long id = System.currentTimeMillis();
-            Path dataDir = dir != null ? dir : Path.of("bench-out", "ledger-" + id);
-            Files.createDirectories(dataDir.toAbsolutePath().getParent());
-            try (Backend backend = storage.open(dataDir, "bench_ledger_" + id)) {
-                return emit(LedgerBench.run(new LedgerBench.Options(accounts, transfers, batch, dataDir, keep, inFlight), backend), json);
-            }
+            return run.go("ledger", (dataDir, backend) -> LedgerBench.run(new LedgerBench.Options(accounts, transfers, batch, dataDir, run.keep, inFlight), backend));
         }
     }
 
@@ -71,6 +60,18 @@ final class BenchCommand implements Runnable {
         int pageSize;
         @Option(names = "--seconds", defaultValue = "20", description = "Measured duration (default: ${DEFAULT-VALUE}).")
         int seconds;
+        @Mixin
+        Run run;
+
+        @Override
+        public Integer call() throws Exception {
+            return run.go("history", (dataDir, backend) -> HistoryBench.run(
+                    new HistoryBench.Options(accounts, transfers, batch, writeRate, readers, pageSize, seconds, dataDir, run.keep), backend));
+        }
+    }
+
+    /** Options every workload shares: where it runs, what it keeps, where the figures go. */
+    static final class Run {
         @Option(names = "--dir", description = "Fresh data directory to use (default: a new one under bench-out/).")
         Path dir;
         @Option(names = "--keep", description = "Keep the data directory (and PostgreSQL schema) afterwards.")
@@ -80,21 +81,21 @@ final class BenchCommand implements Runnable {
         @Mixin
         StorageOptions storage;
 
-        @Override
-        public Integer call() throws Exception {
+        interface Workload {
+            Map<String, Object> run(Path dataDir, Backend backend) throws Exception;
+        }
+
+        /** Runs on a fresh data directory (and, on PostgreSQL, a fresh schema) and prints the figures. */
+        int go(String name, Workload workload) throws Exception {
             long id = System.currentTimeMillis();
-            Path dataDir = dir != null ? dir : Path.of("bench-out", "history-" + id);
+            Path dataDir = dir != null ? dir : Path.of("bench-out", name + "-" + id);
             Files.createDirectories(dataDir.toAbsolutePath().getParent());
-            try (Backend backend = storage.open(dataDir, "bench_history_" + id)) {
-                return emit(HistoryBench.run(new HistoryBench.Options(accounts, transfers, batch, writeRate, readers, pageSize, seconds, dataDir, keep), backend), json);
+            try (Backend backend = storage.open(dataDir, "bench_" + name + "_" + id)) {
+                String text = Json.object(workload.run(dataDir, backend));
+                System.out.print(text);
+                if (json != null) Files.writeString(json, text);
+                return 0;
             }
         }
-    }
-
-    private static int emit(Map<String, Object> figures, Path json) throws java.io.IOException {
-        String text = Json.object(figures);
-        System.out.print(text);
-        if (json != null) Files.writeString(json, text);
-        return 0;
     }
 }

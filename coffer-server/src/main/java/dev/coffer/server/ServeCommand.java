@@ -30,7 +30,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Backend backend = storage.open(dataDir, null);
+        Backend backend = storage.open(dataDir, dev.coffer.storage.postgres.PostgresDatabase.DEFAULT_SCHEMA);
         Ledger ledger;
         try {
             ledger = Ledger.open(backend.configure(LedgerConfig.defaults(dataDir)));

@@ -22,17 +22,19 @@ final class StorageOptions {
             description = "PostgreSQL JDBC URL (default: $COFFER_PG_URL), e.g. jdbc:postgresql://127.0.0.1:5432/coffer?user=coffer&password=…")
     String pgUrl;
 
-    @Option(names = "--pg-schema", defaultValue = PostgresDatabase.DEFAULT_SCHEMA, description = "PostgreSQL schema holding the log (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pg-schema", description = "PostgreSQL schema holding the log (default: " + PostgresDatabase.DEFAULT_SCHEMA
+            + " for serve; a fresh bench_* schema, dropped afterwards, for bench).")
     String pgSchema;
 
     @Option(names = "--pg-pool-size", defaultValue = "" + PostgresDatabase.DEFAULT_POOL_SIZE, description = "Connections in the pool for the index, snapshots and queries (default: ${DEFAULT-VALUE}).")
     int pgPoolSize;
 
-    Backend open(Path dataDir, String schemaOverride) {
+    /** Opens the chosen backend; {@code defaultSchema} applies when no --pg-schema was given. */
+    Backend open(Path dataDir, String defaultSchema) {
         if (store == Store.file) return Backend.file(dataDir);
         if (pgUrl == null || pgUrl.isBlank()) {
             throw new IllegalArgumentException("--store postgres needs --pg-url or COFFER_PG_URL");
         }
-        return Backend.postgres(dataDir, new PostgresDatabase.Settings(pgUrl, schemaOverride != null ? schemaOverride : pgSchema, pgPoolSize));
+        return Backend.postgres(dataDir, new PostgresDatabase.Settings(pgUrl, pgSchema != null ? pgSchema : defaultSchema, pgPoolSize));
     }
 }
