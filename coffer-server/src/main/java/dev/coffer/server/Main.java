@@ -18,6 +18,16 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        CommandLine cli = new CommandLine(new Main());
+        // Refusals the operator can act on (bad flag values, a second writer, an unreachable or
+        // damaged store) print one line, not a stack trace.
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException || e instanceof java.io.IOException) {
+                commandLine.getErr().println("coffer: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        System.exit(cli.execute(args));
     }
 }
