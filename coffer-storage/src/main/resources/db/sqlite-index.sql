@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS coffer_entries (
     PRIMARY KEY (account_id, seq, leg)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS coffer_accounts (
     id TEXT PRIMARY KEY, asset TEXT NOT NULL, owner TEXT NOT NULL, status TEXT NOT NULL, flags INTEGER NOT NULL,
-    metadata TEXT NOT NULL, created_seq INTEGER NOT NULL, balance TEXT NOT NULL, updated_seq INTEGER NOT NULL);
+    metadata TEXT NOT NULL, created_seq INTEGER NOT NULL, updated_seq INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS coffer_accounts_by_owner ON coffer_accounts (owner, id);
 CREATE TABLE IF NOT EXISTS coffer_holds (
     id TEXT PRIMARY KEY, debit_account TEXT NOT NULL, credit_account TEXT NOT NULL, amount TEXT NOT NULL, captured TEXT,

@@ -36,7 +36,9 @@ CREATE TABLE coffer_entries (
     PRIMARY KEY (account_id, seq, leg)
 );
 
--- Accounts, with the posted balance as of the index position. Accounts by owner use the index.
+-- Accounts (no balances: those come from the writer and are always current; the follower keeps
+-- its running balances in memory and reads them back from the newest entries at restart).
+-- Accounts by owner use the index.
 CREATE TABLE coffer_accounts (
     id          TEXT PRIMARY KEY,
     asset       TEXT    NOT NULL,
@@ -45,7 +47,6 @@ CREATE TABLE coffer_accounts (
     flags       INTEGER NOT NULL,
     metadata    TEXT    NOT NULL,
     created_seq BIGINT  NOT NULL,
-    balance     NUMERIC(40, 0) NOT NULL,
     updated_seq BIGINT  NOT NULL
 );
 CREATE INDEX coffer_accounts_by_owner ON coffer_accounts (owner, id);

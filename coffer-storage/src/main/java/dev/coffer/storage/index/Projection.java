@@ -15,7 +15,6 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -45,7 +44,6 @@ final class Projection {
     private final List<Object[]> txUpdates = new ArrayList<>();
     private final List<Object[]> holdUpdates = new ArrayList<>();
     private final List<Object[]> statusUpdates = new ArrayList<>();
-    private final Map<String, Long> dirtyBalances = new LinkedHashMap<>();
 
     Projection(IndexDialect dialect) {
         this.dialect = dialect;
@@ -60,11 +58,20 @@ final class Projection {
         accounts.clear();
         holds.clear();
         try (Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT id, asset, balance FROM coffer_accounts")) {
-                while (rs.next()) accounts.put(rs.getString(1), new AccountState(rs.getString(2), new BigInteger[]{new BigInteger(rs.getString(3))}));
+            try (ResultSet rs = st.executeQuery("SELECT id, asset FROM coffer_accounts")) {
+                while (rs.next()) accounts.put(rs.getString(1), new AccountState(rs.getString(2), new BigInteger[]{BigInteger.ZERO}));
             }
             try (ResultSet rs = st.executeQuery("SELECT id, debit_account, credit_account, amount FROM coffer_holds WHERE status = 'pending'")) {
                 while (rs.next()) holds.put(rs.getString(1), new HoldState(rs.getString(2), rs.getString(3), UInt128.parse(rs.getString(4)).value()));
+            }
+        }
+        // Each account's running balance is the balance after its newest entry (a primary-key probe each).
+        try (PreparedStatement st = c.prepareStatement("SELECT balance_after FROM coffer_entries WHERE account_id = ? ORDER BY seq DESC, leg DESC LIMIT 1")) {
+            for (Map.Entry<String, AccountState> a : accounts.entrySet()) {
+                st.setString(1, a.getKey());
+                try (ResultSet rs = st.executeQuery()) {
+                    if (rs.next()) a.getValue().balance()[0] = new BigInteger(rs.getString(1));
+                }
             }
         }
     }
@@ -200,12 +207,11 @@ final class Projection {
 
     private void entry(String account, long seq, int leg, String txId, String type, String direction, boolean pending, UInt128 amount, long ts) {
         entryRows.add(new Object[]{account, seq, leg, txId, type, direction, pending, amount.toString(), balance(account)[0].toString(), ts});
-        dirtyBalances.put(account, seq);
     }
 
     private void openAccount(String id, String asset, String owner, int flags, Map<String, String> metadata, long seq) {
         accounts.put(id, new AccountState(asset, new BigInteger[]{BigInteger.ZERO}));
-        accountRows.add(new Object[]{id, asset, owner, "active", flags, json(metadata), seq, "0", seq});
+        accountRows.add(new Object[]{id, asset, owner, "active", flags, json(metadata), seq, seq});
     }
 
     private String asset(String account) {
@@ -229,20 +235,17 @@ final class Projection {
             // Insert-only tables go in with COPY: several times faster than batched INSERTs.
             copy(c, "coffer_tx (seq, id, type, status, ts, debit_account, credit_account, asset, amount, reversed, ref_id, linked, hash)", txRows);
             copy(c, "coffer_entries (account_id, seq, leg, tx_id, type, direction, pending, amount, balance_after, ts)", entryRows);
-            copy(c, "coffer_accounts (id, asset, owner, status, flags, metadata, created_seq, balance, updated_seq)", accountRows);
+            copy(c, "coffer_accounts (id, asset, owner, status, flags, metadata, created_seq, updated_seq)", accountRows);
             copy(c, "coffer_holds (id, debit_account, credit_account, amount, status, expires_at, seq)", holdRows);
         } else {
             batch(c, "INSERT INTO coffer_tx (seq, id, type, status, ts, debit_account, credit_account, asset, amount, reversed, ref_id, linked, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, " + amt + ", " + amt + ", ?, ?, ?)", txRows);
             batch(c, "INSERT INTO coffer_entries (account_id, seq, leg, tx_id, type, direction, pending, amount, balance_after, ts) VALUES (?, ?, ?, ?, ?, ?, ?, " + amt + ", " + amt + ", ?)", entryRows);
-            batch(c, "INSERT INTO coffer_accounts (id, asset, owner, status, flags, metadata, created_seq, balance, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?, " + amt + ", ?)", accountRows);
+            batch(c, "INSERT INTO coffer_accounts (id, asset, owner, status, flags, metadata, created_seq, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", accountRows);
             batch(c, "INSERT INTO coffer_holds (id, debit_account, credit_account, amount, status, expires_at, seq) VALUES (?, ?, ?, " + amt + ", ?, ?, ?)", holdRows);
         }
         batch(c, "UPDATE coffer_tx SET status = ?, reversed = COALESCE(" + amt + ", reversed) WHERE id = ?", txUpdates);
         batch(c, "UPDATE coffer_holds SET status = ?, captured = " + amt + ", resolved_seq = ? WHERE id = ?", holdUpdates);
         batch(c, "UPDATE coffer_accounts SET status = ?, updated_seq = ? WHERE id = ?", statusUpdates);
-        List<Object[]> balances = new ArrayList<>(dirtyBalances.size());
-        for (Map.Entry<String, Long> d : dirtyBalances.entrySet()) balances.add(new Object[]{balance(d.getKey())[0].toString(), d.getValue(), d.getKey()});
-        batch(c, "UPDATE coffer_accounts SET balance = " + amt + ", updated_seq = ? WHERE id = ?", balances);
         List<Object[]> checkpoint = new ArrayList<>();
         checkpoint.add(new Object[]{seq, hash, QueryIndex.CHECKPOINT_NAME});
         if (batch(c, "UPDATE coffer_index_checkpoint SET seq = ?, hash = ? WHERE name = ?", checkpoint) == 0) {
@@ -261,7 +264,6 @@ final class Projection {
         txUpdates.clear();
         holdUpdates.clear();
         statusUpdates.clear();
-        dirtyBalances.clear();
     }
 
     /** COPY … FROM STDIN in CSV: strings always quoted, NULL as an unquoted empty field, bytea as hex. */

@@ -50,7 +50,7 @@ public final class QueryIndex implements AutoCloseable {
     /** Default longest wait for read-your-writes. */
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(2);
     /** Most events the follower writes in one transaction. */
-    public static final int FOLLOWER_BATCH_EVENTS = 5_000;
+    public static final int FOLLOWER_BATCH_EVENTS = 10_000;
     /** Pause of a caught-up follower before it looks again. */
     public static final long IDLE_POLL_MILLIS = 2;
     private static final long RETRY_MILLIS = 1_000;
@@ -351,14 +351,14 @@ public final class QueryIndex implements AutoCloseable {
         long at = indexedSeq;
         List<Views.Account> items = new ArrayList<>();
         try (Connection c = readers.getConnection();
-             PreparedStatement st = c.prepareStatement("SELECT id, asset, owner, status, flags, metadata, created_seq, balance, updated_seq FROM coffer_accounts WHERE owner = ? AND id > ? ORDER BY id LIMIT ?")) {
+             PreparedStatement st = c.prepareStatement("SELECT id, asset, owner, status, flags, metadata, created_seq, updated_seq FROM coffer_accounts WHERE owner = ? AND id > ? ORDER BY id LIMIT ?")) {
             st.setString(1, owner);
             st.setString(2, after);
             st.setInt(3, size + 1);
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     items.add(new Views.Account(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                            parseMetadata(rs.getString(6)), rs.getLong(7), rs.getString(8), rs.getLong(9)));
+                            parseMetadata(rs.getString(6)), rs.getLong(7), rs.getLong(8)));
                 }
             }
         } catch (SQLException e) {

@@ -31,9 +31,9 @@ public final class Views {
     public record Entry(String accountId, long seq, int leg, String transactionId, String type, String direction,
                         boolean pending, String amount, String balanceAfter, long timestamp, String status) {}
 
-    /** An account as the index knows it; {@code balance} is the posted balance at the index position. */
+    /** An account as the index knows it. Its balance comes from the ledger, which is always current. */
     public record Account(String id, String asset, String owner, String status, int flags, Map<String, String> metadata,
-                          long createdSeq, String balance, long updatedSeq) {}
+                          long createdSeq, long updatedSeq) {}
 
     /** A page of results, newest first for history; {@code nextCursor} is null on the last page. */
     public record Page<T>(List<T> items, String nextCursor, long indexedSeq) {}
