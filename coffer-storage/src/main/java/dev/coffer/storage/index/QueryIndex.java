@@ -75,6 +75,7 @@ public final class QueryIndex implements AutoCloseable {
     private volatile long startedMillis = System.currentTimeMillis();
     private volatile boolean closed;
     private volatile Throwable lastFailure;
+    private final java.util.concurrent.atomic.AtomicLong followerRestarts = new java.util.concurrent.atomic.AtomicLong();
 
     @FunctionalInterface
     interface WriterConnection {
@@ -170,6 +171,9 @@ public final class QueryIndex implements AutoCloseable {
         return Math.max(0, (System.currentTimeMillis() * 1000 - since) / 1000);
     }
 
+    /** Times the follower failed and restarted from its checkpoint (for metrics). */
+    public long followerRestarts() { return followerRestarts.get(); }
+
     /** The follower's last failure, or null while it is healthy. */
     public Throwable lastFailure() { return lastFailure; }
 
@@ -183,6 +187,7 @@ public final class QueryIndex implements AutoCloseable {
             } catch (SQLException | IOException | RuntimeException e) {
                 if (closed) return;
                 lastFailure = e;
+                followerRestarts.incrementAndGet();
                 LOG.log(System.Logger.Level.WARNING, "query index follower failed (" + e.getMessage() + "); restarting from its checkpoint in " + RETRY_MILLIS + " ms", e);
                 sleep(RETRY_MILLIS);
             }

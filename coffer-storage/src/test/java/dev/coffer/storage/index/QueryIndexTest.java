@@ -225,4 +225,36 @@ class QueryIndexTest {
             assertThat(types).contains("hold", "expire_hold");
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void followerSurvivesLosingItsDatabaseConnectionAndResumesFromItsCheckpoint() throws Exception {
+        try (IndexFixture f = new IndexFixture("postgres")) {
+            setup(f, 3);
+            f.openIndex(Duration.ofSeconds(10)).awaitIndexed(f.ledger.durableSeq());
+            long killed = 0;
+            for (int round = 0; round < 3; round++) {
+                List<Command> more = new ArrayList<>();
+                for (int i = 0; i < 2000; i++) more.add(new Command.Transfer("k-" + round + "-" + i, "acct-" + (i % 3), "acct-" + ((i + 1) % 3), UInt128.of(1), Command.NO_NONCE));
+                f.ledger.submitAll(more).join();
+                // Cut every pooled connection of this schema's pool (the writer's own connection is left alone).
+                try (java.sql.Connection c = java.sql.DriverManager.getConnection(dev.coffer.storage.postgres.PostgresTestStores.url());
+                     java.sql.Statement st = c.createStatement();
+                     java.sql.ResultSet rs = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database()"
+                             + " AND pid <> pg_backend_pid() AND application_name <> 'coffer-writer' AND usename = current_user")) {
+                    rs.next();
+                    killed += rs.getLong(1);
+                }
+            }
+            assertThat(killed).as("pooled connections cut").isPositive();
+            f.index.awaitIndexed(f.ledger.durableSeq());
+            assertThat(f.index.followerRestarts()).as("the follower noticed and restarted").isPositive();
+            long events = f.ledger.durableSeq();
+            assertThat(f.count("SELECT count(*) FROM coffer_tx")).as("one row per event, none twice").isEqualTo(events);
+            assertThat(f.count("SELECT count(*) FROM coffer_entries")).isEqualTo(2L * (3 + 6000));
+            for (int i = 0; i < 3; i++) {
+                Views.Entry newest = f.index.history(HistoryQuery.firstPage("acct-" + i, 1)).items().getFirst();
+                assertThat(new BigInteger(newest.balanceAfter())).isEqualTo(f.ledger.account("acct-" + i).join().balance());
+            }
+        }
+    }
 }
