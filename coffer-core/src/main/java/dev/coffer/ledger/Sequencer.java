@@ -60,7 +60,7 @@ final class Sequencer {
 
     private final LedgerConfig config;
     private final LedgerState state;
-    private final LogStore journal;
+    private final LogStore store;
     private final java.util.function.Consumer<Throwable> onFailure;
     private final BlockingQueue<Submission> queue;
     private final BlockingQueue<Batch> handoff;
@@ -80,11 +80,11 @@ final class Sequencer {
      * @param onFailure told once, on the failing thread, when the store or the writer fails and the
      *                  sequencer stops taking work
      */
-    Sequencer(LedgerConfig config, LedgerState state, LogStore journal, long lastSnapshotSeq,
+    Sequencer(LedgerConfig config, LedgerState state, LogStore store, long lastSnapshotSeq,
               java.util.function.Consumer<Throwable> onFailure) {
         this.config = config;
         this.state = state;
-        this.journal = journal;
+        this.store = store;
         this.onFailure = onFailure;
         this.queue = new ArrayBlockingQueue<>(config.limits().queueCapacity());
         this.handoff = new ArrayBlockingQueue<>(config.pipelineDepth());
@@ -115,7 +115,7 @@ final class Sequencer {
 
     long durableSeq() { return durableSeq; }
 
-    long fsyncs() { return journal.syncs(); }
+    long fsyncs() { return store.syncs(); }
 
     boolean failed() { return failure != null; }
 
@@ -215,7 +215,7 @@ final class Sequencer {
                 if (b == STOP_BATCH) break;
                 if (failure == null) {
                     try {
-                        journal.append(b.timestamp(), b.events());
+                        store.append(b.timestamp(), b.events());
                     } catch (IOException | RuntimeException e) {
                         fail(e);
                     }
@@ -231,7 +231,7 @@ final class Sequencer {
                 if (config.batchListener() != null) {
                     config.batchListener().batchDurable(b.commands(), b.events().size(), System.nanoTime() - b.startedNanos());
                 }
-                if (b.snapshot() != null && !snapshotQueue.offer(new Object[]{b.snapshot(), journal.lastHash()})) {
+                if (b.snapshot() != null && !snapshotQueue.offer(new Object[]{b.snapshot(), store.lastHash()})) {
                     snapshotInFlight.set(false);
                 }
             }
@@ -252,10 +252,10 @@ final class Sequencer {
             }
             try {
                 StateImage image = ((StateImage) job[0]).sorted();
-                journal.writeSnapshot(image, (byte[]) job[1]);
+                store.writeSnapshot(image, (byte[]) job[1]);
                 snapshotsWritten++;
             } catch (IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "snapshot failed; the journal still holds everything", e);
+                LOG.log(System.Logger.Level.WARNING, "snapshot failed; the log still holds everything", e);
             } finally {
                 snapshotInFlight.set(false);
             }

@@ -30,7 +30,6 @@ public final class FileLogStore implements LogStore {
     private final FileLock lock;
     private final SnapshotStore snapshots;
     private JournalWriter writer;
-    private byte[] lastHash = new byte[JournalFormat.HASH_BYTES];
 
     private FileLogStore(Path dir, long segmentBytes, FileChannel lockChannel, FileLock lock) {
         this.dir = dir;
@@ -94,18 +93,16 @@ public final class FileLogStore implements LogStore {
             }
         }
         writer = new JournalWriter(dir, segmentBytes, segment, tail.lastSeq(), tail.lastHash());
-        lastHash = tail.lastHash().clone();
-        return new Tail(tail.lastSeq(), tail.lastHash(), tail.lastTimestamp(), repaired);
+        return new Tail(tail.lastSeq(), repaired);
     }
 
     @Override
     public void append(long timestamp, List<Event> events) throws IOException {
         writer.append(timestamp, events, null);
-        lastHash = writer.lastHash();
     }
 
     @Override
-    public byte[] lastHash() { return lastHash.clone(); }
+    public byte[] lastHash() { return writer.lastHash(); }
 
     @Override
     public long syncs() { return writer == null ? 0 : writer.fsyncs(); }

@@ -32,8 +32,8 @@ public interface LogStore extends AutoCloseable {
         void batch(long timestamp, List<Event> events, byte[] hashes);
     }
 
-    /** Where the log ends after recovery. */
-    record Tail(long lastSeq, byte[] lastHash, long lastTimestamp, long repairedBytes) {}
+    /** Where the log ends after recovery, and how many bytes of a torn tail were cut off. */
+    record Tail(long lastSeq, long repairedBytes) {}
 
     /** A stored image of the state and the chain hash of its last event. */
     record Snapshot(String source, StateImage image, byte[] lastHash) {}

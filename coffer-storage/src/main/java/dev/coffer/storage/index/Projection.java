@@ -122,13 +122,13 @@ final class Projection {
             case Command.VoidHold v -> {
                 HoldState hold = resolve(v.holdId());
                 tx(seq, v.id(), "void", "posted", ts, hold.debit(), hold.credit(), asset(hold.debit()), hold.amount(), v.holdId(), linked, hash);
-                release(seq, v.holdId(), "void", hold, ts, v.id());
+                release(seq, "void", hold, ts, v.id());
                 holdUpdates.add(new Object[]{"voided", null, seq, v.holdId()});
                 txUpdates.add(new Object[]{"voided", null, v.holdId()});
             }
             case Command.ExpireHold x -> {
                 HoldState hold = resolve(x.id());
-                release(seq, x.id(), "expire_hold", hold, ts, x.id());
+                release(seq, "expire_hold", hold, ts, x.id());
                 holdUpdates.add(new Object[]{"expired", null, seq, x.id()});
                 txUpdates.add(new Object[]{"expired", null, x.id()});
             }
@@ -162,6 +162,9 @@ final class Projection {
                 }
             }
         }
+        if (!"transfer".equals(type) && !"deposit".equals(type) && !"withdraw".equals(type) && !"capture".equals(type)) {
+            throw new IllegalStateException("index: reversal " + r.id() + " of a " + type);
+        }
         UInt128 take = r.amount() == null ? amount.minus(reversed) : r.amount();
         UInt128 total = reversed.plus(take);
         String status = total.equals(amount) ? "reversed" : "partially_reversed";
@@ -172,9 +175,6 @@ final class Projection {
         } else {
             txUpdates.add(new Object[]{status, total.toString(), r.transferId()});
         }
-        if (!"transfer".equals(type) && !"deposit".equals(type) && !"withdraw".equals(type) && !"capture".equals(type)) {
-            throw new IllegalStateException("index: reversal " + r.id() + " of a " + type);
-        }
     }
 
     private HoldState resolve(String holdId) {
@@ -183,7 +183,7 @@ final class Projection {
         return hold;
     }
 
-    private void release(long seq, String holdId, String type, HoldState hold, long ts, String txId) {
+    private void release(long seq, String type, HoldState hold, long ts, String txId) {
         entry(hold.debit(), seq, 0, txId, type, "debit", true, hold.amount(), ts);
         entry(hold.credit(), seq, 1, txId, type, "credit", true, hold.amount(), ts);
     }

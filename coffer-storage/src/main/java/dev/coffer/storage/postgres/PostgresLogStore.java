@@ -182,7 +182,7 @@ public final class PostgresLogStore implements LogStore {
             writer.commit();
             lastSeq = expect - 1;
             lastHash = chain;
-            return new Tail(lastSeq, chain.clone(), lastTs, 0);
+            return new Tail(lastSeq, 0);
         } catch (SQLException e) {
             throw sqlFailure("recovering", e);
         }
@@ -193,20 +193,12 @@ public final class PostgresLogStore implements LogStore {
         if (events.isEmpty()) return;
         sink.clear();
         sink.bytes(COPY_HEADER, 0, COPY_HEADER.length);
-        byte[] chain = lastHash;
+        int prevAt = -1; // where the previous event's hash sits in the sink; -1: lastHash
         long expect = lastSeq + 1;
         for (Event e : events) {
             if (e.seq() != expect++) throw new IllegalStateException("non-consecutive event " + e.seq() + ", expected " + (expect - 1));
             payload.clear();
             EventCodec.encode(e, payload);
-            sha.update(chain, 0, HASH);
-            sha.update(payload.array(), 0, payload.position());
-            byte[] next = new byte[HASH];
-            try {
-                sha.digest(next, 0, HASH);
-            } catch (DigestException ex) {
-                throw new IllegalStateException(ex);
-            }
             sink.u16(4);
             sink.u32(8);
             sink.u64(e.seq());
@@ -215,8 +207,18 @@ public final class PostgresLogStore implements LogStore {
             sink.u32(payload.position());
             sink.bytes(payload.array(), 0, payload.position());
             sink.u32(HASH);
-            sink.bytes(next, 0, HASH);
-            chain = next;
+            int hashAt = sink.position();
+            sink.skip(HASH);
+            // The hash goes straight into the COPY buffer: no array per event.
+            if (prevAt < 0) sha.update(lastHash, 0, HASH);
+            else sha.update(sink.array(), prevAt, HASH);
+            sha.update(payload.array(), 0, payload.position());
+            try {
+                sha.digest(sink.array(), hashAt, HASH);
+            } catch (DigestException ex) {
+                throw new IllegalStateException(ex);
+            }
+            prevAt = hashAt;
         }
         sink.u16(0xFFFF);
         try {
@@ -238,7 +240,7 @@ public final class PostgresLogStore implements LogStore {
             throw sqlFailure("appending events " + events.getFirst().seq() + ".." + events.getLast().seq(), e);
         }
         syncs++;
-        lastHash = chain;
+        lastHash = Arrays.copyOfRange(sink.array(), prevAt, prevAt + HASH);
         lastSeq = events.getLast().seq();
     }
 

@@ -63,13 +63,7 @@ final class IndexFixture implements AutoCloseable {
     public void close() throws Exception {
         if (index != null) index.close();
         if (ledger != null) ledger.close();
-        if (db != null) {
-            String schema = db.settings().schema();
-            db.close();
-            try (Connection c = java.sql.DriverManager.getConnection(PostgresTestStores.url()); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
-        }
+        if (db != null) PostgresTestStores.dropDatabase(db);
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         }

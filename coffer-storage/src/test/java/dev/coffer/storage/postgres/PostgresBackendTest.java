@@ -40,9 +40,7 @@ class PostgresBackendTest {
 
     @AfterEach
     void drop() throws Exception {
-        String schema = db.settings().schema();
-        db.close();
-        PostgresTestStores.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        PostgresTestStores.dropDatabase(db);
         Files.deleteIfExists(dir);
     }
 

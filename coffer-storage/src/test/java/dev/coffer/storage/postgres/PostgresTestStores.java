@@ -42,6 +42,14 @@ public final class PostgresTestStores {
         return schema;
     }
 
+    /** Closes a database opened by {@link #database} and drops its schema. */
+    public static void dropDatabase(PostgresDatabase db) {
+        String schema = db.settings().schema();
+        OPEN.remove(schema);
+        db.close();
+        execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    }
+
     public static LedgerConfig configure(LedgerConfig base) {
         PostgresDatabase db = database(schemaOf(base.dataDir()));
         return base.withStore(config -> PostgresLogStore.open(db, false));
@@ -57,9 +65,9 @@ public final class PostgresTestStores {
         if (!Files.exists(marker)) return;
         try {
             String schema = Files.readString(marker).trim();
-            PostgresDatabase db = OPEN.remove(schema);
-            if (db != null) db.close();
-            execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            PostgresDatabase db = OPEN.get(schema);
+            if (db != null) dropDatabase(db);
+            else execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             Files.delete(marker);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
