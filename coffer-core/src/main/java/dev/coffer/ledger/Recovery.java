@@ -38,7 +38,10 @@ final class Recovery {
             long first = events.getFirst().seq();
             long last = events.getLast().seq();
             if (last <= snapSeq) {
-                for (Event e : events) if (e.seq() >= windowFrom) state.rememberFromJournal(e);
+                for (int i = 0; i < events.size(); i++) {
+                    Event e = events.get(i);
+                    if (e.seq() >= windowFrom) state.rememberFromJournal(e, EventHash.of(hashes, i * EventHash.BYTES));
+                }
                 if (last == snapSeq) {
                     byte[] lastHash = Arrays.copyOfRange(hashes, hashes.length - 32, hashes.length);
                     if (!Arrays.equals(lastHash, snapshot.lastHash())) {
@@ -49,7 +52,7 @@ final class Recovery {
             } else {
                 if (first <= snapSeq) throw new IllegalStateException("snapshot seq " + snapSeq + " falls inside a batch");
                 state.beginReplayBatch(timestamp);
-                for (Event e : events) state.replay(e);
+                for (int i = 0; i < events.size(); i++) state.replay(events.get(i), EventHash.of(hashes, i * EventHash.BYTES));
                 replayed[0] += events.size();
             }
         });

@@ -4,8 +4,14 @@ package dev.coffer.ledger;
  * What happened to one operation: a code and, when the operation is in the ledger, the log
  * sequence number and batch timestamp (microseconds since the epoch) of the event that holds it.
  * A replay ({@link ResultCode#EXISTS}) carries the original event's sequence and timestamp.
+ * {@code hash} is the event's chain hash for {@code CREATED} and {@code EXISTS} (filled by the time
+ * the result is handed out), null for rejections.
  */
-public record Result(ResultCode code, long seq, long timestamp) {
+public record Result(ResultCode code, long seq, long timestamp, EventHash hash) {
+
+    public Result(ResultCode code, long seq, long timestamp) {
+        this(code, seq, timestamp, null);
+    }
 
     private static final Result[] REJECTED = new Result[ResultCode.values().length];
 

@@ -52,11 +52,12 @@ final class Sequencer {
         }
     }
 
-    private record Batch(long startedNanos, long timestamp, int commands, List<Event> events,
+    /** {@code hashes}: per event, the hash its results carry (null for events no caller waits on). */
+    private record Batch(long startedNanos, long timestamp, int commands, List<Event> events, List<EventHash> hashes,
                          List<Submission> submissions, StateImage snapshot) {}
 
     private static final Submission STOP = new Submission(Kind.READ, null, null);
-    private static final Batch STOP_BATCH = new Batch(0, 0, 0, List.of(), List.of(), null);
+    private static final Batch STOP_BATCH = new Batch(0, 0, 0, List.of(), List.of(), List.of(), null);
 
     private final LedgerConfig config;
     private final LedgerState state;
@@ -169,12 +170,14 @@ final class Sequencer {
         List<Event> events = new ArrayList<>(commands + 4);
         state.beginBatch(timestamp, events);
         if (taken.isEmpty() && events.isEmpty()) return; // idle tick: no hold was due
+        List<EventHash> hashes = new ArrayList<>(commands + 4);
+        for (int i = 0; i < events.size(); i++) hashes.add(null); // hold expiries: nobody waits on them
         for (Submission s : taken) {
             switch (s.kind) {
-                case ONE -> s.answer = execute(s.commands.getFirst(), timestamp, events);
+                case ONE -> s.answer = execute(s.commands.getFirst(), timestamp, events, hashes);
                 case MANY -> {
                     Result[] results = new Result[s.commands.size()];
-                    for (int i = 0; i < results.length; i++) results[i] = execute(s.commands.get(i), timestamp, events);
+                    for (int i = 0; i < results.length; i++) results[i] = execute(s.commands.get(i), timestamp, events, hashes);
                     s.answer = List.of(results);
                 }
                 case LINKED -> {
@@ -185,6 +188,7 @@ final class Sequencer {
                         if (results[i].code() == ResultCode.CREATED) {
                             int flags = i < lastCreated ? Event.FLAG_LINKED : 0;
                             events.add(new Event(results[i].seq(), timestamp, flags, s.commands.get(i)));
+                            hashes.add(results[i].hash());
                         }
                     }
                     s.answer = List.of(results);
@@ -197,25 +201,36 @@ final class Sequencer {
             image = state.image();
             lastSnapshotSeq = state.lastSeq();
         }
-        handoff.put(new Batch(started, timestamp, commands, events, List.copyOf(taken), image));
+        handoff.put(new Batch(started, timestamp, commands, events, hashes, List.copyOf(taken), image));
     }
 
-    private Result execute(Command command, long timestamp, List<Event> events) {
+    private Result execute(Command command, long timestamp, List<Event> events, List<EventHash> hashes) {
         Result r = state.execute(command);
-        if (r.code() == ResultCode.CREATED) events.add(new Event(r.seq(), timestamp, 0, command));
+        if (r.code() == ResultCode.CREATED) {
+            events.add(new Event(r.seq(), timestamp, 0, command));
+            hashes.add(r.hash());
+        }
         return r;
     }
 
     // ---------------------------------------------------------------- journal thread
 
     private void journalLoop() {
+        byte[] hashBuf = new byte[0];
         try {
             while (true) {
                 Batch b = handoff.take();
                 if (b == STOP_BATCH) break;
                 if (failure == null) {
                     try {
-                        store.append(b.timestamp(), b.events());
+                        int n = b.events().size();
+                        if (hashBuf.length < n * EventHash.BYTES) hashBuf = new byte[Math.max(n, 1024) * EventHash.BYTES];
+                        store.append(b.timestamp(), b.events(), hashBuf);
+                        // Before any future completes: results (and later replays) quote these hashes.
+                        for (int i = 0; i < n; i++) {
+                            EventHash h = b.hashes().get(i);
+                            if (h != null) h.fill(hashBuf, i * EventHash.BYTES);
+                        }
                     } catch (IOException | RuntimeException e) {
                         fail(e);
                     }

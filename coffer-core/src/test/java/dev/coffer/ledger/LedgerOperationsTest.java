@@ -60,9 +60,13 @@ class LedgerOperationsTest {
 
     private String id() { return "op-" + (ids++); }
 
+    /** Every event this test's operations created, by seq (for recomputing the hash chain). */
+    final java.util.TreeMap<Long, Event> created = new java.util.TreeMap<>();
+
     private Result submit(Command c) {
         Result r = ledger.submit(c).join();
         SEEN.add(r.code());
+        if (r.code() == CREATED) created.put(r.seq(), new Event(r.seq(), r.timestamp(), 0, c));
         return r;
     }
 
@@ -94,6 +98,56 @@ class LedgerOperationsTest {
     private static UInt128 u(long v) { return UInt128.of(v); }
 
     private void fund(String account, long amount) { ok(new Deposit(id(), account, u(amount), Command.NO_NONCE)); }
+
+    // ------------------------------------------------------------------ receipts
+
+    @Test
+    void resultsQuoteTheEventChainHashAlsoOnReplayAndAfterRestart() throws Exception {
+        fund("alice", 1_000);
+        Result t = ok(new Transfer("pay-1", "alice", "bob", u(250), Command.NO_NONCE));
+        List<Result> many = ledger.submitAll(List.of(
+                new Transfer("pay-2", "alice", "bob", u(1), Command.NO_NONCE),
+                new Transfer("pay-3", "alice", "bob", u(2), Command.NO_NONCE))).join();
+        for (int i = 0; i < many.size(); i++) {
+            submitted(many.get(i), new Transfer("pay-" + (i + 2), "alice", "bob", u(i + 1), Command.NO_NONCE));
+        }
+        // Recompute the chain from the events' canonical encoding: hash(n) = SHA-256(hash(n-1) || payload(n)).
+        byte[] prev = new byte[32];
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        Map<Long, String> expected = new HashMap<>();
+        for (Event e : created.values()) {
+            dev.coffer.ledger.journal.ByteSink sink = new dev.coffer.ledger.journal.ByteSink(256);
+            dev.coffer.ledger.journal.EventCodec.encode(e, sink);
+            sha.update(prev);
+            sha.update(sink.array(), 0, sink.position());
+            prev = sha.digest();
+            expected.put(e.seq(), java.util.HexFormat.of().formatHex(prev));
+        }
+        assertThat(created.firstKey()).isEqualTo(1);
+        assertThat(t.hash().hex()).isEqualTo(expected.get(t.seq()));
+        assertThat(many.get(1).hash().hex()).isEqualTo(expected.get(many.get(1).seq()));
+        Result replay = submit(new Transfer("pay-1", "alice", "bob", u(250), Command.NO_NONCE));
+        assertThat(replay.code()).isEqualTo(EXISTS);
+        assertThat(replay.hash()).isEqualTo(t.hash());
+        assertThat(rejectedHash(new Transfer("pay-1", "alice", "bob", u(251), Command.NO_NONCE))).isNull();
+
+        ledger.close();
+        ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir).withClock(clock::get)));
+        Result afterRestart = submit(new Transfer("pay-1", "alice", "bob", u(250), Command.NO_NONCE));
+        assertThat(afterRestart.code()).isEqualTo(EXISTS);
+        assertThat(afterRestart.hash().hex()).isEqualTo(expected.get(t.seq()));
+    }
+
+    private void submitted(Result r, Command c) {
+        assertThat(r.code()).isEqualTo(CREATED);
+        created.put(r.seq(), new Event(r.seq(), r.timestamp(), 0, c));
+    }
+
+    private EventHash rejectedHash(Command c) {
+        Result r = submit(c);
+        assertThat(r.succeeded()).isFalse();
+        return r.hash();
+    }
 
     // ------------------------------------------------------------------ assets and accounts
 

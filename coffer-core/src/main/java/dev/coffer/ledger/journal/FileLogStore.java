@@ -97,8 +97,8 @@ public final class FileLogStore implements LogStore {
     }
 
     @Override
-    public void append(long timestamp, List<Event> events) throws IOException {
-        writer.append(timestamp, events, null);
+    public void append(long timestamp, List<Event> events, byte[] hashes) throws IOException {
+        writer.append(timestamp, events, hashes);
     }
 
     @Override

@@ -50,8 +50,12 @@ public interface LogStore extends AutoCloseable {
      */
     Tail recover(long fromSeq, BatchVisitor visitor) throws IOException;
 
-    /** Makes {@code events} (consecutive, all stamped {@code timestamp}) durable as one unit. */
-    void append(long timestamp, List<Event> events) throws IOException;
+    /**
+     * Makes {@code events} (consecutive, all stamped {@code timestamp}) durable as one unit, and
+     * writes each event's 32-byte chain hash into {@code hashes} (at 32 × its index in the batch)
+     * when {@code hashes} is not null.
+     */
+    void append(long timestamp, List<Event> events, byte[] hashes) throws IOException;
 
     /** Chain hash of the last event appended or recovered. */
     byte[] lastHash();

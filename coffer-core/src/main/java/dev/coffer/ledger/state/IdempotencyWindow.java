@@ -1,6 +1,7 @@
 package dev.coffer.ledger.state;
 
 import dev.coffer.ledger.Command;
+import dev.coffer.ledger.EventHash;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -15,8 +16,8 @@ import java.util.function.Consumer;
  */
 final class IdempotencyWindow {
 
-    /** An accepted operation: the command as submitted, its event's sequence and batch time. */
-    record Entry(Command command, long seq, long timestamp) {}
+    /** An accepted operation: the command as submitted, its event's sequence, batch time and hash. */
+    record Entry(Command command, long seq, long timestamp, EventHash hash) {}
 
     private final int cap;
     private final long ttlMicros;

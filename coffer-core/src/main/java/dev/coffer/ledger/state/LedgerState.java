@@ -15,6 +15,7 @@ import dev.coffer.ledger.Command.Transfer;
 import dev.coffer.ledger.Command.VoidHold;
 import dev.coffer.ledger.Command.Withdraw;
 import dev.coffer.ledger.Event;
+import dev.coffer.ledger.EventHash;
 import dev.coffer.ledger.Limits;
 import dev.coffer.ledger.Result;
 import dev.coffer.ledger.ResultCode;
@@ -123,8 +124,9 @@ public final class LedgerState {
         ResultCode code = apply(command);
         if (code != CREATED) return Result.rejected(code);
         long seq = ++lastSeq;
-        window.add(new IdempotencyWindow.Entry(command, seq, now));
-        return new Result(CREATED, seq, now);
+        EventHash hash = new EventHash();
+        window.add(new IdempotencyWindow.Entry(command, seq, now, hash));
+        return new Result(CREATED, seq, now, hash);
     }
 
     /**
@@ -159,7 +161,7 @@ public final class LedgerState {
 
     private static Result compare(IdempotencyWindow.Entry existing, Command command) {
         Command original = existing.command();
-        if (original.equals(command)) return new Result(EXISTS, existing.seq(), existing.timestamp());
+        if (original.equals(command)) return new Result(EXISTS, existing.seq(), existing.timestamp(), existing.hash());
         if (original.getClass() != command.getClass()) return Result.rejected(EXISTS_WITH_DIFFERENT_TYPE);
         return Result.rejected(switch (original) {
             case Transfer o when command instanceof Transfer c ->
@@ -187,7 +189,7 @@ public final class LedgerState {
     // ---------------------------------------------------------------- replay
 
     /** Applies an event read back from the journal; it was accepted once, so it must be accepted again. */
-    public void replay(Event event) {
+    public void replay(Event event, EventHash hash) {
         if (event.seq() != lastSeq + 1) throw new IllegalStateException("journal gap: expected seq " + (lastSeq + 1) + ", found " + event.seq());
         if (event.timestamp() != now) throw new IllegalStateException("event " + event.seq() + " has a timestamp other than its batch's");
         Command command = event.command();
@@ -203,16 +205,16 @@ public final class LedgerState {
         ResultCode code = apply(command);
         if (code != CREATED) throw new IllegalStateException("replay diverged at seq " + event.seq() + ": " + code + " for " + command.id());
         lastSeq = event.seq();
-        window.add(new IdempotencyWindow.Entry(command, event.seq(), now));
+        window.add(new IdempotencyWindow.Entry(command, event.seq(), now, hash));
     }
 
     /**
      * Puts an event that the snapshot already includes back into the idempotency window (the
      * window is not stored in snapshots; see {@link IdempotencyWindow}).
      */
-    public void rememberFromJournal(Event event) {
+    public void rememberFromJournal(Event event, EventHash hash) {
         if (event.command() instanceof ExpireHold) return;
-        window.add(new IdempotencyWindow.Entry(event.command(), event.seq(), event.timestamp()));
+        window.add(new IdempotencyWindow.Entry(event.command(), event.seq(), event.timestamp(), hash));
     }
 
     // ---------------------------------------------------------------- the operations

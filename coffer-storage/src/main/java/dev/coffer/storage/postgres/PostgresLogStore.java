@@ -189,13 +189,14 @@ public final class PostgresLogStore implements LogStore {
     }
 
     @Override
-    public void append(long timestamp, List<Event> events) throws IOException {
+    public void append(long timestamp, List<Event> events, byte[] hashes) throws IOException {
         if (events.isEmpty()) return;
         sink.clear();
         sink.bytes(COPY_HEADER, 0, COPY_HEADER.length);
         int prevAt = -1; // where the previous event's hash sits in the sink; -1: lastHash
         long expect = lastSeq + 1;
-        for (Event e : events) {
+        for (int i = 0; i < events.size(); i++) {
+            Event e = events.get(i);
             if (e.seq() != expect++) throw new IllegalStateException("non-consecutive event " + e.seq() + ", expected " + (expect - 1));
             payload.clear();
             EventCodec.encode(e, payload);
@@ -218,6 +219,7 @@ public final class PostgresLogStore implements LogStore {
             } catch (DigestException ex) {
                 throw new IllegalStateException(ex);
             }
+            if (hashes != null) System.arraycopy(sink.array(), hashAt, hashes, i * HASH, HASH);
             prevAt = hashAt;
         }
         sink.u16(0xFFFF);
