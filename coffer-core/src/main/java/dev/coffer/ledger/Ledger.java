@@ -159,7 +159,28 @@ public final class Ledger implements AutoCloseable {
     /** The account as of the latest durable batch, or null when there is none with this id. */
     public CompletableFuture<AccountView> account(String accountId) {
         Objects.requireNonNull(accountId, "accountId");
-        return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, accountId)));
+        return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, state -> state.account(accountId))));
+    }
+
+    /** Several accounts read together (one queue slot); null in place of an id with no account. */
+    public CompletableFuture<List<AccountView>> accounts(List<String> accountIds) {
+        List<String> ids = List.copyOf(accountIds);
+        return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, state -> {
+            List<AccountView> out = new java.util.ArrayList<>(ids.size());
+            for (String id : ids) out.add(state.account(id));
+            return java.util.Collections.unmodifiableList(out);
+        })));
+    }
+
+    /** The asset with this code as of the latest durable batch, or null. */
+    public CompletableFuture<dev.coffer.ledger.state.Asset> asset(String code) {
+        Objects.requireNonNull(code, "code");
+        return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, state -> state.asset(code))));
+    }
+
+    /** Every asset, by code, as of the latest durable batch. */
+    public CompletableFuture<List<dev.coffer.ledger.state.Asset>> assets() {
+        return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, dev.coffer.ledger.state.LedgerState::assets)));
     }
 
     @SuppressWarnings("unchecked")

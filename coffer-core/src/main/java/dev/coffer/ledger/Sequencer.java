@@ -37,14 +37,14 @@ final class Sequencer {
     static final class Submission {
         final Kind kind;
         final List<? extends Command> commands;
-        final String accountId;
+        final java.util.function.Function<LedgerState, Object> read;
         final CompletableFuture<Object> future = new CompletableFuture<>();
         Object answer;
 
-        Submission(Kind kind, List<? extends Command> commands, String accountId) {
+        Submission(Kind kind, List<? extends Command> commands, java.util.function.Function<LedgerState, Object> read) {
             this.kind = kind;
             this.commands = commands;
-            this.accountId = accountId;
+            this.read = read;
         }
 
         int size() {
@@ -193,7 +193,7 @@ final class Sequencer {
                     }
                     s.answer = List.of(results);
                 }
-                case READ -> s.answer = state.account(s.accountId);
+                case READ -> s.answer = s.read.apply(state);
             }
         }
         StateImage image = null;

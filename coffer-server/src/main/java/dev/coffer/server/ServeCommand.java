@@ -2,57 +2,123 @@ package dev.coffer.server;
 
 import dev.coffer.ledger.Ledger;
 import dev.coffer.ledger.LedgerConfig;
+import dev.coffer.ledger.Limits;
+import dev.coffer.server.auth.ApiKeys;
+import dev.coffer.server.auth.Scope;
+import dev.coffer.server.config.CofferConfig;
+import dev.coffer.server.http.ApiServer;
+import dev.coffer.server.ops.JsonLog;
+import dev.coffer.server.ops.ServiceMetrics;
 import dev.coffer.storage.Backend;
 import dev.coffer.storage.index.QueryIndex;
+import dev.coffer.storage.postgres.PostgresDatabase;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Runs Coffer: opens the store (recovering it), starts the query index follower, and holds them
- * open until SIGTERM/Ctrl-C, when it finishes in-flight batches and closes everything cleanly.
- * The HTTP API arrives with its own issue.
+ * {@code ./coffer serve}: the whole service, wired here and nowhere else. Opens the store
+ * (recovering it), starts the query index follower and the HTTP API, creates an admin key on the
+ * first start, and on SIGTERM stops taking connections, lets requests in flight finish, writes
+ * everything queued and closes the store cleanly.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run the Coffer service (embedded file journal by default; --store postgres for PostgreSQL).")
+        description = "Run the Coffer HTTP service (embedded file journal by default; --store postgres for PostgreSQL).")
 final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--data-dir", defaultValue = "data", description = "Data directory (default: ${DEFAULT-VALUE}).")
-    Path dataDir;
-
-    @Mixin
-    StorageOptions storage;
+    @Option(names = "--config", description = "TOML configuration file (default: $COFFER_CONFIG, else ./coffer.toml when present).")
+    Path configFile;
+    @Option(names = "--data-dir", description = "Data directory (ledger.data_dir; default: data).")
+    String dataDir;
+    @Option(names = "--host", description = "Address to listen on (server.host; default: 127.0.0.1).")
+    String host;
+    @Option(names = "--port", description = "Port to listen on, 0 = any free port (server.port; default: 8480).")
+    Integer port;
+    @Option(names = "--store", description = "file or postgres (ledger.store; default: file).")
+    String store;
+    @Option(names = "--pg-url", description = "PostgreSQL JDBC URL (postgres.url; prefer $COFFER_PG_URL: flags show in ps).")
+    String pgUrl;
+    @Option(names = "--pg-schema", description = "PostgreSQL schema (postgres.schema; default: coffer).")
+    String pgSchema;
+    @Option(names = "--pg-pool-size", description = "PostgreSQL connections (postgres.pool_size; default: 8).")
+    Integer pgPoolSize;
 
     @Override
     public Integer call() throws Exception {
-        Backend backend = storage.open(dataDir, dev.coffer.storage.postgres.PostgresDatabase.DEFAULT_SCHEMA);
-        Ledger ledger;
+        long t0 = System.nanoTime();
+        CofferConfig config = loadConfig();
+        JsonLog log = JsonLog.stderr(config.log().level());
+        log.captureJul();
+        Service service;
         try {
-            ledger = Ledger.open(backend.configure(LedgerConfig.defaults(dataDir)));
+            service = Service.start(config, log);
         } catch (Exception e) {
-            backend.close();
+            log.close();
             throw e;
         }
-        QueryIndex index = backend.startIndex(ledger, QueryIndex.DEFAULT_MAX_WAIT);
-        Ledger.RecoveryReport r = ledger.recovery();
-        System.out.printf("coffer: ledger open on the %s store at seq %d (snapshot %d, replayed %d events in %.3f s)%n",
-                r.store(), r.lastSeq(), r.snapshotSeq(), r.replayedEvents(), r.seconds());
-        System.out.println("coffer: query index following the log; the HTTP API is not part of this build yet."
-                + " Stop with Ctrl-C or SIGTERM.");
+        Ledger.RecoveryReport r = service.ledger().recovery();
+        String url = service.url();
+        Map<String, Object> started = new LinkedHashMap<>();
+        started.put("url", url);
+        started.put("store", r.store());
+        started.put("seq", r.lastSeq());
+        started.put("snapshot_seq", r.snapshotSeq());
+        started.put("replayed_events", r.replayedEvents());
+        started.put("recovery_seconds", r.seconds());
+        started.put("ready_seconds", (System.nanoTime() - t0) / 1e9);
+        started.put("config", config.describe().toString());
+        log.info("coffer ready", started);
+        System.out.printf("coffer: listening on %s (%s store at seq %d, data dir %s)%n", url, r.store(), r.lastSeq(),
+                Path.of(config.ledger().dataDir()).toAbsolutePath());
+        ApiKeys.Created firstKey = service.firstKey();
+        if (firstKey != null) {
+            System.out.println("coffer: created an admin API key. It is shown only this once (only its hash is stored):");
+            System.out.println();
+            System.out.println("    " + firstKey.token());
+            System.out.println();
+            System.out.println("coffer: try it:");
+            System.out.println();
+            System.out.println("    curl -s -X POST " + url + "/v1/assets -H 'Authorization: Bearer " + firstKey.token()
+                    + "' -H 'Content-Type: application/json' -d '{\"code\":\"USD\",\"scale\":2}'");
+            System.out.println();
+        }
+        System.out.println("coffer: stop with Ctrl-C or SIGTERM (requests in flight finish, the journal closes cleanly)");
+        System.out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            index.close();
-            ledger.close();
-            backend.close();
-            System.out.println("coffer: store closed cleanly");
+            log.info("shutting down: no new connections; finishing requests in flight", Map.of());
+            service.close();
+            log.info("coffer stopped; store closed cleanly", Map.of("durable_seq", service.ledger().durableSeq()));
+            log.close();
+            System.out.println("coffer: store closed cleanly at seq " + service.ledger().durableSeq());
+            System.out.flush();
             stopped.countDown();
         }, "coffer-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    private CofferConfig loadConfig() throws IOException {
+        Path file = configFile;
+        if (file == null && System.getenv("COFFER_CONFIG") != null) file = Path.of(System.getenv("COFFER_CONFIG"));
+        if (file == null && Files.exists(Path.of("coffer.toml"))) file = Path.of("coffer.toml");
+        if (file != null && !Files.exists(file)) throw new IllegalArgumentException("config file " + file + " does not exist");
+        Map<String, Object> flags = new LinkedHashMap<>();
+        flags.put("ledger.data_dir", dataDir);
+        flags.put("server.host", host);
+        flags.put("server.port", port);
+        flags.put("ledger.store", store);
+        flags.put("postgres.url", pgUrl);
+        flags.put("postgres.schema", pgSchema);
+        flags.put("postgres.pool_size", pgPoolSize);
+        return CofferConfig.load(file, System.getenv(), flags);
     }
 }

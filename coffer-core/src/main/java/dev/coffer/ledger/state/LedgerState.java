@@ -86,6 +86,11 @@ public final class LedgerState {
 
     public int accountCount() { return accounts.size(); }
 
+    public Asset asset(String code) { return assets.get(code); }
+
+    /** All assets, by code (a copy). */
+    public List<Asset> assets() { return List.copyOf(assets.values()); }
+
     // ---------------------------------------------------------------- batches and time
 
     /**

@@ -1,0 +1,79 @@
+package dev.coffer.server;
+
+import dev.coffer.server.auth.ApiKey;
+import dev.coffer.server.auth.ApiKeys;
+import dev.coffer.server.auth.Scope;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ./coffer keys create|list|revoke}: manages API keys in a data directory's key file. Safe
+ * while the server runs: it picks up changes within a second.
+ */
+@Command(name = "keys", mixinStandardHelpOptions = true, description = "Create, list and revoke API keys.",
+        subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Revoke.class})
+final class KeysCommand implements Runnable {
+
+    @Override
+    public void run() {
+        System.out.println("usage: coffer keys create|list|revoke   (see coffer keys <command> --help)");
+    }
+
+    static final class Dir {
+        @Option(names = "--data-dir", defaultValue = "data", description = "Data directory (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a key; prints its token once.")
+    static final class Create implements Callable<Integer> {
+        @Option(names = "--name", required = true, description = "A name for people (who or what uses the key).")
+        String name;
+        @Option(names = "--scope", required = true, description = "read, write (includes read) or admin (includes everything).")
+        String scope;
+        @picocli.CommandLine.Mixin
+        Dir dir;
+
+        @Override
+        public Integer call() throws Exception {
+            ApiKeys.Created c = ApiKeys.open(dir.dataDir).create(name, Scope.parse(scope));
+            System.out.println("created key " + c.key().id() + " (" + c.key().scope().wireName() + "). Its token, shown only this once:");
+            System.out.println(c.token());
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List keys (never their secrets).")
+    static final class ListKeys implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Dir dir;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.printf("%-12s  %-6s  %-8s  %-27s  %s%n", "ID", "SCOPE", "STATE", "CREATED", "NAME");
+            for (ApiKey k : ApiKeys.open(dir.dataDir).list()) {
+                System.out.printf("%-12s  %-6s  %-8s  %-27s  %s%n", k.id(), k.scope().wireName(), k.active() ? "active" : "revoked", k.createdAt(), k.name());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a key by id.")
+    static final class Revoke implements Callable<Integer> {
+        @Parameters(index = "0", description = "The key's id.")
+        String id;
+        @picocli.CommandLine.Mixin
+        Dir dir;
+
+        @Override
+        public Integer call() throws Exception {
+            ApiKey k = ApiKeys.open(dir.dataDir).revoke(id);
+            if (k == null) throw new IllegalArgumentException("no key with id " + id);
+            System.out.println("revoked key " + k.id() + " at " + k.revokedAt());
+            return 0;
+        }
+    }
+}

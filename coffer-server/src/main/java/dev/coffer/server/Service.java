@@ -1,0 +1,129 @@
+package dev.coffer.server;
+
+import dev.coffer.ledger.Ledger;
+import dev.coffer.ledger.LedgerConfig;
+import dev.coffer.ledger.Limits;
+import dev.coffer.server.auth.ApiKeys;
+import dev.coffer.server.auth.Scope;
+import dev.coffer.server.config.CofferConfig;
+import dev.coffer.server.http.ApiServer;
+import dev.coffer.server.ops.JsonLog;
+import dev.coffer.server.ops.ServiceMetrics;
+import dev.coffer.storage.Backend;
+import dev.coffer.storage.index.QueryIndex;
+import dev.coffer.storage.postgres.PostgresDatabase;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The running service, wired here and nowhere else: backend → ledger → query index → API keys →
+ * HTTP server. {@link #close} takes it down in the reverse order: no new connections, requests in
+ * flight finish, everything queued is written, the store is closed.
+ */
+public final class Service implements AutoCloseable {
+
+    private final CofferConfig config;
+    private final JsonLog log;
+    private final Backend backend;
+    private final Ledger ledger;
+    private final QueryIndex index;
+    private final ApiKeys keys;
+    private final ApiServer api;
+    private final ApiKeys.Created firstKey;
+    private final Thread keyWatcher;
+    private volatile boolean closed;
+
+    private Service(CofferConfig config, JsonLog log, Backend backend, Ledger ledger, QueryIndex index, ApiKeys keys, ApiServer api,
+                    ApiKeys.Created firstKey) {
+        this.config = config;
+        this.log = log;
+        this.backend = backend;
+        this.ledger = ledger;
+        this.index = index;
+        this.keys = keys;
+        this.api = api;
+        this.firstKey = firstKey;
+        this.keyWatcher = Thread.ofPlatform().daemon().name("coffer-keys").start(this::watchKeys);
+    }
+
+    /** Opens and recovers the store, starts the index and the HTTP server; creates an admin key when the data directory has no key file. */
+    public static Service start(CofferConfig config, JsonLog log) throws IOException {
+        Path data = Path.of(config.ledger().dataDir());
+        Backend backend = config.ledger().store().equals("postgres")
+                ? Backend.postgres(data, new PostgresDatabase.Settings(config.postgres().url(), config.postgres().schema(), config.postgres().poolSize()))
+                : Backend.file(data);
+        ServiceMetrics metrics = new ServiceMetrics();
+        Ledger ledger = null;
+        QueryIndex index = null;
+        try {
+            ledger = Ledger.open(backend.configure(ledgerConfig(config, data).withBatchListener(metrics)));
+            index = backend.startIndex(ledger, Duration.ofMillis(config.index().maxWaitMs()));
+            Ledger l = ledger;
+            metrics.watch(() -> l, index, log);
+            ApiKeys keys = ApiKeys.open(data);
+            ApiKeys.Created firstKey = keys.fileExists() ? null : keys.create("admin", Scope.ADMIN);
+            ApiServer api = new ApiServer(config, ledger, index, keys, metrics, log).start();
+            return new Service(config, log, backend, ledger, index, keys, api, firstKey);
+        } catch (IOException | RuntimeException e) {
+            if (index != null) index.close();
+            if (ledger != null) ledger.close();
+            backend.close();
+            throw e;
+        }
+    }
+
+    static LedgerConfig ledgerConfig(CofferConfig config, Path data) {
+        Limits d = Limits.DEFAULTS;
+        CofferConfig.LedgerSection l = config.ledger();
+        return LedgerConfig.defaults(data)
+                .withLimits(new Limits(d.maxIdBytes(), d.maxMetadataEntries(), d.maxMetadataBytes(), l.maxBatchCommands(), l.queueCapacity(),
+                        d.maxHoldTimeoutSeconds(), d.maxScale()))
+                .withIdempotency(l.idempotencyCap(), Duration.ofSeconds(l.idempotencyTtlSeconds()))
+                .withSnapshotEveryEvents(l.snapshotEveryEvents());
+    }
+
+    public int port() { return api.port(); }
+
+    public String url() {
+        String h = config.server().host();
+        return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port();
+    }
+
+    public Ledger ledger() { return ledger; }
+
+    public QueryIndex index() { return index; }
+
+    public ApiKeys keys() { return keys; }
+
+    public ApiServer api() { return api; }
+
+    /** The admin key created on this start (first start of a data directory), or null. */
+    public ApiKeys.Created firstKey() { return firstKey; }
+
+    private void watchKeys() {
+        while (!closed) {
+            try {
+                Thread.sleep(1_000);
+                keys.refresh();
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                log.warn("re-reading the key file failed; keeping the keys last read", Map.of("error", e.toString()));
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        api.close();
+        keyWatcher.interrupt();
+        index.close();
+        ledger.close();
+        backend.close();
+    }
+}

@@ -1,0 +1,193 @@
+package dev.coffer.server.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The service's configuration: defaults, then a TOML file ({@code coffer.toml}; the documented
+ * example is in the repository root), then environment variables {@code COFFER_<SECTION>_<KEY>}
+ * (e.g. {@code COFFER_SERVER_PORT}), then command-line flags. Unknown keys — in the file or as
+ * {@code COFFER_…} variables — are an error, never ignored: a typo must not silently fall back to
+ * a default.
+ */
+public record CofferConfig(Server server, LedgerSection ledger, Postgres postgres, Index index, Log log) {
+
+    /** Environment variables of the launcher and the command line that are not configuration keys. */
+    public static final Set<String> OTHER_ENV = Set.of("COFFER_JAVA_OPTS", "COFFER_CONFIG", "COFFER_PG_URL");
+
+    /**
+     * The HTTP edge.
+     *
+     * @param maxBodyBytes          request body cap after decompression (413 {@code body_too_large})
+     * @param maxDecompressionRatio decompressed ÷ compressed size cap for gzip bodies (413 {@code decompression_ratio_exceeded})
+     * @param maxHeaderBytes        all request headers together (431 from the HTTP layer)
+     * @param maxJsonDepth          nesting of JSON bodies (400 {@code json_too_deep})
+     * @param maxBatchOperations    operations in one {@code POST /v1/batch} (413 {@code batch_too_large})
+     * @param maxInFlightRequests   requests being handled at once; past it 429 {@code too_many_requests}
+     * @param requestTimeoutMs      longest wait for the ledger's answer (503 {@code timeout})
+     * @param retryAfterSeconds     the Retry-After given with 429 and 503
+     * @param shutdownGraceMs       on SIGTERM, how long in-flight requests may take to finish
+     */
+    public record Server(String host, int port, int maxBodyBytes, int maxDecompressionRatio, int maxHeaderBytes,
+                         int maxJsonDepth, int maxBatchOperations, int maxInFlightRequests, int requestTimeoutMs,
+                         int retryAfterSeconds, int shutdownGraceMs) {}
+
+    /** The ledger core (see docs/ARCHITECTURE.md, Bounds). {@code store}: {@code file} or {@code postgres}. */
+    public record LedgerSection(String dataDir, String store, int queueCapacity, int maxBatchCommands, int idempotencyCap,
+                                long idempotencyTtlSeconds, long snapshotEveryEvents) {}
+
+    /** PostgreSQL, for {@code store = "postgres"}. The URL may carry a password: prefer {@code COFFER_PG_URL}. */
+    public record Postgres(String url, String schema, int poolSize) {}
+
+    /** The query index: how long a read-your-writes query waits, and the lag past which /readyz says not ready. */
+    public record Index(int maxWaitMs, long readyMaxLagEvents) {}
+
+    /** Logging: {@code level} is {@code debug}, {@code info}, {@code warn} or {@code error}; {@code requests} logs one line per request at info. */
+    public record Log(String level, boolean requests) {}
+
+    public static CofferConfig defaults() {
+        return new CofferConfig(
+                new Server("127.0.0.1", 8480, 1 << 20, 10, 16 * 1024, 16, 8192, 8192, 10_000, 1, 10_000),
+                new LedgerSection("data", "file", 4096, 8192, 1_000_000, 24 * 3600, 2_000_000),
+                new Postgres("", "coffer", 8),
+                new Index(2_000, 1_000_000),
+                new Log("info", true));
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    /**
+     * Loads the configuration.
+     *
+     * @param file      TOML file, or null for none (then {@code ./coffer.toml} is not read implicitly)
+     * @param env       environment variables
+     * @param overrides flag values as {@code section.key → value}
+     * @throws IllegalArgumentException naming the unknown or invalid key
+     */
+    public static CofferConfig load(Path file, Map<String, String> env, Map<String, Object> overrides) throws IOException {
+        ObjectNode tree = JSON.valueToTree(defaults());
+        if (file != null) {
+            JsonNode fromFile;
+            try {
+                fromFile = new TomlMapper().readTree(Files.readString(file));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("config " + file + ": " + e.getMessage().lines().findFirst().orElse(""));
+            }
+            merge(tree, fromFile, file.toString(), "");
+        }
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(env).entrySet()) {
+            String name = e.getKey();
+            if (!name.startsWith("COFFER_") || OTHER_ENV.contains(name)) continue;
+            String key = envKey(tree, name);
+            if (key == null) throw new IllegalArgumentException("unknown configuration variable " + name + " (known: " + String.join(", ", envNames(tree)) + ")");
+            set(tree, key, e.getValue());
+        }
+        if (env.containsKey("COFFER_PG_URL") && tree.path("postgres").path("url").asText().isEmpty()) {
+            set(tree, "postgres.url", env.get("COFFER_PG_URL"));
+        }
+        for (Map.Entry<String, Object> o : overrides.entrySet()) {
+            if (o.getValue() != null) set(tree, o.getKey(), String.valueOf(o.getValue()));
+        }
+        CofferConfig c;
+        try {
+            c = JSON.treeToValue(tree, CofferConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new IllegalArgumentException("unknown configuration key " + e.getPropertyName());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("invalid configuration: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+        c.validate();
+        return c;
+    }
+
+    private static void merge(ObjectNode into, JsonNode from, String source, String prefix) {
+        if (!from.isObject()) throw new IllegalArgumentException(source + ": " + (prefix.isEmpty() ? "top level" : prefix) + " must be a table");
+        for (Map.Entry<String, JsonNode> f : from.properties()) {
+            String key = prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey();
+            JsonNode existing = into.get(f.getKey());
+            if (existing == null) throw new IllegalArgumentException(source + ": unknown configuration key " + key);
+            if (existing.isObject()) merge((ObjectNode) existing, f.getValue(), source, key);
+            else if (f.getValue().isContainerNode()) throw new IllegalArgumentException(source + ": " + key + " must be a single value");
+            else into.set(f.getKey(), f.getValue());
+        }
+    }
+
+    private static void set(ObjectNode tree, String dotted, String value) {
+        String[] parts = dotted.split("\\.", 2);
+        JsonNode section = tree.get(parts[0]);
+        if (parts.length != 2 || section == null || !section.isObject() || !section.has(parts[1])) {
+            throw new IllegalArgumentException("unknown configuration key " + dotted);
+        }
+        ((ObjectNode) section).put(parts[1], value);
+    }
+
+    private static String envKey(ObjectNode tree, String name) {
+        for (Map.Entry<String, JsonNode> s : tree.properties()) {
+            for (String k : (Iterable<String>) () -> s.getValue().fieldNames()) {
+                String env = "COFFER_" + (s.getKey() + "_" + k).toUpperCase(Locale.ROOT);
+                if (env.equals(name)) return s.getKey() + "." + k;
+            }
+        }
+        return null;
+    }
+
+    private static java.util.List<String> envNames(ObjectNode tree) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (Map.Entry<String, JsonNode> s : tree.properties()) {
+            for (String k : (Iterable<String>) () -> s.getValue().fieldNames()) names.add("COFFER_" + (s.getKey() + "_" + k).toUpperCase(Locale.ROOT));
+        }
+        return names;
+    }
+
+    private void validate() {
+        positive("server.port", server.port() >= 0 && server.port() <= 65535);
+        positive("server.max_body_bytes", server.maxBodyBytes() >= 1024 && server.maxBodyBytes() <= (64 << 20));
+        positive("server.max_decompression_ratio", server.maxDecompressionRatio() >= 1);
+        positive("server.max_header_bytes", server.maxHeaderBytes() >= 1024);
+        positive("server.max_json_depth", server.maxJsonDepth() >= 2 && server.maxJsonDepth() <= 1000);
+        positive("server.max_batch_operations", server.maxBatchOperations() >= 1 && server.maxBatchOperations() <= ledger.maxBatchCommands());
+        positive("server.max_in_flight_requests", server.maxInFlightRequests() >= 1);
+        positive("server.request_timeout_ms", server.requestTimeoutMs() >= 1);
+        positive("server.retry_after_seconds", server.retryAfterSeconds() >= 1);
+        positive("server.shutdown_grace_ms", server.shutdownGraceMs() >= 0);
+        positive("ledger.store", ledger.store().equals("file") || ledger.store().equals("postgres"));
+        positive("ledger.queue_capacity", ledger.queueCapacity() >= 1);
+        positive("ledger.idempotency_ttl_seconds", ledger.idempotencyTtlSeconds() >= 1);
+        positive("postgres.pool_size", postgres.poolSize() >= 2);
+        positive("index.max_wait_ms", index.maxWaitMs() >= 0);
+        positive("log.level", Set.of("debug", "info", "warn", "error").contains(log.level()));
+        if (ledger.store().equals("postgres") && postgres.url().isBlank()) {
+            throw new IllegalArgumentException("ledger.store = postgres needs postgres.url or COFFER_PG_URL");
+        }
+    }
+
+    private static void positive(String key, boolean ok) {
+        if (!ok) throw new IllegalArgumentException("configuration value out of range: " + key);
+    }
+
+    /** The values as {@code section.key → value}, for the start-up log (the PostgreSQL URL is masked). */
+    public Map<String, Object> describe() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        ObjectNode tree = JSON.valueToTree(this);
+        tree.properties().forEach(s -> s.getValue().properties().forEach(k -> {
+            String key = s.getKey() + "." + k.getKey();
+            out.put(key, key.equals("postgres.url") && !k.getValue().asText().isEmpty() ? "(set)" : k.getValue().asText());
+        }));
+        return out;
+    }
+}

@@ -1,0 +1,290 @@
+package dev.coffer.server.http;
+
+import dev.coffer.ledger.Ledger;
+import dev.coffer.server.auth.ApiKey;
+import dev.coffer.server.auth.ApiKeys;
+import dev.coffer.server.auth.Scope;
+import dev.coffer.server.config.CofferConfig;
+import dev.coffer.server.ops.JsonLog;
+import dev.coffer.server.ops.ServiceMetrics;
+import dev.coffer.storage.index.QueryIndex;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.http1.Http1Config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The HTTP edge, on Helidon SE's web server (one virtual thread per request, so a handler may
+ * block on the ledger's future). Every request passes, in order: the in-flight cap (429), routing
+ * (404/405), the API key and its scope (401/403), the bounded body read (413/415), then its
+ * handler. Every answer — errors included — is JSON, carries {@code X-Request-Id}, is counted in
+ * the metrics and logged as one line.
+ */
+public final class ApiServer implements AutoCloseable {
+
+    static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
+    /** Longest X-Request-Id accepted from a client; a longer or odd one is replaced by a generated id. */
+    public static final int MAX_REQUEST_ID_CHARS = 128;
+
+    private final CofferConfig config;
+    private final Ledger ledger;
+    private final QueryIndex index;
+    private final ApiKeys keys;
+    private final ServiceMetrics metrics;
+    private final JsonLog log;
+    private final Json json;
+    private final Router router;
+    private final List<Route> routes;
+    private final Semaphore inFlight;
+    private final String idPrefix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFL);
+    private final AtomicLong ids = new AtomicLong();
+    private final byte[] openApi;
+    private WebServer server;
+
+    public ApiServer(CofferConfig config, Ledger ledger, QueryIndex index, ApiKeys keys, ServiceMetrics metrics, JsonLog log) throws IOException {
+        this.config = config;
+        this.ledger = ledger;
+        this.index = index;
+        this.keys = keys;
+        this.metrics = metrics;
+        this.log = log;
+        this.json = new Json(config.server().maxJsonDepth(), config.server().maxBodyBytes());
+        List<Route> table = new ArrayList<>();
+        table.add(new Route("GET", "/healthz", null, false, "healthz", this::healthz));
+        table.add(new Route("GET", "/readyz", null, false, "readyz", this::readyz));
+        table.add(new Route("GET", "/metrics", Scope.READ, false, "metrics", ex -> new Reply(200,
+                metrics.scrape().getBytes(StandardCharsets.UTF_8), "text/plain; version=0.0.4; charset=utf-8", Map.of(), "ok")));
+        table.add(new Route("GET", "/openapi.json", Scope.READ, false, "openapi", ex -> Reply.json(200, openApi(), "ok")));
+        table.addAll(new V1Api(ledger, index, keys, json, config.server(), metrics, log).routes());
+        this.routes = List.copyOf(table);
+        this.router = new Router(routes);
+        this.inFlight = new Semaphore(config.server().maxInFlightRequests());
+        try (InputStream in = ApiServer.class.getResourceAsStream("/openapi.json")) {
+            if (in == null) throw new IllegalStateException("openapi.json missing from the jar");
+            this.openApi = in.readAllBytes();
+        }
+    }
+
+    /** The route table (for the OpenAPI conformance test). */
+    public List<Route> routes() {
+        return routes;
+    }
+
+    byte[] openApi() {
+        return openApi;
+    }
+
+    /** Starts listening; returns once the port is bound. */
+    public ApiServer start() {
+        CofferConfig.Server s = config.server();
+        server = WebServer.builder()
+                .host(s.host())
+                .port(s.port())
+                .maxPayloadSize(s.maxBodyBytes())
+                .maxConcurrentRequests(-1)
+                .shutdownGracePeriod(Duration.ofMillis(s.shutdownGraceMs()))
+                .shutdownHook(false)
+                .protocolsDiscoverServices(false)
+                .addProtocol(Http1Config.builder().maxHeadersSize(s.maxHeaderBytes()).maxPrologueLength(4096).build())
+                .contentEncoding(c -> c.contentEncodingsDiscoverServices(false).addContentEncoding(new GzipPassThrough()))
+                .mediaContext(m -> m.mediaSupportsDiscoverServices(false))
+                .directHandlers(d -> {
+                    for (DirectHandler.EventType t : DirectHandler.EventType.values()) d.addHandler(t, this::direct);
+                })
+                .routing(r -> r.any(this::handle))
+                .build()
+                .start();
+        return this;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** Stops taking connections and waits (up to the grace period) for requests in flight. */
+    @Override
+    public void close() {
+        if (server != null) server.stop();
+    }
+
+    // ------------------------------------------------------------------ one request
+
+    private void handle(ServerRequest req, ServerResponse res) {
+        long started = System.nanoTime();
+        String requestId = requestId(req);
+        String method = req.prologue().method().text();
+        String routeName = "unmatched";
+        Reply reply;
+        ApiKey key = null;
+        if (!inFlight.tryAcquire()) {
+            reply = error(new ApiException(429, "too_many_requests", "too many requests in flight; retry after a moment", true, null), requestId);
+        } else {
+            try {
+                Router.Match m = router.match(method, req.path().rawPath());
+                Route route = m.route();
+                routeName = route.name();
+                if (route.scope() != null) key = authorize(req, route.scope());
+                byte[] body = route.hasBody() ? readBody(req) : null;
+                if (!route.hasBody()) rejectBody(req);
+                reply = route.handler().handle(new Exchange(req, m.params(), key, requestId, body, json));
+            } catch (ApiException e) {
+                reply = error(e, requestId);
+            } catch (Exception | StackOverflowError e) {
+                log.error("request failed", fields(requestId, method, routeName, 500, 0, key, "internal_error", e.toString()));
+                reply = error(new ApiException(500, "internal_error", "internal error; the request id is in the server log", true, null), requestId);
+            } finally {
+                inFlight.release();
+            }
+        }
+        res.status(Status.create(reply.status()));
+        res.header(REQUEST_ID, requestId);
+        res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
+        for (Map.Entry<String, String> h : reply.headers().entrySet()) res.header(h.getKey(), h.getValue());
+        if (reply.status() == 429 || reply.status() == 503) res.header(HeaderNames.RETRY_AFTER, Integer.toString(config.server().retryAfterSeconds()));
+        if (reply.status() == 401) res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"coffer\"");
+        res.send(reply.body());
+        long nanos = System.nanoTime() - started;
+        metrics.request(routeName, method, reply.status(), nanos);
+        if (config.log().requests() && log.enabled(JsonLog.Severity.INFO)) {
+            log.info("request", fields(requestId, method, routeName, reply.status(), nanos, key, reply.outcome(), null));
+        }
+    }
+
+    private static Map<String, Object> fields(String requestId, String method, String route, int status, long nanos, ApiKey key, String outcome, String error) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("request_id", requestId);
+        f.put("method", method);
+        f.put("route", route);
+        f.put("status", status);
+        f.put("duration_ms", Math.round(nanos / 10_000.0) / 100.0);
+        f.put("key_id", key == null ? null : key.id());
+        f.put("outcome", outcome);
+        f.put("error", error);
+        return f;
+    }
+
+    private String requestId(ServerRequest req) {
+        String given = req.headers().first(REQUEST_ID).orElse(null);
+        if (given != null && !given.isEmpty() && given.length() <= MAX_REQUEST_ID_CHARS && given.chars().allMatch(ApiServer::idChar)) return given;
+        return idPrefix + "-" + Long.toHexString(ids.incrementAndGet());
+    }
+
+    private static boolean idChar(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':';
+    }
+
+    private ApiKey authorize(ServerRequest req, Scope needed) {
+        String h = req.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
+        if (h == null) throw new ApiException(401, "unauthorized", "send an API key: Authorization: Bearer cfk_…", false, null);
+        if (!h.regionMatches(true, 0, "Bearer ", 0, 7)) throw new ApiException(401, "unauthorized", "the Authorization header must be 'Bearer <key>'", false, null);
+        ApiKey key = keys.verify(h.substring(7).trim());
+        if (key == null) throw new ApiException(401, "unauthorized", "unknown or revoked API key", false, null);
+        if (!key.scope().covers(needed)) {
+            throw new ApiException(403, "forbidden", "this key has scope '" + key.scope().wireName() + "'; the endpoint needs '" + needed.wireName() + "'", false,
+                    Map.of("needed_scope", needed.wireName()));
+        }
+        return key;
+    }
+
+    private byte[] readBody(ServerRequest req) throws IOException {
+        CofferConfig.Server s = config.server();
+        long length = req.headers().contentLength().orElse(-1);
+        String encoding = req.headers().first(HeaderNames.CONTENT_ENCODING).orElse(null);
+        String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
+        if (length != 0 && type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            throw new ApiException(415, "content_type_unsupported", "send JSON: Content-Type: application/json", false, null);
+        }
+        if (length > s.maxBodyBytes()) throw new ApiException(413, "body_too_large", "request body larger than " + s.maxBodyBytes() + " bytes", false, null);
+        if (!req.content().hasEntity()) return new byte[0];
+        try (InputStream in = req.content().inputStream()) {
+            return RequestBody.read(in, length, encoding, s.maxBodyBytes(), s.maxDecompressionRatio());
+        } catch (io.helidon.http.RequestException e) {
+            if (e.status() != null && e.status().code() == 413) throw new ApiException(413, "body_too_large", "request body larger than " + s.maxBodyBytes() + " bytes", false, null);
+            throw ApiException.badRequest("body_invalid", e.getMessage());
+        }
+    }
+
+    private static void rejectBody(ServerRequest req) {
+        if (req.headers().contentLength().orElse(0) > 0) {
+            throw ApiException.badRequest("body_not_allowed", "this endpoint takes no body");
+        }
+    }
+
+    private Reply error(ApiException e, String requestId) {
+        Map<String, Object> err = new LinkedHashMap<>();
+        err.put("code", e.code());
+        err.put("message", e.getMessage());
+        err.put("retryable", e.retryable());
+        err.put("request_id", requestId);
+        err.put("details", e.details() == null ? Map.of() : e.details());
+        return Reply.json(e.status(), json.write(g -> Json.value(g, Map.of("error", err))), e.code());
+    }
+
+    /** Errors the HTTP layer answers before routing (bad request line, oversized headers or body): the same JSON shape. */
+    private DirectHandler.TransportResponse direct(DirectHandler.TransportRequest request, DirectHandler.EventType type, Status status,
+                                                   io.helidon.http.ServerResponseHeaders headers, String message) {
+        String code = switch (status.code()) {
+            case 413 -> "body_too_large";
+            case 431 -> "headers_too_large";
+            case 400 -> "bad_request";
+            default -> "http_error";
+        };
+        String requestId = idPrefix + "-" + Long.toHexString(ids.incrementAndGet());
+        Reply r = error(new ApiException(status.code(), code, message == null ? status.reasonPhrase() : message, false, null), requestId);
+        metrics.request("unmatched", request.method(), status.code(), 0);
+        return DirectHandler.TransportResponse.builder()
+                .status(status)
+                .headers(headers)
+                .header(HeaderNames.CONTENT_TYPE, "application/json")
+                .header(REQUEST_ID, requestId)
+                .entity(r.body())
+                .keepAlive(false)
+                .build();
+    }
+
+    // ------------------------------------------------------------------ health
+
+    private Reply healthz(Exchange ex) {
+        V1Api.noQuery(ex);
+        return Reply.json(200, "{\"status\":\"alive\"}".getBytes(StandardCharsets.UTF_8), "ok");
+    }
+
+    private Reply readyz(Exchange ex) {
+        V1Api.noQuery(ex);
+        Map<String, Object> checks = new LinkedHashMap<>();
+        boolean ledgerOk = ledger.available();
+        checks.put("ledger", Map.of("ok", ledgerOk, "durable_seq", ledger.durableSeq(), "queue_depth", ledger.queueDepth(),
+                "detail", ledgerOk ? "journal open, taking writes" : "the store failed; the ledger is not taking writes"));
+        long lag = index.lagEvents();
+        boolean indexOk = lag <= config.index().readyMaxLagEvents() && index.lastFailure() == null;
+        Map<String, Object> ic = new LinkedHashMap<>();
+        ic.put("ok", indexOk);
+        ic.put("lag_events", lag);
+        ic.put("max_lag_events", config.index().readyMaxLagEvents());
+        ic.put("detail", index.lastFailure() != null ? "follower failing: " + index.lastFailure().getMessage() : indexOk ? "following" : "lag above the bound");
+        checks.put("index", ic);
+        boolean storeOk = ledgerOk;
+        checks.put("store", Map.of("ok", storeOk, "kind", ledger.recovery().store(), "reopens", ledger.reopens()));
+        boolean ready = ledgerOk && indexOk && storeOk;
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ready", ready);
+        body.put("checks", checks);
+        return Reply.json(ready ? 200 : 503, json.write(g -> Json.value(g, body)), ready ? "ready" : "not_ready");
+    }
+}

@@ -1,0 +1,69 @@
+package dev.coffer.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coffer.server.auth.ApiKey;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+
+import java.util.Map;
+import java.util.Optional;
+
+/** One request as the handlers see it: path parameters, query, headers, the body (read and bounded), the caller's key. */
+public final class Exchange {
+
+    static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
+
+    private final ServerRequest request;
+    private final Map<String, String> params;
+    private final ApiKey key;
+    private final String requestId;
+    private final byte[] body;
+    private final Json json;
+
+    Exchange(ServerRequest request, Map<String, String> params, ApiKey key, String requestId, byte[] body, Json json) {
+        this.request = request;
+        this.params = params;
+        this.key = key;
+        this.requestId = requestId;
+        this.body = body;
+        this.json = json;
+    }
+
+    /** A path parameter, percent-decoded. */
+    public String param(String name) {
+        String raw = params.get(name);
+        return raw == null ? null : java.net.URLDecoder.decode(raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A query parameter, or null. */
+    public String query(String name) {
+        var q = request.query();
+        return q.contains(name) ? q.get(name) : null;
+    }
+
+    public java.util.Set<String> queryNames() {
+        return request.query().names();
+    }
+
+    public Optional<String> header(HeaderName name) {
+        return request.headers().first(name);
+    }
+
+    /** The Idempotency-Key header, or null. */
+    public String idempotencyKey() {
+        return request.headers().first(IDEMPOTENCY_KEY).orElse(null);
+    }
+
+    public ObjectNode bodyObject() {
+        return json.object(body);
+    }
+
+    public boolean hasBody() {
+        return body != null && body.length > 0;
+    }
+
+    public ApiKey key() { return key; }
+
+    public String requestId() { return requestId; }
+}

@@ -1,0 +1,78 @@
+package dev.coffer.server.http;
+
+import dev.coffer.ledger.ResultCode;
+
+/**
+ * The HTTP status for each ledger result code: 400 malformed input, 404 something named does
+ * not exist, 409 the id or nonce conflicts with what is already there, 413 too many operations,
+ * 422 a business rule refused it (insufficient funds, frozen account, …). {@code created} is
+ * 201 and a replay ({@code exists}) 200 with {@code Idempotent-Replayed: true}.
+ */
+final class Outcomes {
+
+    private Outcomes() {}
+
+    static int status(ResultCode code) {
+        return switch (code) {
+            case CREATED -> 201;
+            case EXISTS -> 200;
+            case EXISTS_WITH_DIFFERENT_TYPE, EXISTS_WITH_DIFFERENT_ACCOUNTS, EXISTS_WITH_DIFFERENT_AMOUNT,
+                 EXISTS_WITH_DIFFERENT_FIELDS, NONCE_CONFLICT, ASSET_EXISTS, ACCOUNT_EXISTS -> 409;
+            case ID_INVALID, ID_TOO_LONG, OWNER_INVALID, METADATA_TOO_LARGE, AMOUNT_ZERO, AMOUNT_INVALID,
+                 AMOUNT_OUT_OF_RANGE, NONCE_INVALID, FLAGS_INVALID, STATUS_INVALID, ASSET_CODE_INVALID,
+                 SCALE_INVALID, HOLD_TIMEOUT_INVALID, SYSTEM_OPERATION -> 400;
+            case BATCH_TOO_LARGE -> 413;
+            case ASSET_NOT_FOUND, ACCOUNT_NOT_FOUND, HOLD_NOT_FOUND, TRANSFER_NOT_FOUND -> 404;
+            case ACCOUNT_FROZEN, ACCOUNT_CLOSED, ACCOUNT_NOT_EMPTY, ACCOUNT_IS_OPERATOR, SAME_ACCOUNT, ASSET_MISMATCH,
+                 INSUFFICIENT_FUNDS, OVERFLOWS_DEBITS, OVERFLOWS_CREDITS, HOLD_NOT_PENDING, HOLD_EXPIRED,
+                 AMOUNT_EXCEEDS_HOLD, TRANSFER_NOT_REVERSIBLE, AMOUNT_EXCEEDS_REVERSIBLE, LINKED_EVENT_FAILED -> 422;
+        };
+    }
+
+    static String message(ResultCode code) {
+        return switch (code) {
+            case EXISTS_WITH_DIFFERENT_TYPE -> "this id was already used for a different kind of operation";
+            case EXISTS_WITH_DIFFERENT_ACCOUNTS -> "this id was already used with different accounts";
+            case EXISTS_WITH_DIFFERENT_AMOUNT -> "this id was already used with a different amount";
+            case EXISTS_WITH_DIFFERENT_FIELDS -> "this id was already used with a different request";
+            case NONCE_CONFLICT -> "nonce is not the account's next nonce";
+            case ASSET_EXISTS -> "an asset with this code exists";
+            case ACCOUNT_EXISTS -> "an account with this id exists";
+            case ID_INVALID -> "ids are 1..64 visible ASCII characters";
+            case ID_TOO_LONG -> "id longer than the limit";
+            case OWNER_INVALID -> "owner must be 1..64 visible ASCII characters";
+            case METADATA_TOO_LARGE -> "metadata has too many entries or bytes";
+            case AMOUNT_ZERO -> "amount must be positive";
+            case AMOUNT_INVALID -> "amount must be a decimal string";
+            case AMOUNT_OUT_OF_RANGE -> "amount does not fit in 128 bits";
+            case NONCE_INVALID -> "nonce must be positive";
+            case FLAGS_INVALID -> "flags not allowed";
+            case STATUS_INVALID -> "status must be active, frozen or closed";
+            case ASSET_CODE_INVALID -> "asset codes are 1..12 of A-Z and 0-9";
+            case SCALE_INVALID -> "scale out of range";
+            case HOLD_TIMEOUT_INVALID -> "hold timeout out of range";
+            case SYSTEM_OPERATION -> "this operation is written by the ledger itself";
+            case BATCH_TOO_LARGE -> "too many operations in one request";
+            case ASSET_NOT_FOUND -> "no such asset";
+            case ACCOUNT_NOT_FOUND -> "no such account";
+            case HOLD_NOT_FOUND -> "no such hold";
+            case TRANSFER_NOT_FOUND -> "no such transaction (or it is older than the idempotency window)";
+            case ACCOUNT_FROZEN -> "the account is frozen";
+            case ACCOUNT_CLOSED -> "the account is closed";
+            case ACCOUNT_NOT_EMPTY -> "an account with a balance cannot be closed";
+            case ACCOUNT_IS_OPERATOR -> "operator accounts cannot be used this way";
+            case SAME_ACCOUNT -> "from and to are the same account";
+            case ASSET_MISMATCH -> "the accounts hold different assets";
+            case INSUFFICIENT_FUNDS -> "insufficient funds";
+            case OVERFLOWS_DEBITS -> "the account's debits would overflow 128 bits";
+            case OVERFLOWS_CREDITS -> "the account's credits would overflow 128 bits";
+            case HOLD_NOT_PENDING -> "the hold is no longer pending";
+            case HOLD_EXPIRED -> "the hold has expired";
+            case AMOUNT_EXCEEDS_HOLD -> "amount exceeds the hold";
+            case TRANSFER_NOT_REVERSIBLE -> "this operation cannot be reversed";
+            case AMOUNT_EXCEEDS_REVERSIBLE -> "amount exceeds what is left to reverse";
+            case LINKED_EVENT_FAILED -> "another operation of the linked batch failed";
+            case CREATED, EXISTS -> code.wireName();
+        };
+    }
+}

@@ -1,0 +1,178 @@
+package dev.coffer.server.ops;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * Structured logs: one JSON object per line on stderr, written by a background thread so that a
+ * request never waits on the terminal or a pipe. The queue is bounded ({@link #QUEUE_LINES});
+ * when it is full a line is dropped and counted ({@link #dropped()}), never blocking the caller.
+ * Everything that logs through {@code java.util.logging} / {@code System.Logger} (the ledger,
+ * Helidon) is routed here too. Callers pass fields, never secrets or request bodies.
+ */
+public final class JsonLog implements AutoCloseable {
+
+    public static final int QUEUE_LINES = 65_536;
+
+    public enum Severity { DEBUG, INFO, WARN, ERROR }
+
+    private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(QUEUE_LINES);
+    private final OutputStream out;
+    private final Severity threshold;
+    private final AtomicLong dropped = new AtomicLong();
+    private final Thread writer;
+    private volatile boolean closed;
+
+    public JsonLog(OutputStream out, String level) {
+        this.out = new BufferedOutputStream(out, 1 << 16);
+        this.threshold = Severity.valueOf(level.toUpperCase(java.util.Locale.ROOT));
+        this.writer = new Thread(this::drain, "coffer-log");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /** Sends java.util.logging (and System.Logger) records of every library to this log. */
+    public void captureJul() {
+        LogManager.getLogManager().reset();
+        Logger root = Logger.getLogger("");
+        root.setLevel(switch (threshold) {
+            case DEBUG -> Level.FINE;
+            case INFO -> Level.INFO;
+            case WARN -> Level.WARNING;
+            case ERROR -> Level.SEVERE;
+        });
+        root.addHandler(new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                Severity s = r.getLevel().intValue() >= Level.SEVERE.intValue() ? Severity.ERROR
+                        : r.getLevel().intValue() >= Level.WARNING.intValue() ? Severity.WARN
+                        : r.getLevel().intValue() >= Level.INFO.intValue() ? Severity.INFO : Severity.DEBUG;
+                String msg = r.getMessage();
+                if (r.getParameters() != null && msg != null) {
+                    try {
+                        msg = java.text.MessageFormat.format(msg, r.getParameters());
+                    } catch (IllegalArgumentException ignored) {
+                        // keep the raw message
+                    }
+                }
+                Map<String, Object> fields = new java.util.LinkedHashMap<>();
+                fields.put("logger", r.getLoggerName());
+                if (r.getThrown() != null) fields.put("error", stack(r.getThrown()));
+                log(s, msg, fields);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        });
+    }
+
+    public boolean enabled(Severity s) {
+        return s.ordinal() >= threshold.ordinal();
+    }
+
+    public long dropped() {
+        return dropped.get();
+    }
+
+    public void info(String msg, Map<String, ?> fields) { log(Severity.INFO, msg, fields); }
+
+    public void warn(String msg, Map<String, ?> fields) { log(Severity.WARN, msg, fields); }
+
+    public void error(String msg, Map<String, ?> fields) { log(Severity.ERROR, msg, fields); }
+
+    public void log(Severity s, String msg, Map<String, ?> fields) {
+        if (!enabled(s) || closed) return;
+        StringBuilder b = new StringBuilder(160);
+        b.append("{\"ts\":\"").append(Instant.now()).append("\",\"level\":\"").append(s.name().toLowerCase(java.util.Locale.ROOT))
+                .append("\",\"msg\":");
+        quote(b, msg == null ? "" : msg);
+        if (fields != null) {
+            for (Map.Entry<String, ?> e : fields.entrySet()) {
+                if (e.getValue() == null) continue;
+                b.append(",\"").append(e.getKey()).append("\":");
+                Object v = e.getValue();
+                if (v instanceof Number || v instanceof Boolean) b.append(v);
+                else quote(b, v.toString());
+            }
+        }
+        b.append("}\n");
+        if (!queue.offer(b.toString())) dropped.incrementAndGet();
+    }
+
+    private static String stack(Throwable t) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        t.printStackTrace(new java.io.PrintWriter(w));
+        return w.toString();
+    }
+
+    static void quote(StringBuilder b, String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        b.append('"');
+    }
+
+    private void drain() {
+        try {
+            while (true) {
+                String line = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (line == null) {
+                    out.flush();
+                    if (closed) return;
+                    continue;
+                }
+                out.write(line.getBytes(StandardCharsets.UTF_8));
+                String more;
+                while ((more = queue.poll()) != null) out.write(more.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+        } catch (InterruptedException | IOException e) {
+            // stopping, or stderr is gone: nothing left to log to
+        }
+    }
+
+    /** Writes what is queued and stops the writer. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            writer.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A log on stderr. */
+    public static JsonLog stderr(String level) {
+        return new JsonLog(new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), false), level);
+    }
+}

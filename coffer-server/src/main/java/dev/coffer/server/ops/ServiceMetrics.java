@@ -1,0 +1,94 @@
+package dev.coffer.server.ops;
+
+import dev.coffer.ledger.Ledger;
+import dev.coffer.ledger.LedgerConfig;
+import dev.coffer.storage.index.QueryIndex;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Everything {@code /metrics} shows, on one Prometheus registry: requests by route and status
+ * with latency histograms, operations by type and result code, the writer's batch sizes and
+ * durable-write times, queue depth, 429s, index lag, and the JVM. Meters are looked up once per
+ * (route, status) and cached, so recording costs a map lookup and an atomic add.
+ */
+public final class ServiceMetrics implements LedgerConfig.BatchListener {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ConcurrentHashMap<String, Timer> requestTimers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> operationCounters = new ConcurrentHashMap<>();
+    private final Counter busy;
+    private final DistributionSummary batchCommands;
+    private final Timer batchDurable;
+
+    public ServiceMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        busy = Counter.builder("coffer_http_rejected_busy").description("Requests refused with 429 (writer queue or in-flight cap full)").register(registry);
+        batchCommands = DistributionSummary.builder("coffer_ledger_batch_commands").description("Commands per writer batch")
+                .serviceLevelObjectives(1, 8, 64, 256, 1024, 4096, 8192).register(registry);
+        batchDurable = Timer.builder("coffer_ledger_batch_durable").description("From the writer starting a batch to its fsync/commit completing")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
+    }
+
+    /** Gauges read from the running ledger and index. */
+    public void watch(Supplier<Ledger> ledger, QueryIndex index, JsonLog log) {
+        Gauge.builder("coffer_ledger_queue_depth", () -> ledger.get().queueDepth()).description("Submissions waiting for the writer").register(registry);
+        Gauge.builder("coffer_ledger_durable_seq", () -> ledger.get().durableSeq()).description("Sequence number of the last durable event").register(registry);
+        Gauge.builder("coffer_ledger_available", () -> ledger.get().available() ? 1 : 0).description("1 while the ledger takes writes").register(registry);
+        Gauge.builder("coffer_index_lag_events", index::lagEvents).description("Durable events the query index has not applied yet").register(registry);
+        Gauge.builder("coffer_index_lag_seconds", () -> index.lagMillis() / 1000.0).description("Age of the oldest event the index has not applied").register(registry);
+        Gauge.builder("coffer_log_dropped_lines", log::dropped).description("Log lines dropped because the log queue was full").register(registry);
+    }
+
+    public void request(String route, String method, int status, long nanos) {
+        String key = route + ' ' + method + ' ' + status;
+        Timer t = requestTimers.get(key);
+        if (t == null) {
+            t = requestTimers.computeIfAbsent(key, k -> Timer.builder("coffer_http_requests").description("HTTP requests by route and status")
+                    .tag("route", route).tag("method", method).tag("status", Integer.toString(status))
+                    .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(10))
+                    .register(registry));
+        }
+        t.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (status == 429) busy.increment();
+    }
+
+    public void operation(String type, String code) {
+        String key = type + ' ' + code;
+        Counter c = operationCounters.get(key);
+        if (c == null) {
+            c = operationCounters.computeIfAbsent(key, k -> Counter.builder("coffer_operations").description("Ledger operations by type and result code")
+                    .tag("type", type).tag("code", code).register(registry));
+        }
+        c.increment();
+    }
+
+    @Override
+    public void batchDurable(int commands, int events, long latencyNanos) {
+        batchCommands.record(commands);
+        batchDurable.record(latencyNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+}
