@@ -17,7 +17,13 @@ final class RequestBody {
 
     static byte[] read(InputStream in, long contentLength, String contentEncoding, int maxBytes, int maxRatio) throws IOException {
         if (contentLength > maxBytes) throw tooLarge(maxBytes);
-        byte[] raw = readAtMost(in, maxBytes, () -> tooLarge(maxBytes));
+        byte[] raw;
+        if (contentLength >= 0) {
+            raw = in.readNBytes((int) contentLength);
+            if (raw.length < contentLength) throw ApiException.badRequest("body_truncated", "the body ended before Content-Length bytes");
+        } else {
+            raw = readAtMost(in, maxBytes, () -> tooLarge(maxBytes));
+        }
         if (contentEncoding == null || contentEncoding.isEmpty() || contentEncoding.equalsIgnoreCase("identity")) return raw;
         if (!contentEncoding.equalsIgnoreCase("gzip")) {
             throw new ApiException(415, "content_encoding_unsupported", "Content-Encoding " + contentEncoding + " is not supported (gzip or identity)");

@@ -1,0 +1,8 @@
+package dev.coffer.client;
+
+/**
+ * Proof that an operation is in the ledger: its id, type, place in the log, the event's chain hash
+ * and the batch time (µs since the epoch). {@code replayed} is true when the same operation had
+ * already been applied and this is its original receipt.
+ */
+public record Receipt(String transactionId, String type, long seq, String eventHash, long timestampUs, boolean replayed) {}
