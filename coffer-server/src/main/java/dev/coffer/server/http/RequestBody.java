@@ -25,7 +25,7 @@ final class RequestBody {
             raw = readAtMost(in, maxBytes, () -> tooLarge(maxBytes));
         }
         if (contentEncoding == null || contentEncoding.isEmpty() || contentEncoding.equalsIgnoreCase("identity")) return raw;
-        if (!contentEncoding.equalsIgnoreCase("gzip")) {
+        if (!contentEncoding.equalsIgnoreCase("gzip") && !contentEncoding.equalsIgnoreCase("x-gzip")) {
             throw new ApiException(415, "content_encoding_unsupported", "Content-Encoding " + contentEncoding + " is not supported (gzip or identity)");
         }
         long allowed = Math.min(maxBytes, (long) maxRatio * Math.max(raw.length, 1));
