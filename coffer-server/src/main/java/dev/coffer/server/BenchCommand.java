@@ -15,12 +15,12 @@ import java.util.concurrent.Callable;
 
 /** {@code ./coffer bench <workload>}: benchmarks, reported as figures (and JSON with --json). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark workload.",
-        subcommands = {BenchCommand.LedgerWorkload.class, BenchCommand.HistoryWorkload.class})
+        subcommands = {BenchCommand.LedgerWorkload.class, BenchCommand.HistoryWorkload.class, BenchCommand.TransfersWorkload.class, BenchCommand.BatchWorkload.class})
 final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        System.out.println("usage: coffer bench ledger|history [options]   (see coffer bench <workload> --help)");
+        System.out.println("usage: coffer bench ledger|history|transfers|batch [options]   (see coffer bench <workload> --help)");
     }
 
     @Command(name = "ledger", mixinStandardHelpOptions = true,
@@ -67,6 +67,65 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             return run.go("history", (dataDir, backend) -> HistoryBench.run(
                     new HistoryBench.Options(accounts, transfers, batch, writeRate, readers, pageSize, seconds, dataDir, run.keep), backend));
+        }
+    }
+
+    /** Options of the HTTP workloads, which start their own server. */
+    static final class HttpRun {
+        @Option(names = "--seconds", defaultValue = "20", description = "Measured duration (default: ${DEFAULT-VALUE}).")
+        int seconds;
+        @Option(names = "--warmup", defaultValue = "10", description = "Warm-up before measuring (default: ${DEFAULT-VALUE}).")
+        int warmup;
+        @Option(names = "--accounts", defaultValue = "1000", description = "Accounts transfers pick from (default: ${DEFAULT-VALUE}).")
+        int accounts;
+        @Option(names = "--server-jvm", defaultValue = "-XX:+UseG1GC -Xms384m -Xmx384m -XX:MaxGCPauseMillis=10 --enable-native-access=ALL-UNNAMED",
+                description = "JVM options of the server (default: ${DEFAULT-VALUE}).")
+        String serverJvm;
+        @Option(names = "--request-log", defaultValue = "true", arity = "1", description = "Server logs one line per request, as by default (default: ${DEFAULT-VALUE}).")
+        boolean requestLog;
+        @Option(names = "--dir", description = "Fresh directory for the server's data and logs (default: a new one under bench-out/).")
+        Path dir;
+        @Option(names = "--json", description = "Also write the figures as JSON to this file.")
+        Path json;
+
+        int go(String workload, int connections, int batch) throws Exception {
+            Path d = dir != null ? dir : Path.of("bench-out", workload + "-" + System.currentTimeMillis());
+            Map<String, Object> figures = dev.coffer.bench.HttpBench.run(new dev.coffer.bench.HttpBench.Options(workload, connections, seconds, warmup,
+                    accounts, batch, d, java.util.List.of(serverJvm.trim().split("\\s+")), requestLog));
+            String text = Json.object(figures);
+            System.out.print(text);
+            if (json != null) Files.writeString(json, text);
+            return 0;
+        }
+    }
+
+    @Command(name = "transfers", mixinStandardHelpOptions = true,
+            description = "HTTP: single-transfer POSTs over keep-alive connections against a server started for the run (file journal, fsync).")
+    static final class TransfersWorkload implements Callable<Integer> {
+        @Option(names = "--connections", defaultValue = "64", description = "Concurrent connections, closed loop (default: ${DEFAULT-VALUE}).")
+        int connections;
+        @Mixin
+        HttpRun run;
+
+        @Override
+        public Integer call() throws Exception {
+            return run.go("transfers", connections, 1);
+        }
+    }
+
+    @Command(name = "batch", mixinStandardHelpOptions = true,
+            description = "HTTP: POST /v1/batch of N transfers against a server started for the run (file journal, fsync).")
+    static final class BatchWorkload implements Callable<Integer> {
+        @Option(names = "--connections", defaultValue = "4", description = "Concurrent connections, closed loop (default: ${DEFAULT-VALUE}).")
+        int connections;
+        @Option(names = "--batch", defaultValue = "1000", description = "Transfers per request (default: ${DEFAULT-VALUE}).")
+        int batch;
+        @Mixin
+        HttpRun run;
+
+        @Override
+        public Integer call() throws Exception {
+            return run.go("batch", connections, batch);
         }
     }
 
