@@ -1,24 +1,15 @@
 package dev.coffer.server;
 
 import dev.coffer.ledger.Ledger;
-import dev.coffer.ledger.LedgerConfig;
-import dev.coffer.ledger.Limits;
 import dev.coffer.server.auth.ApiKeys;
-import dev.coffer.server.auth.Scope;
 import dev.coffer.server.config.CofferConfig;
-import dev.coffer.server.http.ApiServer;
 import dev.coffer.server.ops.JsonLog;
-import dev.coffer.server.ops.ServiceMetrics;
-import dev.coffer.storage.Backend;
-import dev.coffer.storage.index.QueryIndex;
-import dev.coffer.storage.postgres.PostgresDatabase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
