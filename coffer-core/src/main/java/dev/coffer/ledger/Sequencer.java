@@ -6,6 +6,7 @@ import dev.coffer.ledger.state.StateImage;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -21,11 +22,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * every command and hands the batch's events to the journal thread. Batches therefore grow by
  * themselves under load.
  *
- * <p>The <b>journal thread</b> encodes, hashes and writes each batch as one record with one fsync,
- * and only then completes the callers' futures. While it writes batch N the writer applies batch
+ * <p>The <b>journal thread</b> encodes, hashes and writes each batch as one record, and only then
+ * completes the callers' futures. It takes every batch waiting for it at once and makes them
+ * durable with one write and one fsync (group commit across batches). While it writes batch N the writer applies batch
  * N+1, so the two cores work in a pipeline; {@link LedgerConfig#pipelineDepth()} bounds how far the
  * writer may run ahead. Reads go through the same queue and are answered in order after the
- * batch they saw is durable, so no caller ever observes a state that a crash could take back.
+ * batch they saw is durable, so no caller ever observes a state that a crash could take back; a
+ * read that sees only durable state (nothing applied but not yet written) is answered at once.
  */
 final class Sequencer {
 
@@ -193,7 +196,11 @@ final class Sequencer {
                     }
                     s.answer = List.of(results);
                 }
-                case READ -> s.answer = s.read.apply(state);
+                case READ -> {
+                    s.answer = s.read.apply(state);
+                    // Nothing this read saw can be taken back by a crash: answer now, not after the journal.
+                    if (events.isEmpty() && durableSeq == state.lastSeq()) s.future.complete(s.answer);
+                }
             }
         }
         StateImage image = null;
@@ -217,41 +224,73 @@ final class Sequencer {
 
     private void journalLoop() {
         byte[] hashBuf = new byte[0];
+        List<Batch> group = new ArrayList<>();
+        List<LogStore.Write> writes = new ArrayList<>();
+        boolean stop = false;
         try {
-            while (true) {
-                Batch b = handoff.take();
-                if (b == STOP_BATCH) break;
+            while (!stop) {
+                // Group commit: every batch the writer handed over while the previous append was
+                // in progress goes into this one write and fsync.
+                group.clear();
+                group.add(handoff.take());
+                handoff.drainTo(group);
+                if (group.getLast() == STOP_BATCH) {
+                    group.removeLast();
+                    stop = true;
+                }
+                if (group.isEmpty()) break;
+                byte[] hashBefore = store.lastHash();
+                int events = 0;
                 if (failure == null) {
                     try {
-                        int n = b.events().size();
-                        if (hashBuf.length < n * EventHash.BYTES) hashBuf = new byte[Math.max(n, 1024) * EventHash.BYTES];
-                        store.append(b.timestamp(), b.events(), hashBuf);
+                        writes.clear();
+                        for (Batch b : group) {
+                            writes.add(new LogStore.Write(b.timestamp(), b.events()));
+                            events += b.events().size();
+                        }
+                        if (hashBuf.length < events * EventHash.BYTES) hashBuf = new byte[Math.max(events, 1024) * EventHash.BYTES];
+                        store.append(writes, hashBuf);
                         // Before any future completes: results (and later replays) quote these hashes.
-                        for (int i = 0; i < n; i++) {
-                            EventHash h = b.hashes().get(i);
-                            if (h != null) h.fill(hashBuf, i * EventHash.BYTES);
+                        int at = 0;
+                        for (Batch b : group) {
+                            for (EventHash h : b.hashes()) {
+                                if (h != null) h.fill(hashBuf, at * EventHash.BYTES);
+                                at++;
+                            }
                         }
                     } catch (IOException | RuntimeException e) {
                         fail(e);
                     }
                 }
-                if (failure != null) {
-                    failAll(b.submissions());
-                    if (b.snapshot() != null) snapshotInFlight.set(false);
-                    continue;
-                }
-                if (!b.events().isEmpty()) durableSeq = b.events().getLast().seq();
-                batches++;
-                for (Submission s : b.submissions()) s.future.complete(s.answer);
-                if (config.batchListener() != null) {
-                    config.batchListener().batchDurable(b.commands(), b.events().size(), System.nanoTime() - b.startedNanos());
-                }
-                if (b.snapshot() != null && !snapshotQueue.offer(new Object[]{b.snapshot(), store.lastHash()})) {
-                    snapshotInFlight.set(false);
+                int end = 0;
+                for (Batch b : group) {
+                    end += b.events().size();
+                    // a snapshot taken after this batch records the chain hash as of its last event
+                    byte[] snapshotHash = b.snapshot() == null || failure != null ? null
+                            : end == 0 ? hashBefore : Arrays.copyOfRange(hashBuf, (end - 1) * EventHash.BYTES, end * EventHash.BYTES);
+                    release(b, snapshotHash);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Answers a batch's callers once it is durable (or fails them), then hands on its snapshot. */
+    private void release(Batch b, byte[] snapshotHash) {
+        if (failure != null) {
+            failAll(b.submissions());
+            if (b.snapshot() != null) snapshotInFlight.set(false);
+            return;
+        }
+        if (!b.events().isEmpty()) durableSeq = b.events().getLast().seq();
+        batches++;
+        for (Submission s : b.submissions()) s.future.complete(s.answer);
+        if (config.batchListener() != null) {
+            config.batchListener().batchDurable(b.commands(), b.events().size(), System.nanoTime() - b.startedNanos());
+        }
+        if (b.snapshot() != null && !snapshotQueue.offer(new Object[]{b.snapshot(), snapshotHash})) {
+            snapshotInFlight.set(false);
         }
     }
 

@@ -1,26 +1,48 @@
 package dev.coffer.server;
 
-import dev.coffer.bench.Json;
+import dev.coffer.bench.BenchChart;
+import dev.coffer.bench.BenchSuite;
 import dev.coffer.bench.HistoryBench;
+import dev.coffer.bench.HttpBench;
+import dev.coffer.bench.Json;
 import dev.coffer.bench.LedgerBench;
+import dev.coffer.bench.Pgbench;
 import dev.coffer.storage.Backend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code ./coffer bench <workload>}: benchmarks, reported as figures (and JSON with --json). */
+/**
+ * {@code ./coffer bench <workload>}: benchmarks. HTTP workloads print a Markdown summary and, with
+ * {@code --json}, all figures; {@code suite} runs several workloads and the pgbench baseline in
+ * rounds and draws the chart; {@code check} is the regression gate against bench/baselines.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark workload.",
-        subcommands = {BenchCommand.LedgerWorkload.class, BenchCommand.HistoryWorkload.class, BenchCommand.TransfersWorkload.class, BenchCommand.BatchWorkload.class})
+        subcommands = {BenchCommand.LedgerWorkload.class, BenchCommand.HistoryWorkload.class,
+                BenchCommand.Transfers.class, BenchCommand.Batch.class, BenchCommand.ReadHeavy.class, BenchCommand.WriteMix.class,
+                BenchCommand.Replay.class, BenchCommand.Holds.class, BenchCommand.Overload.class,
+                BenchCommand.BaselinePgbench.class, BenchCommand.Suite.class, BenchCommand.Check.class})
 final class BenchCommand implements Runnable {
+
+    static final String DEFAULT_SERVER_JVM = "-XX:+UseG1GC -Xms384m -Xmx384m -XX:MaxGCPauseMillis=10 --enable-native-access=ALL-UNNAMED";
+    /** Where {@code check} keeps its baseline. */
+    static final Path CHECK_BASELINE = Path.of("bench", "baselines", "check.json");
+    /** Workloads, rounds and durations of {@code check}: short, but medians of three. */
+    static final List<String> CHECK_WORKLOADS = List.of("transfers", "batch", "read-heavy", "write-mix", "replay", "holds");
 
     @Override
     public void run() {
-        System.out.println("usage: coffer bench ledger|history|transfers|batch [options]   (see coffer bench <workload> --help)");
+        System.out.println("usage: coffer bench ledger|history|transfers|batch|read-heavy|write-mix|replay|holds|overload|baseline-pgbench|suite|check [options]"
+                + "   (see coffer bench <workload> --help)");
     }
 
     @Command(name = "ledger", mixinStandardHelpOptions = true,
@@ -70,66 +92,231 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    /** Options of the HTTP workloads, which start their own server. */
-    static final class HttpRun {
-        @Option(names = "--seconds", defaultValue = "20", description = "Measured duration (default: ${DEFAULT-VALUE}).")
-        int seconds;
-        @Option(names = "--warmup", defaultValue = "10", description = "Warm-up before measuring (default: ${DEFAULT-VALUE}).")
-        int warmup;
-        @Option(names = "--accounts", defaultValue = "1000", description = "Accounts transfers pick from (default: ${DEFAULT-VALUE}).")
+    /** How a workload runs by default: connections, open-loop rate (0: closed loop), server settings. */
+    record Defaults(int connections, int rate, Map<String, String> serverEnv) {
+        static Defaults of(String workload) {
+            return switch (workload) {
+                case "batch" -> new Defaults(4, 0, Map.of());
+                // Offered load far above capacity, more connections than the server admits at once:
+                // past 64 requests in flight it must answer 429 at once, and keep the rest fast.
+                case "overload" -> new Defaults(256, 15_000, Map.of("COFFER_SERVER_MAX_IN_FLIGHT_REQUESTS", "64"));
+                default -> new Defaults(64, 0, Map.of());
+            };
+        }
+    }
+
+    /** Options of the HTTP workloads. */
+    static final class HttpOptions {
+        @Option(names = "--connections", description = "Concurrent keep-alive connections (default: 64; batch 4; overload 256).")
+        Integer connections;
+        @Option(names = "--rate", description = "Open loop: requests/s in all, latency measured from each request's intended send time "
+                + "(corrected for coordinated omission). Default: closed loop (overload: 15000).")
+        Integer rate;
+        @Option(names = "--seconds", description = "Measured duration (default: 20; check: 8).")
+        Integer seconds;
+        @Option(names = "--warmup", description = "Warm-up before measuring (default: 10; check: 5).")
+        Integer warmup;
+        /** What --seconds and --warmup are when not given. */
+        int defaultSeconds = 20, defaultWarmup = 10;
+        @Option(names = "--accounts", defaultValue = "1000", description = "Accounts the workload picks from (default: ${DEFAULT-VALUE}).")
         int accounts;
-        @Option(names = "--server-jvm", defaultValue = "-XX:+UseG1GC -Xms384m -Xmx384m -XX:MaxGCPauseMillis=10 --enable-native-access=ALL-UNNAMED",
-                description = "JVM options of the server (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--batch", defaultValue = "1000", description = "Operations per batch request (default: ${DEFAULT-VALUE}).")
+        int batch;
+        @Option(names = "--server-jvm", defaultValue = DEFAULT_SERVER_JVM, description = "JVM options of the started server (default: ${DEFAULT-VALUE}).")
         String serverJvm;
-        @Option(names = "--request-log", defaultValue = "true", arity = "1", description = "Server logs one line per request, as by default (default: ${DEFAULT-VALUE}).")
-        boolean requestLog;
-        @Option(names = "--dir", description = "Fresh directory for the server's data and logs (default: a new one under bench-out/).")
+        @Option(names = "--server-env", split = ",", description = "Extra settings of the started server, as COFFER_KEY=value[,...].")
+        List<String> serverEnv;
+        @Option(names = "--url", description = "Measure a running server at this URL instead of starting one (needs --key; no CPU/RSS figures).")
+        URI url;
+        @Option(names = "--key", description = "API key (write scope) for --url.")
+        String key;
+        @Option(names = "--timeout-ms", defaultValue = "10000", description = "An answer slower than this counts as a timeout (default: ${DEFAULT-VALUE}).")
+        int timeoutMs;
+        @Option(names = "--seed", defaultValue = "1", description = "Random seed of the request streams (default: ${DEFAULT-VALUE}).")
+        long seed;
+        @Option(names = "--dir", description = "Directory for the server's data and logs (default: a new one under bench-out/).")
         Path dir;
-        @Option(names = "--json", description = "Also write the figures as JSON to this file.")
+        @Option(names = "--json", description = "Also write all figures as JSON to this file.")
         Path json;
 
-        int go(String workload, int connections, int batch) throws Exception {
-            Path d = dir != null ? dir : Path.of("bench-out", workload + "-" + System.currentTimeMillis());
-            Map<String, Object> figures = dev.coffer.bench.HttpBench.run(new dev.coffer.bench.HttpBench.Options(workload, connections, seconds, warmup,
-                    accounts, batch, d, java.util.List.of(serverJvm.trim().split("\\s+")), requestLog));
-            String text = Json.object(figures);
-            System.out.print(text);
-            if (json != null) Files.writeString(json, text);
+        HttpBench.Options options(String workload, Path dir) {
+            Defaults d = Defaults.of(workload);
+            Map<String, String> env = new LinkedHashMap<>(d.serverEnv());
+            if (serverEnv != null) {
+                for (String kv : serverEnv) {
+                    int eq = kv.indexOf('=');
+                    if (eq < 1 || !kv.startsWith("COFFER_")) throw new IllegalArgumentException("--server-env takes COFFER_KEY=value, not " + kv);
+                    env.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+            }
+            return new HttpBench.Options(workload, connections != null ? connections : d.connections(), rate != null ? rate : d.rate(),
+                    seconds(), warmup != null ? warmup : defaultWarmup, accounts, batch, dir, Arrays.asList(serverJvm.trim().split("\\s+")), env, url, key, timeoutMs, seed);
+        }
+
+        int seconds() {
+            return seconds != null ? seconds : defaultSeconds;
+        }
+
+        Path dir(String name) {
+            return dir != null ? dir : Path.of("bench-out", name + "-" + System.currentTimeMillis());
+        }
+    }
+
+    /** One HTTP workload: runs it, prints the Markdown summary, writes --json. */
+    abstract static class HttpWorkload implements Callable<Integer> {
+        @Mixin
+        HttpOptions http;
+
+        abstract String workload();
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> f = HttpBench.run(http.options(workload(), http.dir(workload())));
+            print(f, http.json);
             return 0;
         }
     }
 
-    @Command(name = "transfers", mixinStandardHelpOptions = true,
-            description = "HTTP: single-transfer POSTs over keep-alive connections against a server started for the run (file journal, fsync).")
-    static final class TransfersWorkload implements Callable<Integer> {
-        @Option(names = "--connections", defaultValue = "64", description = "Concurrent connections, closed loop (default: ${DEFAULT-VALUE}).")
-        int connections;
-        @Mixin
-        HttpRun run;
+    static void print(Map<String, Object> figures, Path json) throws Exception {
+        Map<String, Object> medians = BenchSuite.medians(List.of(figures)).values().iterator().next();
+        System.out.print(BenchSuite.markdown(Map.of((String) figures.get("workload"), medians)));
+        System.out.println();
+        System.out.println("answers by status: " + figures.get("statuses") + (figures.containsKey("by_kind") ? "; by kind: " + figures.get("by_kind") : ""));
+        if (json != null) BenchSuite.writeJson(json, figures);
+    }
+
+    @Command(name = "transfers", mixinStandardHelpOptions = true, description = "HTTP: single-transfer POSTs (64 connections, closed loop).")
+    static final class Transfers extends HttpWorkload { String workload() { return "transfers"; } }
+
+    @Command(name = "batch", mixinStandardHelpOptions = true, description = "HTTP: POST /v1/batch of N transfers (4 connections).")
+    static final class Batch extends HttpWorkload { String workload() { return "batch"; } }
+
+    @Command(name = "read-heavy", mixinStandardHelpOptions = true, description = "HTTP: 95% balance reads, 5% transaction lookups.")
+    static final class ReadHeavy extends HttpWorkload { String workload() { return "read-heavy"; } }
+
+    @Command(name = "write-mix", mixinStandardHelpOptions = true,
+            description = "HTTP: 20% transfers, 5% deposits, 5% withdrawals, 70% reads; strictly increasing nonces per account.")
+    static final class WriteMix extends HttpWorkload { String workload() { return "write-mix"; } }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true, description = "HTTP: write-mix plus 1% replays of an earlier Idempotency-Key.")
+    static final class Replay extends HttpWorkload { String workload() { return "replay"; } }
+
+    @Command(name = "holds", mixinStandardHelpOptions = true, description = "HTTP: authorize (hold), then capture (full or partial) or void.")
+    static final class Holds extends HttpWorkload { String workload() { return "holds"; } }
+
+    @Command(name = "overload", mixinStandardHelpOptions = true,
+            description = "HTTP: transfers offered open-loop above capacity (15,000/s over 256 connections, server admits 64 at once): must shed with 429, no 5xx.")
+    static final class Overload extends HttpWorkload { String workload() { return "overload"; } }
+
+    @Command(name = "baseline-pgbench", mixinStandardHelpOptions = true,
+            description = "PostgreSQL's pgbench TPC-B (one bank transfer per SQL transaction) on this machine; provisions its database itself.")
+    static final class BaselinePgbench implements Callable<Integer> {
+        @Option(names = "--connections", defaultValue = "64", description = "pgbench clients (default: ${DEFAULT-VALUE}).")
+        int clients;
+        @Option(names = "--seconds", defaultValue = "20", description = "Duration (default: ${DEFAULT-VALUE}).")
+        int seconds;
+        @Option(names = "--scale", defaultValue = "" + Pgbench.DEFAULT_SCALE, description = "pgbench scale factor (default: ${DEFAULT-VALUE}).")
+        int scale;
+        @Option(names = "--json", description = "Also write the figures as JSON to this file.")
+        Path json;
 
         @Override
         public Integer call() throws Exception {
-            return run.go("transfers", connections, 1);
+            Map<String, Object> f = Pgbench.run(clients, seconds, scale, Path.of("bench-out", "pgbench-" + System.currentTimeMillis()));
+            System.out.print(BenchSuite.markdown(BenchSuite.medians(List.of(f))));
+            if (json != null) BenchSuite.writeJson(json, f);
+            return 0;
         }
     }
 
-    @Command(name = "batch", mixinStandardHelpOptions = true,
-            description = "HTTP: POST /v1/batch of N transfers against a server started for the run (file journal, fsync).")
-    static final class BatchWorkload implements Callable<Integer> {
-        @Option(names = "--connections", defaultValue = "4", description = "Concurrent connections, closed loop (default: ${DEFAULT-VALUE}).")
-        int connections;
-        @Option(names = "--batch", defaultValue = "1000", description = "Transfers per request (default: ${DEFAULT-VALUE}).")
-        int batch;
+    /** Options of suite and check. */
+    static final class SuiteOptions {
+        @Option(names = "--workloads", split = ",", description = "Workloads to run (default: all HTTP workloads).")
+        List<String> workloads;
+        @Option(names = "--rounds", defaultValue = "3", description = "Rounds; figures are medians over them (default: ${DEFAULT-VALUE}).")
+        int rounds;
+        @Option(names = "--pg-seconds", description = "pgbench duration per round (default: --seconds).")
+        Integer pgSeconds;
+        @Option(names = "--pg-scale", defaultValue = "" + Pgbench.DEFAULT_SCALE, description = "pgbench scale factor (default: ${DEFAULT-VALUE}).")
+        int pgScale;
+        @Option(names = "--chart", description = "PNG chart of the medians (default: <out>/chart.png).")
+        Path chart;
+
+        Map<String, Object> run(HttpOptions http, List<String> defaults, Path out) throws Exception {
+            List<String> ws = workloads != null ? workloads : defaults;
+            int clients = http.connections != null ? http.connections : 64;
+            BenchSuite.Settings s = new BenchSuite.Settings(ws, rounds, clients, pgSeconds != null ? pgSeconds : http.seconds(), pgScale, out,
+                    name -> http.options(name.substring(0, name.indexOf('/')), out.resolve(name)));
+            Map<String, Object> result = BenchSuite.run(s, System.err);
+            @SuppressWarnings("unchecked") Map<String, Map<String, Object>> medians = (Map<String, Map<String, Object>>) result.get("medians");
+            BenchChart.write(chart != null ? chart : out.resolve("chart.png"),
+                    medians, "Coffer vs pgbench TPC-B, medians of " + rounds + " rounds, " + result.get("machine"));
+            BenchSuite.writeJson(out.resolve("suite.json"), result);
+            return result;
+        }
+    }
+
+    @Command(name = "suite", mixinStandardHelpOptions = true,
+            description = "Every HTTP workload and pgbench TPC-B in rounds (default 3): Markdown table of medians with ratios to pgbench, JSON, PNG chart.")
+    static final class Suite implements Callable<Integer> {
         @Mixin
-        HttpRun run;
+        HttpOptions http;
+        @Mixin
+        SuiteOptions suite;
 
         @Override
         public Integer call() throws Exception {
-            return run.go("batch", connections, batch);
+            Path out = http.dir("suite");
+            Map<String, Object> result = suite.run(http, List.of("transfers", "batch", "read-heavy", "write-mix", "replay", "holds", "overload"), out);
+            @SuppressWarnings("unchecked") Map<String, Map<String, Object>> medians = (Map<String, Map<String, Object>>) result.get("medians");
+            System.out.println("machine: " + result.get("machine"));
+            System.out.print(BenchSuite.markdown(medians));
+            System.out.println("figures: " + out.resolve("suite.json") + "; chart: " + (suite.chart != null ? suite.chart : out.resolve("chart.png")));
+            if (http.json != null) BenchSuite.writeJson(http.json, result);
+            return 0;
         }
     }
 
-    /** Options every workload shares: where it runs, what it keeps, where the figures go. */
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Regression gate: short rounds of the main workloads with pgbench; fails when a ratio to pgbench falls, or a p99 rises, "
+                    + "more than 15% against bench/baselines/check.json. --record stores the result as the new baseline.")
+    static final class Check implements Callable<Integer> {
+        @Mixin
+        HttpOptions http;
+        @Mixin
+        SuiteOptions suite;
+        @Option(names = "--baseline", description = "Baseline file (default: bench/baselines/check.json).")
+        Path baseline;
+        @Option(names = "--record", description = "Write this run as the baseline instead of comparing.")
+        boolean record;
+
+        @Override
+        public Integer call() throws Exception {
+            Path file = baseline != null ? baseline : CHECK_BASELINE;
+            if (!record && !Files.exists(file)) throw new IllegalStateException("no baseline at " + file + "; record one with --record");
+            http.defaultSeconds = 8;
+            http.defaultWarmup = 5;
+            Path out = http.dir("check");
+            Map<String, Object> result = suite.run(http, CHECK_WORKLOADS, out);
+            @SuppressWarnings("unchecked") Map<String, Map<String, Object>> medians = (Map<String, Map<String, Object>>) result.get("medians");
+            System.out.print(BenchSuite.markdown(medians));
+            System.out.println();
+            if (record) {
+                BenchSuite.writeJson(file, result);
+                System.out.println("baseline recorded: " + file);
+                return 0;
+            }
+            List<String> failures = BenchSuite.check(BenchSuite.readJson(file), medians, System.out);
+            if (failures.isEmpty()) {
+                System.out.println("bench check: no regression beyond " + Math.round(BenchSuite.TOLERANCE * 100) + "%");
+                return 0;
+            }
+            System.out.println("bench check: REGRESSED — " + String.join("; ", failures));
+            return 1;
+        }
+    }
+
+    /** Options the in-process workloads share: where they run, what they keep, where the figures go. */
     static final class Run {
         @Option(names = "--dir", description = "Fresh data directory to use (default: a new one under bench-out/).")
         Path dir;

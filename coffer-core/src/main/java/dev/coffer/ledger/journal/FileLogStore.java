@@ -97,8 +97,8 @@ public final class FileLogStore implements LogStore {
     }
 
     @Override
-    public void append(long timestamp, List<Event> events, byte[] hashes) throws IOException {
-        writer.append(timestamp, events, hashes);
+    public void append(List<Write> writes, byte[] hashes) throws IOException {
+        writer.append(writes, hashes);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.coffer.ledger.journal;
 
 import dev.coffer.ledger.Event;
+import dev.coffer.ledger.log.LogStore;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,7 +17,7 @@ import java.util.zip.CRC32C;
 
 /**
  * Appends batches to the segmented journal: one record per batch, one write and one fsync per
- * batch, each event hashed onto the chain. Used by a single thread (the journal thread).
+ * append (which may carry several batches), each event hashed onto the chain. Used by a single thread (the journal thread).
  */
 public final class JournalWriter implements AutoCloseable {
 
@@ -58,54 +59,76 @@ public final class JournalWriter implements AutoCloseable {
      * Fills {@code hashes} with each event's hash, 32 bytes apiece, when not null.
      */
     public void append(long timestamp, List<Event> events, byte[] hashes) throws IOException {
-        if (events.isEmpty()) return;
-        if (channel == null || channelSize >= segmentBytes) roll(events.getFirst().seq());
-        sink.clear();
-        sink.u32(0);
-        sink.u32(0);
-        int bodyStart = sink.position();
-        sink.u8(JournalFormat.RECORD_KIND_BATCH);
-        sink.u64(events.getFirst().seq());
-        sink.u32(events.size());
-        sink.u64(timestamp);
-        int prevAt = -1; // where the previous event's hash sits in the sink; -1: lastHash
-        long expect = lastSeq + 1;
-        for (int i = 0; i < events.size(); i++) {
-            Event e = events.get(i);
-            if (e.seq() != expect++) throw new IllegalStateException("non-consecutive event " + e.seq() + ", expected " + (expect - 1));
-            if (e.timestamp() != timestamp) throw new IllegalStateException("event " + e.seq() + " not stamped with its batch time");
-            int lenAt = sink.position();
-            sink.u32(0);
-            int payloadAt = sink.position();
-            EventCodec.encode(e, sink);
-            int payloadLen = sink.position() - payloadAt;
-            sink.u32At(lenAt, payloadLen);
-            int hashAt = sink.position();
-            sink.skip(JournalFormat.HASH_BYTES);
-            byte[] buf = sink.array();
-            if (prevAt < 0) sha.update(lastHash, 0, JournalFormat.HASH_BYTES);
-            else sha.update(buf, prevAt, JournalFormat.HASH_BYTES);
-            sha.update(buf, payloadAt, payloadLen);
-            try {
-                sha.digest(buf, hashAt, JournalFormat.HASH_BYTES);
-            } catch (DigestException ex) {
-                throw new IllegalStateException(ex);
+        append(List.of(new LogStore.Write(timestamp, events)), hashes);
+    }
+
+    /**
+     * Writes each batch as its own record, all of them with one write and one fsync (group
+     * commit). Fills {@code hashes} with every event's hash, 32 bytes apiece in order, when not null.
+     */
+    public void append(List<LogStore.Write> writes, byte[] hashes) throws IOException {
+        long first = -1;
+        for (LogStore.Write w : writes) {
+            if (!w.events().isEmpty()) {
+                first = w.events().getFirst().seq();
+                break;
             }
-            if (hashes != null) System.arraycopy(buf, hashAt, hashes, i * JournalFormat.HASH_BYTES, JournalFormat.HASH_BYTES);
-            prevAt = hashAt;
         }
-        int bodyLen = sink.position() - bodyStart;
-        crc.reset();
-        crc.update(sink.array(), bodyStart, bodyLen);
-        sink.u32At(0, bodyLen);
-        sink.u32At(4, (int) crc.getValue());
+        if (first < 0) return;
+        if (channel == null || channelSize >= segmentBytes) roll(first);
+        sink.clear();
+        int prevAt = -1; // where the previous event's hash sits in the sink; -1: lastHash
+        int hashIndex = 0;
+        long expect = lastSeq + 1;
+        for (LogStore.Write w : writes) {
+            List<Event> events = w.events();
+            if (events.isEmpty()) continue;
+            long timestamp = w.timestamp();
+            int recordAt = sink.position();
+            sink.u32(0);
+            sink.u32(0);
+            int bodyStart = sink.position();
+            sink.u8(JournalFormat.RECORD_KIND_BATCH);
+            sink.u64(events.getFirst().seq());
+            sink.u32(events.size());
+            sink.u64(timestamp);
+            for (Event e : events) {
+                if (e.seq() != expect++) throw new IllegalStateException("non-consecutive event " + e.seq() + ", expected " + (expect - 1));
+                if (e.timestamp() != timestamp) throw new IllegalStateException("event " + e.seq() + " not stamped with its batch time");
+                int lenAt = sink.position();
+                sink.u32(0);
+                int payloadAt = sink.position();
+                EventCodec.encode(e, sink);
+                int payloadLen = sink.position() - payloadAt;
+                sink.u32At(lenAt, payloadLen);
+                int hashAt = sink.position();
+                sink.skip(JournalFormat.HASH_BYTES);
+                byte[] buf = sink.array();
+                if (prevAt < 0) sha.update(lastHash, 0, JournalFormat.HASH_BYTES);
+                else sha.update(buf, prevAt, JournalFormat.HASH_BYTES);
+                sha.update(buf, payloadAt, payloadLen);
+                try {
+                    sha.digest(buf, hashAt, JournalFormat.HASH_BYTES);
+                } catch (DigestException ex) {
+                    throw new IllegalStateException(ex);
+                }
+                if (hashes != null) System.arraycopy(buf, hashAt, hashes, hashIndex * JournalFormat.HASH_BYTES, JournalFormat.HASH_BYTES);
+                hashIndex++;
+                prevAt = hashAt;
+            }
+            int bodyLen = sink.position() - bodyStart;
+            crc.reset();
+            crc.update(sink.array(), bodyStart, bodyLen);
+            sink.u32At(recordAt, bodyLen);
+            sink.u32At(recordAt + 4, (int) crc.getValue());
+        }
         ByteBuffer out = ByteBuffer.wrap(sink.array(), 0, sink.position());
         while (out.hasRemaining()) channel.write(out);
         channel.force(false);
         fsyncs++;
         channelSize += sink.position();
         lastHash = Arrays.copyOfRange(sink.array(), prevAt, prevAt + JournalFormat.HASH_BYTES);
-        lastSeq = events.getLast().seq();
+        lastSeq = expect - 1;
     }
 
     private void roll(long firstSeq) throws IOException {

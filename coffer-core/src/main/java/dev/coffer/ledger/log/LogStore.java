@@ -50,12 +50,22 @@ public interface LogStore extends AutoCloseable {
      */
     Tail recover(long fromSeq, BatchVisitor visitor) throws IOException;
 
+    /** One batch to append: consecutive events, all stamped {@code timestamp}. */
+    record Write(long timestamp, List<Event> events) {}
+
     /**
-     * Makes {@code events} (consecutive, all stamped {@code timestamp}) durable as one unit, and
-     * writes each event's 32-byte chain hash into {@code hashes} (at 32 × its index in the batch)
+     * Makes several batches durable as one unit of I/O (one write and one fsync, one database
+     * commit): group commit across the batches the writer produced while the previous append was
+     * in progress. Each batch stays its own record with its own timestamp. Writes each event's
+     * 32-byte chain hash into {@code hashes} (at 32 × its index among all the events, in order)
      * when {@code hashes} is not null.
      */
-    void append(long timestamp, List<Event> events, byte[] hashes) throws IOException;
+    void append(List<Write> writes, byte[] hashes) throws IOException;
+
+    /** {@link #append(List, byte[])} of one batch. */
+    default void append(long timestamp, List<Event> events, byte[] hashes) throws IOException {
+        append(List.of(new Write(timestamp, events)), hashes);
+    }
 
     /** Chain hash of the last event appended or recovered. */
     byte[] lastHash();

@@ -53,6 +53,14 @@ public final class QueryIndex implements AutoCloseable {
     public static final int FOLLOWER_BATCH_EVENTS = 10_000;
     /** Pause of a caught-up follower before it looks again. */
     public static final long IDLE_POLL_MILLIS = 2;
+    /**
+     * Shortest time between two commits of a follower that is keeping up: under a steady stream
+     * of small batches it gathers about this long's worth of events per transaction instead of
+     * committing every few events (SQLite rewrites whole pages into its WAL per commit).
+     */
+    public static final long MIN_COMMIT_INTERVAL_MILLIS = 20;
+    /** Nice value of the follower thread: under CPU saturation requests go first, the index lags. */
+    public static final int FOLLOWER_NICE = 5;
     private static final long RETRY_MILLIS = 1_000;
 
     /** Opens a reader of the log after a sequence number. */
@@ -180,6 +188,7 @@ public final class QueryIndex implements AutoCloseable {
     // ------------------------------------------------------------------ follower
 
     private void follow() {
+        ThreadNice.lowerCurrentThread(FOLLOWER_NICE);
         while (!closed) {
             try (Connection c = writerConnection.open()) {
                 c.setAutoCommit(false);
@@ -214,6 +223,7 @@ public final class QueryIndex implements AutoCloseable {
         try (LogReader reader = readerFactory.open(checkpoint)) {
             while (!closed) {
                 int n;
+                long pollStarted = System.nanoTime();
                 try {
                     n = reader.poll(FOLLOWER_BATCH_EVENTS, (timestamp, events, hashes) -> {
                         for (int i = 0; i < events.size(); i++) {
@@ -246,6 +256,8 @@ public final class QueryIndex implements AutoCloseable {
                     throw e;
                 }
                 publish(last[0], last[1]);
+                long rest = MIN_COMMIT_INTERVAL_MILLIS - (System.nanoTime() - pollStarted) / 1_000_000;
+                if (n < FOLLOWER_BATCH_EVENTS && rest > 0) sleep(rest);
             }
         }
     }

@@ -189,14 +189,15 @@ public final class PostgresLogStore implements LogStore {
     }
 
     @Override
-    public void append(long timestamp, List<Event> events, byte[] hashes) throws IOException {
-        if (events.isEmpty()) return;
+    public void append(List<Write> writes, byte[] hashes) throws IOException {
+        long firstSeq = lastSeq + 1;
         sink.clear();
         sink.bytes(COPY_HEADER, 0, COPY_HEADER.length);
         int prevAt = -1; // where the previous event's hash sits in the sink; -1: lastHash
+        int i = 0;
         long expect = lastSeq + 1;
-        for (int i = 0; i < events.size(); i++) {
-            Event e = events.get(i);
+        for (Write w : writes) for (Event e : w.events()) {
+            long timestamp = w.timestamp();
             if (e.seq() != expect++) throw new IllegalStateException("non-consecutive event " + e.seq() + ", expected " + (expect - 1));
             payload.clear();
             EventCodec.encode(e, payload);
@@ -220,8 +221,10 @@ public final class PostgresLogStore implements LogStore {
                 throw new IllegalStateException(ex);
             }
             if (hashes != null) System.arraycopy(sink.array(), hashAt, hashes, i * HASH, HASH);
+            i++;
             prevAt = hashAt;
         }
+        if (i == 0) return;
         sink.u16(0xFFFF);
         try {
             CopyIn copy = writer.unwrap(PGConnection.class).getCopyAPI()
@@ -239,11 +242,11 @@ public final class PostgresLogStore implements LogStore {
             } catch (SQLException ignored) {
                 // the connection is likely gone; the ledger reopens the store
             }
-            throw sqlFailure("appending events " + events.getFirst().seq() + ".." + events.getLast().seq(), e);
+            throw sqlFailure("appending events " + firstSeq + ".." + (expect - 1), e);
         }
         syncs++;
         lastHash = Arrays.copyOfRange(sink.array(), prevAt, prevAt + HASH);
-        lastSeq = events.getLast().seq();
+        lastSeq = expect - 1;
     }
 
     @Override
