@@ -80,8 +80,9 @@ class ApiEndToEndTest {
         Res rev = f.post("/v1/reversals", writer, "{\"transaction_id\":\"" + tx + "\",\"amount\":\"20\"}", "Idempotency-Key", id());
         assertThat(rev.status()).isEqualTo(201);
         assertThat(rev.json().path("type").asText()).isEqualTo("reversal");
-        // Transaction by id comes from the query index; a GET right after the write finds it.
-        Res got = f.get("/v1/transactions/" + tx, reader);
+        // Transaction by id comes from the query index; a GET right after the write finds it, and
+        // min_seq (the reversal's receipt) makes it wait until the index also has the reversal.
+        Res got = f.get("/v1/transactions/" + tx + "?min_seq=" + rev.json().path("seq").asLong(), reader);
         assertThat(got.status()).isEqualTo(200);
         assertThat(got.json().path("amount").asText()).isEqualTo("200");
         assertThat(got.json().path("event_hash").asText()).isEqualTo(t.json().path("event_hash").asText());
