@@ -21,7 +21,7 @@ import java.util.Map;
  */
 public final class BenchChart {
 
-    private static final int W = 1200, H = 520, TOP = 60, BOTTOM = 110, PANEL = 540, GAP = 80, LEFT = 70;
+    private static final int W = 1300, H = 560, TOP = 90, BOTTOM = 110, PANEL = 560, GAP = 90, LEFT = 70;
     private static final Color[] LATENCY_COLORS = {new Color(0x4C78A8), new Color(0xF58518), new Color(0xE45756)};
 
     private BenchChart() {}
@@ -107,9 +107,9 @@ public final class BenchChart {
             int lx = x0 + PANEL - 70 * legend.length;
             for (int k = 0; k < legend.length; k++) {
                 g.setColor(colors[k]);
-                g.fillRect(lx + k * 70, y0 - 24, 12, 12);
+                g.fillRect(lx + k * 70, y0 - 40, 12, 12);
                 g.setColor(Color.BLACK);
-                g.drawString(legend[k], lx + k * 70 + 16, y0 - 14);
+                g.drawString(legend[k], lx + k * 70 + 16, y0 - 30);
             }
         }
     }

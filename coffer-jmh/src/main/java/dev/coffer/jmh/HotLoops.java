@@ -122,7 +122,9 @@ public class HotLoops {
 
         @Setup(Level.Trial)
         public void open() throws IOException {
-            dir = Files.createTempDirectory(Path.of(System.getProperty("jmh.dir", "target")).toAbsolutePath(), "jmh-journal");
+            // on the disk the journal would use (bench-out/ of the working directory), not a tmpfs
+            Path base = Files.createDirectories(Path.of(System.getProperty("jmh.dir", "bench-out")).toAbsolutePath());
+            dir = Files.createTempDirectory(base, "jmh-journal");
             writer = new JournalWriter(dir, 256L << 20, null, 0, new byte[32]);
         }
 

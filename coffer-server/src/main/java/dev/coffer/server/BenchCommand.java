@@ -33,7 +33,8 @@ import java.util.concurrent.Callable;
                 BenchCommand.BaselinePgbench.class, BenchCommand.Suite.class, BenchCommand.Check.class})
 final class BenchCommand implements Runnable {
 
-    static final String DEFAULT_SERVER_JVM = "-XX:+UseG1GC -Xms384m -Xmx384m -XX:MaxGCPauseMillis=10 --enable-native-access=ALL-UNNAMED";
+    /** A heap that holds the default idempotency window (1,000,000 operation ids, ~300 B each) with room to spare. */
+    static final String DEFAULT_SERVER_JVM = "-XX:+UseG1GC -Xms1g -Xmx1g -XX:MaxGCPauseMillis=10 --enable-native-access=ALL-UNNAMED";
     /** Where {@code check} keeps its baseline. */
     static final Path CHECK_BASELINE = Path.of("bench", "baselines", "check.json");
     /** Workloads, rounds and durations of {@code check}: short, but medians of three. */
@@ -249,10 +250,17 @@ final class BenchCommand implements Runnable {
                     name -> http.options(name.substring(0, name.indexOf('/')), out.resolve(name)));
             Map<String, Object> result = BenchSuite.run(s, System.err);
             @SuppressWarnings("unchecked") Map<String, Map<String, Object>> medians = (Map<String, Map<String, Object>>) result.get("medians");
-            BenchChart.write(chart != null ? chart : out.resolve("chart.png"),
-                    medians, "Coffer vs pgbench TPC-B, medians of " + rounds + " rounds, " + result.get("machine"));
+            chart(result, chart != null ? chart : out.resolve("chart.png"));
             BenchSuite.writeJson(out.resolve("suite.json"), result);
             return result;
+        }
+
+        @SuppressWarnings("unchecked")
+        static void chart(Map<String, Object> result, Path png) throws Exception {
+            Map<String, Object> m = (Map<String, Object>) result.get("machine");
+            String title = "Coffer vs pgbench TPC-B: medians of " + result.get("rounds") + " rounds; " + m.get("cores") + " cores, "
+                    + m.get("memory_gib") + " GiB, " + m.get("jdk") + ", build " + m.get("build");
+            BenchChart.write(png, (Map<String, Map<String, Object>>) result.get("medians"), title);
         }
     }
 
@@ -264,10 +272,20 @@ final class BenchCommand implements Runnable {
         @Mixin
         SuiteOptions suite;
 
+        @Option(names = "--report-from", description = "Do not run: print the table and draw the chart of an earlier suite.json.")
+        Path reportFrom;
+
         @Override
+        @SuppressWarnings("unchecked")
         public Integer call() throws Exception {
             Path out = http.dir("suite");
-            Map<String, Object> result = suite.run(http, List.of("transfers", "batch", "read-heavy", "write-mix", "replay", "holds", "overload"), out);
+            Map<String, Object> result;
+            if (reportFrom != null) {
+                result = new com.fasterxml.jackson.databind.ObjectMapper().readValue(reportFrom.toFile(), Map.class);
+                SuiteOptions.chart(result, suite.chart != null ? suite.chart : out.resolve("chart.png"));
+            } else {
+                result = suite.run(http, List.of("transfers", "batch", "read-heavy", "write-mix", "replay", "holds", "overload"), out);
+            }
             @SuppressWarnings("unchecked") Map<String, Map<String, Object>> medians = (Map<String, Map<String, Object>>) result.get("medians");
             System.out.println("machine: " + result.get("machine"));
             System.out.print(BenchSuite.markdown(medians));
