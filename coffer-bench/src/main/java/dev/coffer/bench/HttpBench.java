@@ -34,7 +34,7 @@ public final class HttpBench {
                 HttpWorkloads.setUp(c, format, o.accounts(), w.needsSeededTransactions());
             }
             List<HttpWorkloads.Stream> streams = new ArrayList<>();
-            for (int i = 0; i < o.connections(); i++) streams.add(w.stream(i, o.connections(), o.seed() * 1_000_003L + i));
+            for (int i = 0; i < o.connections(); i++) streams.add(w.stream(format, i, o.connections(), o.seed() * 1_000_003L + i));
             LoadGenerator.Settings s = new LoadGenerator.Settings(server.url.getHost(), server.url.getPort(), o.connections(), o.rate(), o.readTimeoutMillis());
             if (o.warmupSeconds() > 0) LoadGenerator.run(s, streams, o.warmupSeconds(), null);
             double cpuBefore = server.cpuSeconds();

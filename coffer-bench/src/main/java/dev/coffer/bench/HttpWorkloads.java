@@ -40,7 +40,7 @@ final class HttpWorkloads {
         /** Seeds transactions to look up before the run (the accounts and their money always exist). */
         default boolean needsSeededTransactions() { return false; }
 
-        Stream stream(int connection, int connections, long seed);
+        Stream stream(Format format, int connection, int connections, long seed);
     }
 
     static Workload named(String name, int accounts, int batchSize) {
@@ -92,11 +92,8 @@ final class HttpWorkloads {
         }
     }
 
-    static Format format;
-
     /** The asset, {@code accounts} accounts each holding plenty, and (when asked) seeded transactions. */
     static void setUp(HttpConnection c, Format f, int accounts, boolean seedTransactions) throws IOException {
-        format = f;
         int status = c.exchange(f.post("/v1/assets", null, "{\"code\":\"" + ASSET + "\",\"scale\":2}"));
         if (status != 201 && status != 200) throw new IllegalStateException("creating the asset failed: HTTP " + status + " " + c.body());
         for (int from = 0; from < accounts; from += 500) {
@@ -144,7 +141,7 @@ final class HttpWorkloads {
             return "100% POST /v1/transfers: one transfer of 1 minor unit between two random accounts of " + accounts;
         }
 
-        public Stream stream(int conn, int conns, long seed) {
+        public Stream stream(Format format, int conn, int conns, long seed) {
             SplittableRandom r = new SplittableRandom(seed);
             long[] n = {0};
             return () -> {
@@ -161,7 +158,7 @@ final class HttpWorkloads {
             return "100% POST /v1/batch of " + size + " independent transfers between random accounts of " + accounts;
         }
 
-        public Stream stream(int conn, int conns, long seed) {
+        public Stream stream(Format format, int conn, int conns, long seed) {
             SplittableRandom r = new SplittableRandom(seed);
             long[] n = {0};
             return () -> {
@@ -188,7 +185,7 @@ final class HttpWorkloads {
 
         public boolean needsSeededTransactions() { return true; }
 
-        public Stream stream(int conn, int conns, long seed) {
+        public Stream stream(Format format, int conn, int conns, long seed) {
             SplittableRandom r = new SplittableRandom(seed);
             return () -> r.nextInt(100) < 95
                     ? new Request(format.get("/v1/accounts/" + account(r.nextInt(accounts)) + "/balance"), "balance", 1)
@@ -210,7 +207,7 @@ final class HttpWorkloads {
                     + (replayPercent > 0 ? "; plus " + replayPercent + "% replays of an earlier write's Idempotency-Key" : "");
         }
 
-        public Stream stream(int conn, int conns, long seed) {
+        public Stream stream(Format format, int conn, int conns, long seed) {
             SplittableRandom r = new SplittableRandom(seed);
             List<Integer> owned = new ArrayList<>();
             for (int i = conn; i < accounts; i += conns) owned.add(i);
@@ -263,7 +260,7 @@ final class HttpWorkloads {
                     + "or POST /v1/holds/{id}/void (20%); random accounts of " + accounts;
         }
 
-        public Stream stream(int conn, int conns, long seed) {
+        public Stream stream(Format format, int conn, int conns, long seed) {
             SplittableRandom r = new SplittableRandom(seed);
             return new Stream() {
                 long n;

@@ -70,7 +70,7 @@ final class LoadGenerator {
             if (sample != null) sample.run();
         }
         stop.set(true);
-        for (Thread th : threads) th.join(TimeUnit.MILLISECONDS.toMillis(s.readTimeoutMillis() + 5_000L));
+        for (Thread th : threads) th.join(s.readTimeoutMillis() + 5_000L);
         double elapsed = (System.nanoTime() - start) / 1e9;
         return figures(s, tallies, elapsed);
     }

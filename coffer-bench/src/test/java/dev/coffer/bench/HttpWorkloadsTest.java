@@ -19,11 +19,10 @@ class HttpWorkloadsTest {
 
     @Test
     void writeMixSendsEachOwnedAccountsNoncesInOrderAndARefusedWriteKeepsItsNonce() {
-        HttpWorkloads.format = new HttpWorkloads.Format("cfk_test");
         HttpWorkloads.Workload w = HttpWorkloads.named("write-mix", 100, 0);
         Map<String, Long> last = new HashMap<>();
         Set<String> kinds = new HashSet<>();
-        HttpWorkloads.Stream s = w.stream(3, 8, 7);
+        HttpWorkloads.Stream s = w.stream(new HttpWorkloads.Format("cfk_test"), 3, 8, 7);
         int refused = 0;
         for (int i = 0; i < 5000; i++) {
             HttpWorkloads.Request r = s.next();
@@ -51,8 +50,7 @@ class HttpWorkloadsTest {
 
     @Test
     void replayRepeatsAnEarlierAcceptedWriteByteForByte() {
-        HttpWorkloads.format = new HttpWorkloads.Format("cfk_test");
-        HttpWorkloads.Stream s = HttpWorkloads.named("replay", 100, 0).stream(0, 4, 1);
+        HttpWorkloads.Stream s = HttpWorkloads.named("replay", 100, 0).stream(new HttpWorkloads.Format("cfk_test"), 0, 4, 1);
         Set<String> accepted = new HashSet<>();
         int replays = 0;
         for (int i = 0; i < 20_000; i++) {
