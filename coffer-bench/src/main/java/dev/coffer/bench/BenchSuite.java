@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * Several workloads, several rounds, and the pgbench baseline in every round: the figures that
@@ -33,9 +33,9 @@ public final class BenchSuite {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** {@code options} gives each workload's options for a round (its own fresh directory). */
+    /** {@code options} gives a workload's options for a round (its own fresh directory). */
     public record Settings(List<String> workloads, int rounds, int pgClients, int pgSeconds, int pgScale, Path dir,
-                           Function<String, HttpBench.Options> options) {}
+                           BiFunction<String, Integer, HttpBench.Options> options) {}
 
     private BenchSuite() {}
 
@@ -50,7 +50,7 @@ public final class BenchSuite {
             double tps = ((Number) pg.get("requests_per_sec")).doubleValue();
             for (String w : s.workloads()) {
                 progress.printf("round %d/%d: %s%n", round, s.rounds(), w);
-                Map<String, Object> f = HttpBench.run(s.options().apply(w + "/round-" + round));
+                Map<String, Object> f = HttpBench.run(s.options().apply(w, round));
                 f.put("round", round);
                 f.put("ratio_to_pgbench", Math.round(((Number) f.get("operations_per_sec")).doubleValue() / tps * 100) / 100.0);
                 all.add(f);
@@ -156,6 +156,11 @@ public final class BenchSuite {
         return String.valueOf(x);
     }
 
+    /** Figures as indented JSON text. */
+    public static String toJson(Object value) throws IOException {
+        return JSON.writeValueAsString(value) + "\n";
+    }
+
     public static void writeJson(Path file, Object value) throws IOException {
         if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
         JSON.writeValue(file.toFile(), value);
@@ -163,6 +168,18 @@ public final class BenchSuite {
 
     public static JsonNode readJson(Path file) throws IOException {
         return JSON.readTree(file.toFile());
+    }
+
+    /** The per-workload medians of a result of {@link #run} (or of {@link #readResult}). */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Map<String, Object>> mediansOf(Map<String, Object> result) {
+        return (Map<String, Map<String, Object>>) result.get("medians");
+    }
+
+    /** An earlier suite result, as {@link #run} returned it. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> readResult(Path file) throws IOException {
+        return JSON.readValue(file.toFile(), Map.class);
     }
 
     // ---------------------------------------------------------------- regression gate

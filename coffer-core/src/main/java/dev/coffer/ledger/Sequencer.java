@@ -239,7 +239,9 @@ final class Sequencer {
                     stop = true;
                 }
                 if (group.isEmpty()) break;
-                byte[] hashBefore = store.lastHash();
+                // Only a snapshot taken after a batch without events needs the hash before this append.
+                byte[] hashBefore = null;
+                for (Batch b : group) if (b.snapshot() != null) hashBefore = store.lastHash();
                 int events = 0;
                 if (failure == null) {
                     try {

@@ -4,7 +4,6 @@ import dev.coffer.bench.BenchChart;
 import dev.coffer.bench.BenchSuite;
 import dev.coffer.bench.HistoryBench;
 import dev.coffer.bench.HttpBench;
-import dev.coffer.bench.Json;
 import dev.coffer.bench.LedgerBench;
 import dev.coffer.bench.Pgbench;
 import dev.coffer.storage.Backend;
@@ -179,8 +178,7 @@ final class BenchCommand implements Runnable {
     }
 
     static void print(Map<String, Object> figures, Path json) throws Exception {
-        Map<String, Object> medians = BenchSuite.medians(List.of(figures)).values().iterator().next();
-        System.out.print(BenchSuite.markdown(Map.of((String) figures.get("workload"), medians)));
+        System.out.print(BenchSuite.markdown(BenchSuite.medians(List.of(figures))));
         System.out.println();
         System.out.println("answers by status: " + figures.get("statuses") + (figures.containsKey("by_kind") ? "; by kind: " + figures.get("by_kind") : ""));
         if (json != null) BenchSuite.writeJson(json, figures);
@@ -247,9 +245,8 @@ final class BenchCommand implements Runnable {
             List<String> ws = workloads != null ? workloads : defaults;
             int clients = http.connections != null ? http.connections : 64;
             BenchSuite.Settings s = new BenchSuite.Settings(ws, rounds, clients, pgSeconds != null ? pgSeconds : http.seconds(), pgScale, out,
-                    name -> http.options(name.substring(0, name.indexOf('/')), out.resolve(name)));
+                    (workload, round) -> http.options(workload, out.resolve(workload).resolve("round-" + round)));
             Map<String, Object> result = BenchSuite.run(s, System.err);
-            @SuppressWarnings("unchecked") Map<String, Map<String, Object>> medians = (Map<String, Map<String, Object>>) result.get("medians");
             chart(result, chart != null ? chart : out.resolve("chart.png"));
             BenchSuite.writeJson(out.resolve("suite.json"), result);
             return result;
@@ -260,7 +257,7 @@ final class BenchCommand implements Runnable {
             Map<String, Object> m = (Map<String, Object>) result.get("machine");
             String title = "Coffer vs pgbench TPC-B: medians of " + result.get("rounds") + " rounds; " + m.get("cores") + " cores, "
                     + m.get("memory_gib") + " GiB, " + m.get("jdk") + ", build " + m.get("build");
-            BenchChart.write(png, (Map<String, Map<String, Object>>) result.get("medians"), title);
+            BenchChart.write(png, BenchSuite.mediansOf(result), title);
         }
     }
 
@@ -276,17 +273,16 @@ final class BenchCommand implements Runnable {
         Path reportFrom;
 
         @Override
-        @SuppressWarnings("unchecked")
         public Integer call() throws Exception {
             Path out = http.dir("suite");
             Map<String, Object> result;
             if (reportFrom != null) {
-                result = new com.fasterxml.jackson.databind.ObjectMapper().readValue(reportFrom.toFile(), Map.class);
+                result = BenchSuite.readResult(reportFrom);
                 SuiteOptions.chart(result, suite.chart != null ? suite.chart : out.resolve("chart.png"));
             } else {
                 result = suite.run(http, List.of("transfers", "batch", "read-heavy", "write-mix", "replay", "holds", "overload"), out);
             }
-            @SuppressWarnings("unchecked") Map<String, Map<String, Object>> medians = (Map<String, Map<String, Object>>) result.get("medians");
+            Map<String, Map<String, Object>> medians = BenchSuite.mediansOf(result);
             System.out.println("machine: " + result.get("machine"));
             System.out.print(BenchSuite.markdown(medians));
             System.out.println("figures: " + out.resolve("suite.json") + "; chart: " + (suite.chart != null ? suite.chart : out.resolve("chart.png")));
@@ -316,7 +312,7 @@ final class BenchCommand implements Runnable {
             http.defaultWarmup = 5;
             Path out = http.dir("check");
             Map<String, Object> result = suite.run(http, CHECK_WORKLOADS, out);
-            @SuppressWarnings("unchecked") Map<String, Map<String, Object>> medians = (Map<String, Map<String, Object>>) result.get("medians");
+            Map<String, Map<String, Object>> medians = BenchSuite.mediansOf(result);
             System.out.print(BenchSuite.markdown(medians));
             System.out.println();
             if (record) {
@@ -355,7 +351,7 @@ final class BenchCommand implements Runnable {
             Path dataDir = dir != null ? dir : Path.of("bench-out", name + "-" + id);
             Files.createDirectories(dataDir.toAbsolutePath().getParent());
             try (Backend backend = storage.open(dataDir, "bench_" + name + "_" + id)) {
-                String text = Json.object(workload.run(dataDir, backend));
+                String text = BenchSuite.toJson(workload.run(dataDir, backend));
                 System.out.print(text);
                 if (json != null) Files.writeString(json, text);
                 return 0;
