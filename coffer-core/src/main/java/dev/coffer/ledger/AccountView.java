@@ -17,10 +17,21 @@ public record AccountView(String id, String asset, String owner, AccountStatus s
 
     /** Posted balance: credits minus debits (negative only for operator accounts). */
     public BigInteger balance() {
+        if (fitsInLong(creditsPosted) && fitsInLong(debitsPosted)) return BigInteger.valueOf(creditsPosted.lo() - debitsPosted.lo());
         return creditsPosted.toBigInteger().subtract(debitsPosted.toBigInteger());
     }
 
     public BigInteger available() {
+        if (fitsInLong(creditsPosted) && fitsInLong(debitsPosted) && fitsInLong(debitsPending)) {
+            long balance = creditsPosted.lo() - debitsPosted.lo(); // both in [0, 2^63): cannot overflow
+            long available = balance - debitsPending.lo();
+            // Overflow only when balance < 0 and the pending debits are huge; BigInteger then.
+            if (((balance ^ debitsPending.lo()) & (balance ^ available)) >= 0) return BigInteger.valueOf(available);
+        }
         return balance().subtract(debitsPending.toBigInteger());
+    }
+
+    private static boolean fitsInLong(UInt128 v) {
+        return v.hi() == 0 && v.lo() >= 0;
     }
 }

@@ -86,8 +86,13 @@ public record UInt128(long hi, long lo) implements Comparable<UInt128> {
     }
 
     public BigInteger toBigInteger() {
-        BigInteger h = new BigInteger(Long.toUnsignedString(hi));
-        return h.shiftLeft(64).or(new BigInteger(Long.toUnsignedString(lo)));
+        if (hi == 0 && lo >= 0) return BigInteger.valueOf(lo);
+        byte[] magnitude = new byte[17]; // big-endian, with a zero sign byte in front
+        for (int i = 0; i < 8; i++) {
+            magnitude[1 + i] = (byte) (hi >>> (56 - 8 * i));
+            magnitude[9 + i] = (byte) (lo >>> (56 - 8 * i));
+        }
+        return new BigInteger(magnitude);
     }
 
     @Override

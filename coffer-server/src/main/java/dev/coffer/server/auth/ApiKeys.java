@@ -197,9 +197,20 @@ public final class ApiKeys {
 
     static byte[] sha256(String s) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.US_ASCII));
-        } catch (NoSuchAlgorithmException e) {
+            // Cloning a prototype skips the provider lookup of getInstance on every request.
+            return ((MessageDigest) SHA_256.clone()).digest(s.getBytes(StandardCharsets.US_ASCII));
+        } catch (CloneNotSupportedException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static final MessageDigest SHA_256;
+
+    static {
+        try {
+            SHA_256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 

@@ -6,10 +6,13 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -27,6 +30,12 @@ import java.util.logging.Logger;
 public final class JsonLog implements AutoCloseable {
 
     public static final int QUEUE_LINES = 65_536;
+    /**
+     * How often the background writer wakes to write what was queued. It is never signalled per
+     * line: a wake-up per request would cost more than the line.
+     */
+    public static final long DRAIN_INTERVAL_MILLIS = 5;
+    private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
 
     public enum Severity { DEBUG, INFO, WARN, ERROR }
 
@@ -36,6 +45,10 @@ public final class JsonLog implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final Thread writer;
     private volatile boolean closed;
+    /** The formatted second of the latest line ("2026-11-24T18:06:26"), shared by every line in that second. */
+    private volatile Second second = new Second(Long.MIN_VALUE, "");
+
+    private record Second(long epochSecond, String text) {}
 
     public JsonLog(OutputStream out, String level) {
         this.out = new BufferedOutputStream(out, 1 << 16);
@@ -100,7 +113,9 @@ public final class JsonLog implements AutoCloseable {
     public void log(Severity s, String msg, Map<String, ?> fields) {
         if (!enabled(s) || closed) return;
         StringBuilder b = new StringBuilder(160);
-        b.append("{\"ts\":\"").append(Instant.now()).append("\",\"level\":\"").append(s.name().toLowerCase(java.util.Locale.ROOT))
+        b.append("{\"ts\":\"");
+        timestamp(b, Instant.now());
+        b.append("\",\"level\":\"").append(s.name().toLowerCase(java.util.Locale.ROOT))
                 .append("\",\"msg\":");
         quote(b, msg == null ? "" : msg);
         if (fields != null) {
@@ -114,6 +129,19 @@ public final class JsonLog implements AutoCloseable {
         }
         b.append("}\n");
         if (!queue.offer(b.toString())) dropped.incrementAndGet();
+    }
+
+    /** ISO-8601 UTC with nanoseconds, e.g. 2026-11-24T18:06:26.500877102Z. */
+    private void timestamp(StringBuilder b, Instant now) {
+        Second s = second;
+        if (s.epochSecond() != now.getEpochSecond()) {
+            s = new Second(now.getEpochSecond(), SECOND.format(now));
+            second = s;
+        }
+        b.append(s.text()).append('.');
+        int nanos = now.getNano();
+        for (int div = 100_000_000; div > 0; div /= 10) b.append((char) ('0' + nanos / div % 10));
+        b.append('Z');
     }
 
     private static String stack(Throwable t) {
@@ -142,18 +170,17 @@ public final class JsonLog implements AutoCloseable {
     }
 
     private void drain() {
+        List<String> lines = new ArrayList<>(1024);
         try {
             while (true) {
-                String line = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (line == null) {
-                    out.flush();
-                    if (closed) return;
-                    continue;
+                boolean last = closed;
+                while (queue.drainTo(lines, 1024) > 0) {
+                    for (String line : lines) out.write(line.getBytes(StandardCharsets.UTF_8));
+                    lines.clear();
                 }
-                out.write(line.getBytes(StandardCharsets.UTF_8));
-                String more;
-                while ((more = queue.poll()) != null) out.write(more.getBytes(StandardCharsets.UTF_8));
                 out.flush();
+                if (last) return;
+                Thread.sleep(DRAIN_INTERVAL_MILLIS);
             }
         } catch (InterruptedException | IOException e) {
             // stopping, or stderr is gone: nothing left to log to
