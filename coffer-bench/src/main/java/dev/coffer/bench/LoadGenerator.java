@@ -181,7 +181,13 @@ final class LoadGenerator {
                     else selector.select(Math.max(1, (waitNanos + 999_999) / 1_000_000));
                     for (SelectionKey k : selector.selectedKeys()) {
                         Conn c = (Conn) k.attachment();
-                        if (!k.isValid() || !c.busy()) continue;
+                        if (!k.isValid()) continue;
+                        if (!c.busy()) {
+                            // An idle connection is readable only when the server closed it (or
+                            // sent something unasked): drop it, the next request opens a new one.
+                            reset(c);
+                            continue;
+                        }
                         try {
                             if (k.isWritable()) write(c);
                             if (k.isValid() && k.isReadable()) read(c);

@@ -156,9 +156,15 @@ public final class Ledger implements AutoCloseable {
         return cast(sequencer.submit(new Sequencer.Submission(kind, copy, null)));
     }
 
-    /** The account as of the latest durable batch, or null when there is none with this id. */
+    /**
+     * The account as of the latest durable batch, or null when there is none with this id. Answered
+     * at once from the published durable view when the account changed since start-up, else
+     * through the writer's queue.
+     */
     public CompletableFuture<AccountView> account(String accountId) {
         Objects.requireNonNull(accountId, "accountId");
+        AccountView published = sequencer.durableView(accountId);
+        if (published != null) return CompletableFuture.completedFuture(published);
         return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, state -> state.account(accountId))));
     }
 

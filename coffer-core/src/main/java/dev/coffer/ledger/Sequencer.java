@@ -26,9 +26,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * completes the callers' futures. It takes every batch waiting for it at once and makes them
  * durable with one write and one fsync (group commit across batches). While it writes batch N the writer applies batch
  * N+1, so the two cores work in a pipeline; {@link LedgerConfig#pipelineDepth()} bounds how far the
- * writer may run ahead. Reads go through the same queue and are answered in order after the
- * batch they saw is durable, so no caller ever observes a state that a crash could take back; a
- * read that sees only durable state (nothing applied but not yet written) is answered at once.
+ * writer may run ahead. No caller ever observes a state that a crash could take back: the journal
+ * thread publishes the views of the accounts a batch changed ({@link #durableView}) before it
+ * completes the batch's futures, and an account read is answered from them without the queue.
+ * Other reads (and accounts not changed since start) go through the queue and are answered in
+ * order after the batch they saw is durable — at once when nothing applied is still unwritten.
  */
 final class Sequencer {
 
@@ -57,10 +59,10 @@ final class Sequencer {
 
     /** {@code hashes}: per event, the hash its results carry (null for events no caller waits on). */
     private record Batch(long startedNanos, long timestamp, int commands, List<Event> events, List<EventHash> hashes,
-                         List<Submission> submissions, StateImage snapshot) {}
+                         List<Submission> submissions, StateImage snapshot, List<AccountView> changed) {}
 
     private static final Submission STOP = new Submission(Kind.READ, null, null);
-    private static final Batch STOP_BATCH = new Batch(0, 0, 0, List.of(), List.of(), List.of(), null);
+    private static final Batch STOP_BATCH = new Batch(0, 0, 0, List.of(), List.of(), List.of(), null, List.of());
 
     private final LedgerConfig config;
     private final LedgerState state;
@@ -76,6 +78,12 @@ final class Sequencer {
     private volatile Throwable failure;
     private volatile boolean stopping;
     private volatile long durableSeq;
+    /**
+     * Each account as of the newest durable batch that changed it, written only by the journal
+     * thread in batch order, so balance reads need not queue behind the writer. An account not
+     * changed since start-up is not here: its read takes the queue ({@link Kind#READ}).
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, AccountView> durableViews = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long batches;
     private volatile long snapshotsWritten;
     private long lastSnapshotSeq;
@@ -122,6 +130,12 @@ final class Sequencer {
     long fsyncs() { return store.syncs(); }
 
     boolean failed() { return failure != null; }
+
+    /** The account as of the newest durable batch that changed it, or null (not changed since start, or the ledger stopped). */
+    AccountView durableView(String accountId) {
+        if (failure != null || stopping) return null;
+        return durableViews.get(accountId);
+    }
 
     long batches() { return batches; }
 
@@ -208,7 +222,7 @@ final class Sequencer {
             image = state.image();
             lastSnapshotSeq = state.lastSeq();
         }
-        handoff.put(new Batch(started, timestamp, commands, events, hashes, List.copyOf(taken), image));
+        handoff.put(new Batch(started, timestamp, commands, events, hashes, List.copyOf(taken), image, state.changedAccounts()));
     }
 
     private Result execute(Command command, long timestamp, List<Event> events, List<EventHash> hashes) {
@@ -286,6 +300,8 @@ final class Sequencer {
             return;
         }
         if (!b.events().isEmpty()) durableSeq = b.events().getLast().seq();
+        // Published before the callers hear of the batch: a read after an acknowledged write sees it.
+        for (AccountView v : b.changed()) durableViews.put(v.id(), v);
         batches++;
         for (Submission s : b.submissions()) s.future.complete(s.answer);
         if (config.batchListener() != null) {

@@ -20,6 +20,8 @@ public final class Account {
     UInt128 debitsPending = UInt128.ZERO;
     UInt128 creditsPending = UInt128.ZERO;
     long nonce;
+    /** The writer's batch number in which this account last changed (see LedgerState#changedAccounts). */
+    long touchedInBatch = -1;
 
     Account(String id, Asset asset, String owner, int flags, Map<String, String> metadata) {
         this.id = id;

@@ -57,6 +57,9 @@ public final class LedgerState {
     private final Consumer<IdempotencyWindow.Entry> onEvict = this::forget;
 
     private long lastSeq;
+    /** Counts batches (live and replayed): marks which batch an account was last touched in. */
+    private long batchNumber;
+    private final List<Account> touched = new ArrayList<>();
     private long lastTimestamp;
     private long now;
     /** Undo actions of the linked group being executed, newest last; null outside a group. */
@@ -101,6 +104,8 @@ public final class LedgerState {
         if (timestamp <= lastTimestamp) throw new IllegalStateException("batch clock went backwards: " + timestamp + " <= " + lastTimestamp);
         now = timestamp;
         lastTimestamp = timestamp;
+        batchNumber++;
+        touched.clear();
         window.evict(now, onEvict);
         while (!pendingByExpiry.isEmpty() && pendingByExpiry.first().expiresAt <= now) {
             PendingHold hold = pendingByExpiry.first();
@@ -115,6 +120,8 @@ public final class LedgerState {
         if (timestamp <= lastTimestamp) throw new IllegalStateException("journal timestamps not increasing: " + timestamp + " after " + lastTimestamp);
         now = timestamp;
         lastTimestamp = timestamp;
+        batchNumber++;
+        touched.clear();
         window.evict(now, onEvict);
     }
 
@@ -247,6 +254,7 @@ public final class LedgerState {
         assets.put(asset.code(), asset);
         Account operator = new Account(asset.operatorAccountId(), asset, "$operator", AccountView.FLAG_ALLOW_NEGATIVE, Map.of());
         accounts.put(operator.id, operator);
+        touch(operator);
         onUndo(() -> {
             assets.remove(asset.code());
             accounts.remove(operator.id);
@@ -260,6 +268,7 @@ public final class LedgerState {
         if (accounts.containsKey(c.accountId())) return ACCOUNT_EXISTS;
         Account account = new Account(c.accountId(), asset, c.owner(), c.flags(), c.metadata());
         accounts.put(account.id, account);
+        touch(account);
         onUndo(() -> accounts.remove(account.id));
         return CREATED;
     }
@@ -272,7 +281,7 @@ public final class LedgerState {
             if (a.allowsNegative()) return ACCOUNT_IS_OPERATOR;
             if (!a.isEmpty()) return ACCOUNT_NOT_EMPTY;
         }
-        saveForUndo(a);
+        changing(a);
         a.status = c.status();
         return CREATED;
     }
@@ -314,8 +323,8 @@ public final class LedgerState {
         if (debits == null) return OVERFLOWS_DEBITS;
         UInt128 credits = to.creditsPosted.addOrNull(amount);
         if (credits == null) return OVERFLOWS_CREDITS;
-        saveForUndo(from);
-        saveForUndo(to);
+        changing(from);
+        changing(to);
         from.debitsPosted = debits;
         to.creditsPosted = credits;
         if (nonce != Command.NO_NONCE) nonceAccount.nonce = nonce;
@@ -342,8 +351,8 @@ public final class LedgerState {
         if (debits == null || debits.addOrNull(from.debitsPosted) == null) return OVERFLOWS_DEBITS;
         UInt128 credits = to.creditsPending.addOrNull(h.amount());
         if (credits == null || credits.addOrNull(to.creditsPosted) == null) return OVERFLOWS_CREDITS;
-        saveForUndo(from);
-        saveForUndo(to);
+        changing(from);
+        changing(to);
         from.debitsPending = debits;
         to.creditsPending = credits;
         if (h.nonce() != Command.NO_NONCE) from.nonce = h.nonce();
@@ -376,8 +385,8 @@ public final class LedgerState {
         if (usable != null) return usable;
         // Pending amounts were counted against the same ceilings when the hold was made, so the
         // posted sums cannot overflow here.
-        saveForUndo(hold.from);
-        saveForUndo(hold.to);
+        changing(hold.from);
+        changing(hold.to);
         saveForUndo(hold);
         release(hold);
         hold.from.debitsPosted = hold.from.debitsPosted.plus(amount);
@@ -391,8 +400,8 @@ public final class LedgerState {
         PendingHold hold = holds.get(v.holdId());
         ResultCode notPending = pendingHoldCheck(hold);
         if (notPending != null) return notPending;
-        saveForUndo(hold.from);
-        saveForUndo(hold.to);
+        changing(hold.from);
+        changing(hold.to);
         saveForUndo(hold);
         release(hold);
         hold.state = PendingHold.State.VOIDED;
@@ -407,6 +416,8 @@ public final class LedgerState {
     }
 
     private void release(PendingHold hold) {
+        touch(hold.from);
+        touch(hold.to);
         hold.from.debitsPending = hold.from.debitsPending.minus(hold.amount);
         hold.to.creditsPending = hold.to.creditsPending.minus(hold.amount);
         if (hold.expiresAt != 0) {
@@ -481,8 +492,29 @@ public final class LedgerState {
         if (undo != null) undo.add(action);
     }
 
-    private void saveForUndo(Account a) {
+    /** Called before an account's fields change: remembers it for undo and for {@link #changedAccounts}. */
+    private void changing(Account a) {
         if (undo != null) undo.add(a.memento());
+        touch(a);
+    }
+
+    private void touch(Account a) {
+        if (a.touchedInBatch != batchNumber) {
+            a.touchedInBatch = batchNumber;
+            touched.add(a);
+        }
+    }
+
+    /**
+     * Views of the accounts changed since the batch began (created, moved, held, released, status
+     * or nonce changed), as they are now; accounts whose creation a linked group rolled back are
+     * left out. Clears the set. The sequencer publishes these once the batch is durable.
+     */
+    public List<AccountView> changedAccounts() {
+        List<AccountView> views = new ArrayList<>(touched.size());
+        for (Account a : touched) if (accounts.get(a.id) == a) views.add(a.view());
+        touched.clear();
+        return views;
     }
 
     private void saveForUndo(PendingHold h) {
