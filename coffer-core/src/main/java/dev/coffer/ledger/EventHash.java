@@ -52,6 +52,23 @@ public final class EventHash {
         return f.toHexDigits(w0) + f.toHexDigits(w1) + f.toHexDigits(w2) + f.toHexDigits(w3);
     }
 
+    /** Writes {@link #hex()} as 64 ASCII bytes into {@code out} at {@code at}. */
+    public void hexInto(byte[] out, int at) {
+        hexWord(out, at, w0);
+        hexWord(out, at + 16, w1);
+        hexWord(out, at + 32, w2);
+        hexWord(out, at + 48, w3);
+    }
+
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private static void hexWord(byte[] out, int at, long w) {
+        for (int i = 15; i >= 0; i--) {
+            out[at + i] = HEX_DIGITS[(int) (w & 0xF)];
+            w >>>= 4;
+        }
+    }
+
     private static long word(byte[] b, int at) {
         long v = 0;
         for (int i = 0; i < 8; i++) v = (v << 8) | (b[at + i] & 0xFF);

@@ -101,22 +101,12 @@ public final class V1Api {
         Result r = await(ledger.submit(c));
         metrics.operation(type.wire, r.code().wireName());
         if (!r.succeeded()) throw rejected(r.code(), null);
-        Reply reply = Reply.json(Outcomes.status(r.code()), json.write(g -> receipt(g, c, r)), r.code().wireName());
+        Reply reply = Reply.json(Outcomes.status(r.code()), ReceiptJson.receipt(c, r), r.code().wireName());
         return r.code() == ResultCode.EXISTS ? reply.withHeader(REPLAY_HEADER, "true") : reply;
     }
 
     private static ApiException rejected(ResultCode code, Map<String, Object> details) {
         return new ApiException(Outcomes.status(code), code.wireName(), Outcomes.message(code), false, details);
-    }
-
-    private static void receipt(JsonGenerator g, Command c, Result r) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("transaction_id", c.id());
-        g.writeStringField("type", Operations.typeOf(c));
-        g.writeNumberField("seq", r.seq());
-        g.writeStringField("event_hash", r.hash().hex());
-        g.writeNumberField("timestamp_us", r.timestamp());
-        g.writeEndObject();
     }
 
     private static final Set<String> BATCH_FIELDS = Set.of("mode", "operations");
@@ -163,27 +153,7 @@ public final class V1Api {
         boolean linked = mode.equals("linked");
         List<Result> results = await(linked ? ledger.submitLinked(commands) : ledger.submitAll(commands));
         for (int i = 0; i < results.size(); i++) metrics.operation(Operations.typeOf(commands.get(i)), results.get(i).code().wireName());
-        byte[] items = json.write(g -> {
-            g.writeStartArray();
-            for (int i = 0; i < results.size(); i++) {
-                Result r = results.get(i);
-                g.writeStartObject();
-                g.writeNumberField("status", Outcomes.status(r.code()));
-                if (r.succeeded()) {
-                    if (r.code() == ResultCode.EXISTS) g.writeBooleanField("replayed", true);
-                    g.writeFieldName("receipt");
-                    receipt(g, commands.get(i), r);
-                } else {
-                    g.writeObjectFieldStart("error");
-                    g.writeStringField("code", r.code().wireName());
-                    g.writeStringField("message", Outcomes.message(r.code()));
-                    g.writeBooleanField("retryable", false);
-                    g.writeEndObject();
-                }
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-        });
+        byte[] items = ReceiptJson.results(commands, results);
         if (linked) {
             for (int i = 0; i < results.size(); i++) {
                 ResultCode code = results.get(i).code();
@@ -195,13 +165,7 @@ public final class V1Api {
                 }
             }
         }
-        return Reply.json(200, json.write(g -> {
-            g.writeStartObject();
-            g.writeStringField("mode", mode);
-            g.writeFieldName("results");
-            g.writeRawValue(new String(items, java.nio.charset.StandardCharsets.UTF_8));
-            g.writeEndObject();
-        }), "batch");
+        return Reply.json(200, ReceiptJson.batchAnswer(mode, items), "batch");
     }
 
     private <T> T await(CompletableFuture<T> f) {
