@@ -9,7 +9,7 @@ conns="${1:-64}" secs="${2:-20}" accounts="${3:-1000}"
 command -v wrk >/dev/null || { (apt-get install -y wrk || (apt-get update && apt-get install -y wrk)) >/dev/null; }
 dir="$(mktemp -d "$root/bench-out/wrk-XXXXXX" 2>/dev/null || { mkdir -p "$root/bench-out"; mktemp -d "$root/bench-out/wrk-XXXXXX"; })"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-COFFER_JAVA_OPTS="${COFFER_JAVA_OPTS:--Xms1g -Xmx1g}" "$root/coffer" serve --port "$port" --data-dir "$dir/data" >"$dir/server.out" 2>"$dir/server.log" &
+COFFER_JAVA_OPTS="${COFFER_JAVA_OPTS:--Xmx1g}" "$root/coffer" serve --port "$port" --data-dir "$dir/data" >"$dir/server.out" 2>"$dir/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 600); do grep -q '^  cfk_' "$dir/server.out" 2>/dev/null && break; sleep 0.1; done

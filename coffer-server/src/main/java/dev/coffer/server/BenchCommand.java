@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
 final class BenchCommand implements Runnable {
 
     /** A heap that holds the default idempotency window (1,000,000 operation ids, ~300 B each) with room to spare. */
-    static final String DEFAULT_SERVER_JVM = "-XX:+UseG1GC -Xms1g -Xmx1g -XX:MaxGCPauseMillis=10 --enable-native-access=ALL-UNNAMED";
+    static final String DEFAULT_SERVER_JVM = "-XX:+UseG1GC -Xmx1g -XX:MaxGCPauseMillis=10 --enable-native-access=ALL-UNNAMED";
     /** Where {@code check} keeps its baseline. */
     static final Path CHECK_BASELINE = Path.of("bench", "baselines", "check.json");
     /** Workloads, rounds and durations of {@code check}: short, but medians of three. */
