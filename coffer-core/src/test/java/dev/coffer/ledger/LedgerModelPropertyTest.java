@@ -187,8 +187,9 @@ class LedgerModelPropertyTest {
         }
 
         void compareBalances() {
+            Map<String, AccountView> views = TestSupport.views(ledger, REAL_ACCOUNTS);
             for (String id : REAL_ACCOUNTS) {
-                AccountView v = ledger.account(id).join();
+                AccountView v = views.get(id);
                 ModelLedger.Acct m = model.accounts.get(id);
                 if (m == null) {
                     assertThat(v).as(id).isNull();

@@ -17,11 +17,16 @@ final class TestSupport {
 
     private TestSupport() {}
 
-    /** Conservation: per asset, posted balances sum to zero and pending debits equal pending credits. */
+    /**
+     * Conservation: per asset, posted balances sum to zero and pending debits equal pending credits.
+     * The accounts are read in one request: separate reads are each durable and current, but a batch
+     * (a hold expiring, say) may land between them, and a sum over two moments proves nothing.
+     */
     static void assertConserved(Ledger ledger, String... accountIds) {
         Map<String, BigInteger[]> sums = new HashMap<>();
+        Map<String, AccountView> views = views(ledger, accountIds);
         for (String id : accountIds) {
-            AccountView v = ledger.account(id).join();
+            AccountView v = views.get(id);
             if (v == null) continue;
             BigInteger[] s = sums.computeIfAbsent(v.asset(), k -> new BigInteger[]{BigInteger.ZERO, BigInteger.ZERO});
             s[0] = s[0].add(v.balance());
@@ -36,9 +41,11 @@ final class TestSupport {
         });
     }
 
+    /** The accounts as of one moment (one read request), in the order given; null for an id with no account. */
     static Map<String, AccountView> views(Ledger ledger, String... accountIds) {
+        java.util.List<AccountView> read = ledger.accounts(java.util.List.of(accountIds)).join();
         Map<String, AccountView> m = new LinkedHashMap<>();
-        for (String id : accountIds) m.put(id, ledger.account(id).join());
+        for (int i = 0; i < accountIds.length; i++) m.put(accountIds[i], read.get(i));
         return m;
     }
 
