@@ -42,6 +42,16 @@ public record LedgerConfig(Path dataDir, Limits limits, int idempotencyCap, Dura
          * @param latencyNanos from the writer starting the batch to the end of its fsync
          */
         void batchDurable(int commands, int events, long latencyNanos);
+
+        /**
+         * One group commit: the batches the journal thread wrote with one append to the log store
+         * (one write and one fdatasync on the file store; one COPY and one COMMIT on PostgreSQL).
+         *
+         * @param batches     writer batches in it
+         * @param events      events in it
+         * @param appendNanos how long the append took, its fsync or commit included
+         */
+        default void logAppended(int batches, int events, long appendNanos) {}
     }
 
     public LedgerConfig {

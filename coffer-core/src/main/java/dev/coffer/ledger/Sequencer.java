@@ -265,7 +265,9 @@ final class Sequencer {
                             events += b.events().size();
                         }
                         if (hashBuf.length < events * EventHash.BYTES) hashBuf = new byte[Math.max(events, 1024) * EventHash.BYTES];
+                        long appendStarted = System.nanoTime();
                         store.append(writes, hashBuf);
+                        if (config.batchListener() != null) config.batchListener().logAppended(group.size(), events, System.nanoTime() - appendStarted);
                         // Before any future completes: results (and later replays) quote these hashes.
                         int at = 0;
                         for (Batch b : group) {

@@ -6,6 +6,7 @@ import dev.coffer.bench.HistoryBench;
 import dev.coffer.bench.HttpBench;
 import dev.coffer.bench.LedgerBench;
 import dev.coffer.bench.Pgbench;
+import dev.coffer.bench.StartupBench;
 import dev.coffer.storage.Backend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,7 +30,7 @@ import java.util.concurrent.Callable;
         subcommands = {BenchCommand.LedgerWorkload.class, BenchCommand.HistoryWorkload.class,
                 BenchCommand.Transfers.class, BenchCommand.Batch.class, BenchCommand.ReadHeavy.class, BenchCommand.WriteMix.class,
                 BenchCommand.Replay.class, BenchCommand.Holds.class, BenchCommand.Overload.class,
-                BenchCommand.BaselinePgbench.class, BenchCommand.Suite.class, BenchCommand.Check.class})
+                BenchCommand.BaselinePgbench.class, BenchCommand.Startup.class, BenchCommand.Suite.class, BenchCommand.Check.class})
 final class BenchCommand implements Runnable {
 
     /** A heap that holds the default idempotency window (1,000,000 operation ids, ~300 B each) with room to spare. */
@@ -41,7 +42,7 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        System.out.println("usage: coffer bench ledger|history|transfers|batch|read-heavy|write-mix|replay|holds|overload|baseline-pgbench|suite|check [options]"
+        System.out.println("usage: coffer bench ledger|history|transfers|batch|read-heavy|write-mix|replay|holds|overload|baseline-pgbench|startup|suite|check [options]"
                 + "   (see coffer bench <workload> --help)");
     }
 
@@ -223,6 +224,29 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             Map<String, Object> f = Pgbench.run(clients, seconds, scale, Path.of("bench-out", "pgbench-" + System.currentTimeMillis()));
             System.out.print(BenchSuite.markdown(BenchSuite.medians(List.of(f))));
+            if (json != null) BenchSuite.writeJson(json, f);
+            return 0;
+        }
+    }
+
+    @Command(name = "startup", mixinStandardHelpOptions = true,
+            description = "Time from spawning `coffer serve` on an empty data directory to /readyz 200, with and without the JVM's ahead-of-time cache (JDK >= 25).")
+    static final class Startup implements Callable<Integer> {
+        @Option(names = "--runs", defaultValue = "7", description = "Starts per mode; figures are medians (default: ${DEFAULT-VALUE}).")
+        int runs;
+        @Option(names = "--server-jvm", defaultValue = "-XX:+UseG1GC -XX:MaxGCPauseMillis=10 --enable-native-access=ALL-UNNAMED",
+                description = "JVM options of the started servers, as the launcher gives them (default: ${DEFAULT-VALUE}).")
+        String serverJvm;
+        @Option(names = "--dir", description = "Directory for the cache, data and logs (default: a new one under bench-out/).")
+        Path dir;
+        @Option(names = "--json", description = "Also write the figures as JSON to this file.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Path out = dir != null ? dir : Path.of("bench-out", "startup-" + System.currentTimeMillis());
+            Map<String, Object> f = StartupBench.run(new StartupBench.Options(runs, out, Arrays.asList(serverJvm.trim().split("\\s+"))), System.err);
+            System.out.print(StartupBench.markdown(f));
             if (json != null) BenchSuite.writeJson(json, f);
             return 0;
         }

@@ -53,7 +53,8 @@ public final class Service implements AutoCloseable {
     public static Service start(CofferConfig config, JsonLog log) throws IOException {
         Path data = Path.of(config.ledger().dataDir());
         Backend backend = config.ledger().store().equals("postgres")
-                ? Backend.postgres(data, new PostgresDatabase.Settings(config.postgres().url(), config.postgres().schema(), config.postgres().poolSize()))
+                ? Backend.postgres(data, new PostgresDatabase.Settings(config.postgres().url(), config.postgres().schema(), config.postgres().poolSize(),
+                        config.postgres().lockWaitMs()))
                 : Backend.file(data);
         ServiceMetrics metrics = new ServiceMetrics();
         Ledger ledger = null;

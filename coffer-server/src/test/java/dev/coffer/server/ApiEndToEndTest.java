@@ -299,7 +299,8 @@ class ApiEndToEndTest {
         String m = new String(f.get("/metrics", reader).raw().body());
         assertThat(m).contains("coffer_http_requests_seconds_bucket{").contains("route=\"deposit\"").contains("status=\"201\"");
         assertThat(m).contains("coffer_operations_total{code=\"created\",type=\"deposit\"}");
-        assertThat(m).contains("coffer_ledger_batch_commands_count").contains("coffer_ledger_batch_durable_seconds_bucket");
+        assertThat(m).contains("coffer_ledger_batch_commands_count").contains("coffer_ledger_batch_durable_seconds_bucket")
+                .containsPattern("coffer_ledger_log_append_seconds_count(\\{[^}]*\\})? [1-9]");
         assertThat(m).contains("coffer_ledger_queue_depth").contains("coffer_index_lag_events").contains("coffer_http_rejected_busy_total").contains("jvm_memory_used_bytes");
     }
 }

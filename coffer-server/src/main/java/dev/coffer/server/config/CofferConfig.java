@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.coffer.storage.postgres.PostgresDatabase;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +26,14 @@ import java.util.Set;
 public record CofferConfig(Server server, LedgerSection ledger, Postgres postgres, Index index, Log log) {
 
     /** Environment variables of the launcher and the command line that are not configuration keys. */
-    public static final Set<String> OTHER_ENV = Set.of("COFFER_JAVA_OPTS", "COFFER_CONFIG", "COFFER_PG_URL");
+    public static final Set<String> OTHER_ENV = Set.of("COFFER_JAVA_OPTS", "COFFER_AOT", "COFFER_CONFIG", "COFFER_PG_URL");
+
+    /**
+     * The shortest {@code server.idle_timeout_ms}: the web server dates a connection's last request
+     * with a clock it advances once a second, so an idle connection closes within a second either side
+     * of the timeout (plus one sweep period) and a shorter timeout would mean nothing.
+     */
+    public static final int MIN_IDLE_TIMEOUT_MS = 2_000;
 
     /**
      * The HTTP edge.
@@ -39,17 +47,24 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
      * @param requestTimeoutMs      longest wait for the ledger's answer (503 {@code timeout})
      * @param retryAfterSeconds     the Retry-After given with 429 and 503
      * @param shutdownGraceMs       on SIGTERM, how long in-flight requests may take to finish
+     * @param maxConnections        open client connections at once; past it new ones wait in the accept backlog
+     * @param idleTimeoutMs         a keep-alive connection with no traffic for this long is closed (the
+     *                              server measures it on a clock that ticks once a second, hence the
+     *                              floor of {@link #MIN_IDLE_TIMEOUT_MS})
      */
     public record Server(String host, int port, int maxBodyBytes, int maxDecompressionRatio, int maxHeaderBytes,
                          int maxJsonDepth, int maxBatchOperations, int maxInFlightRequests, int requestTimeoutMs,
-                         int retryAfterSeconds, int shutdownGraceMs) {}
+                         int retryAfterSeconds, int shutdownGraceMs, int maxConnections, int idleTimeoutMs) {}
 
     /** The ledger core (see docs/ARCHITECTURE.md, Bounds). {@code store}: {@code file} or {@code postgres}. */
     public record LedgerSection(String dataDir, String store, int queueCapacity, int maxBatchCommands, int idempotencyCap,
                                 long idempotencyTtlSeconds, long snapshotEveryEvents) {}
 
-    /** PostgreSQL, for {@code store = "postgres"}. The URL may carry a password: prefer {@code COFFER_PG_URL}. */
-    public record Postgres(String url, String schema, int poolSize) {}
+    /**
+     * PostgreSQL, for {@code store = "postgres"}. The URL may carry a password: prefer {@code COFFER_PG_URL}.
+     * {@code lockWaitMs}: how long a start waits for the single writer's lock held by another session.
+     */
+    public record Postgres(String url, String schema, int poolSize, int lockWaitMs) {}
 
     /** The query index: how long a read-your-writes query waits, and the lag past which /readyz says not ready. */
     public record Index(int maxWaitMs, long readyMaxLagEvents) {}
@@ -59,9 +74,9 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
 
     public static CofferConfig defaults() {
         return new CofferConfig(
-                new Server("127.0.0.1", 8480, 1 << 20, 10, 16 * 1024, 16, 8192, 8192, 10_000, 1, 10_000),
+                new Server("127.0.0.1", 8480, 1 << 20, 10, 16 * 1024, 16, 8192, 8192, 10_000, 1, 10_000, 4096, 300_000),
                 new LedgerSection("data", "file", 4096, 8192, 1_000_000, 24 * 3600, 2_000_000),
-                new Postgres("", "coffer", 8),
+                new Postgres("", "coffer", 8, PostgresDatabase.Settings.DEFAULT_LOCK_WAIT_MILLIS),
                 new Index(2_000, 1_000_000),
                 new Log("info", true));
     }
@@ -165,10 +180,13 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("server.request_timeout_ms", server.requestTimeoutMs() >= 1);
         positive("server.retry_after_seconds", server.retryAfterSeconds() >= 1);
         positive("server.shutdown_grace_ms", server.shutdownGraceMs() >= 0);
+        positive("server.max_connections", server.maxConnections() >= 1);
+        positive("server.idle_timeout_ms", server.idleTimeoutMs() >= MIN_IDLE_TIMEOUT_MS);
         positive("ledger.store", ledger.store().equals("file") || ledger.store().equals("postgres"));
         positive("ledger.queue_capacity", ledger.queueCapacity() >= 1);
         positive("ledger.idempotency_ttl_seconds", ledger.idempotencyTtlSeconds() >= 1);
         positive("postgres.pool_size", postgres.poolSize() >= 2);
+        positive("postgres.lock_wait_ms", postgres.lockWaitMs() >= 0 && postgres.lockWaitMs() <= PostgresDatabase.Settings.MAX_LOCK_WAIT_MILLIS);
         positive("index.max_wait_ms", index.maxWaitMs() >= 0);
         positive("log.level", Set.of("debug", "info", "warn", "error").contains(log.level()));
         if (ledger.store().equals("postgres") && postgres.url().isBlank()) {

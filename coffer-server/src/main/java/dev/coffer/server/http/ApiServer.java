@@ -52,6 +52,8 @@ public final class ApiServer implements AutoCloseable {
     private final Router router;
     private final List<Route> routes;
     private final Semaphore inFlight;
+    /** The longest gap between two sweeps for idle connections (they close within timeout + this). */
+    static final int IDLE_CHECK_MAX_PERIOD_MS = 30_000;
     private final String idPrefix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFL);
     private final AtomicLong ids = new AtomicLong();
     private final byte[] openApi;
@@ -98,6 +100,9 @@ public final class ApiServer implements AutoCloseable {
                 .port(s.port())
                 .maxPayloadSize(s.maxBodyBytes())
                 .maxConcurrentRequests(-1)
+                .maxTcpConnections(s.maxConnections())
+                .idleConnectionTimeout(Duration.ofMillis(s.idleTimeoutMs()))
+                .idleConnectionPeriod(Duration.ofMillis(Math.min(IDLE_CHECK_MAX_PERIOD_MS, Math.max(50, s.idleTimeoutMs() / 4))))
                 .shutdownGracePeriod(Duration.ofMillis(s.shutdownGraceMs()))
                 .shutdownHook(false)
                 .protocolsDiscoverServices(false)

@@ -34,6 +34,7 @@ public final class ServiceMetrics implements LedgerConfig.BatchListener {
     private final Counter busy;
     private final DistributionSummary batchCommands;
     private final Timer batchDurable;
+    private final Timer logAppend;
 
     public ServiceMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -47,6 +48,8 @@ public final class ServiceMetrics implements LedgerConfig.BatchListener {
                 .serviceLevelObjectives(1, 8, 64, 256, 1024, 4096, 8192).register(registry);
         batchDurable = Timer.builder("coffer_ledger_batch_durable").description("From the writer starting a batch to its fsync/commit completing")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
+        logAppend = Timer.builder("coffer_ledger_log_append").description("One group commit to the log store: write + fdatasync (file) or COPY + COMMIT (PostgreSQL); its count is the fsyncs")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(20_000)).maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
     }
 
     /** Gauges read from the running ledger and index. */
@@ -86,6 +89,11 @@ public final class ServiceMetrics implements LedgerConfig.BatchListener {
     public void batchDurable(int commands, int events, long latencyNanos) {
         batchCommands.record(commands);
         batchDurable.record(latencyNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void logAppended(int batches, int events, long appendNanos) {
+        logAppend.record(appendNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     public String scrape() {

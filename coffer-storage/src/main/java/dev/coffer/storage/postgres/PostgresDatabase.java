@@ -30,8 +30,20 @@ public final class PostgresDatabase implements AutoCloseable {
      * @param url      a JDBC URL, {@code jdbc:postgresql://host:port/db?user=…&password=…}
      * @param schema   the schema holding this log (lower-case identifier), created if missing
      * @param poolSize connections in the pool
+     * @param lockWaitMillis how long opening the log waits for the writer's lock when another
+     *                 session holds it: a writer killed a moment ago holds it until PostgreSQL
+     *                 notices its connection is gone (0: refuse at once)
      */
-    public record Settings(String url, String schema, int poolSize) {
+    public record Settings(String url, String schema, int poolSize, int lockWaitMillis) {
+        /** Default of {@code lockWaitMillis}: long enough for PostgreSQL to end a dead writer's session. */
+        public static final int DEFAULT_LOCK_WAIT_MILLIS = 10_000;
+        /** Longest {@code lockWaitMillis} accepted. */
+        public static final int MAX_LOCK_WAIT_MILLIS = 600_000;
+
+        public Settings(String url, String schema, int poolSize) {
+            this(url, schema, poolSize, DEFAULT_LOCK_WAIT_MILLIS);
+        }
+
         public Settings {
             Objects.requireNonNull(url, "url");
             if (!url.startsWith("jdbc:postgresql:")) throw new IllegalArgumentException("not a PostgreSQL JDBC URL: " + redact(url));
@@ -39,6 +51,9 @@ public final class PostgresDatabase implements AutoCloseable {
                 throw new IllegalArgumentException("schema must match " + SCHEMA + " and not start with pg_ (reserved): " + schema);
             }
             if (poolSize < 2 || poolSize > 200) throw new IllegalArgumentException("poolSize must be 2..200");
+            if (lockWaitMillis < 0 || lockWaitMillis > MAX_LOCK_WAIT_MILLIS) {
+                throw new IllegalArgumentException("lockWaitMillis must be 0.." + MAX_LOCK_WAIT_MILLIS);
+            }
         }
     }
 

@@ -68,6 +68,19 @@ public final class PostgresLogStore implements LogStore {
         return config -> open(db, false);
     }
 
+    /** How often a waiting open asks for the writer's lock again. */
+    static final int LOCK_POLL_MILLIS = 100;
+
+    private static boolean tryLock(Connection c, long key) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+            st.setLong(1, key);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
     /** Opens the log and takes the writer's lock; {@code ignoreSnapshots} makes recovery replay the whole log. */
     public static PostgresLogStore open(PostgresDatabase db, boolean ignoreSnapshots) throws IOException {
         Connection c;
@@ -77,17 +90,21 @@ public final class PostgresLogStore implements LogStore {
             throw new IOException("cannot connect to PostgreSQL at " + PostgresDatabase.redact(db.settings().url()) + ": " + e.getMessage(), e);
         }
         try {
-            boolean locked;
-            try (PreparedStatement st = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-                st.setLong(1, db.lockKey());
-                try (ResultSet rs = st.executeQuery()) {
-                    rs.next();
-                    locked = rs.getBoolean(1);
+            // A writer killed a moment ago still holds the lock until PostgreSQL ends its session,
+            // so a restart waits (bounded) before it calls the log taken.
+            int wait = db.settings().lockWaitMillis();
+            long deadline = System.nanoTime() + wait * 1_000_000L;
+            while (!tryLock(c, db.lockKey())) {
+                if (System.nanoTime() >= deadline) {
+                    throw new IllegalStateException("another Coffer writer holds the log in PostgreSQL schema '" + db.settings().schema()
+                            + "' (advisory lock " + db.lockKey() + "; waited " + wait + " ms); only one writer may write a log");
                 }
-            }
-            if (!locked) {
-                throw new IllegalStateException("another Coffer writer holds the log in PostgreSQL schema '" + db.settings().schema()
-                        + "' (advisory lock " + db.lockKey() + "); only one writer may write a log");
+                try {
+                    Thread.sleep(LOCK_POLL_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the writer's lock", e);
+                }
             }
             c.setAutoCommit(false);
             return new PostgresLogStore(db, c, ignoreSnapshots);

@@ -48,14 +48,22 @@ class PostgresBackendTest {
         return LedgerConfig.defaults(dir).withStore(PostgresLogStore.opener(db));
     }
 
+    /** The same log through a second pool whose open waits {@code lockWaitMillis} for the writer's lock. */
+    private PostgresDatabase secondPool(int lockWaitMillis) {
+        return PostgresDatabase.open(new PostgresDatabase.Settings(PostgresTestStores.url(), db.settings().schema(), 2, lockWaitMillis));
+    }
+
     @Test
-    void aSecondWriterOnTheSameLogIsRefused() throws Exception {
-        try (Ledger first = Ledger.open(config())) {
+    void aSecondWriterOnTheSameLogIsRefusedAfterItsLockWait() throws Exception {
+        try (Ledger first = Ledger.open(config()); PostgresDatabase other = secondPool(300)) {
             first.submit(new Command.CreateAsset("a", "USD", 2)).join();
-            assertThatThrownBy(() -> Ledger.open(config()))
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> Ledger.open(LedgerConfig.defaults(dir).withStore(PostgresLogStore.opener(other))))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("another Coffer writer holds the log")
+                    .hasMessageContaining("waited 300 ms")
                     .hasMessageContaining(db.settings().schema());
+            assertThat((System.nanoTime() - started) / 1_000_000).as("it waited its lock wait first").isGreaterThanOrEqualTo(300);
             // The first writer is unaffected.
             assertThat(first.submit(new Command.CreateAccount("b", "alice", "USD", "u", 0, Map.of())).join().code()).isEqualTo(ResultCode.CREATED);
         }
@@ -63,6 +71,28 @@ class PostgresBackendTest {
         try (Ledger again = Ledger.open(config())) {
             assertThat(again.recovery().lastSeq()).isEqualTo(2);
         }
+    }
+
+    @Test
+    void aStartWaitsForALockThatIsReleasedWithinItsWait() throws Exception {
+        Ledger first = Ledger.open(config());
+        first.submit(new Command.CreateAsset("a", "USD", 2)).join();
+        // The holder goes away while the second writer is waiting (as a killed writer's session
+        // ends once PostgreSQL notices): the second one then takes the log and sees its events.
+        Thread closer = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(700);
+            } catch (InterruptedException e) {
+                return;
+            }
+            first.close();
+        });
+        try (PostgresDatabase other = secondPool(10_000);
+             Ledger second = Ledger.open(LedgerConfig.defaults(dir).withStore(PostgresLogStore.opener(other)))) {
+            assertThat(second.recovery().lastSeq()).isEqualTo(1);
+            assertThat(second.submit(new Command.CreateAccount("b", "alice", "USD", "u", 0, Map.of())).join().code()).isEqualTo(ResultCode.CREATED);
+        }
+        closer.join();
     }
 
     @Test
