@@ -37,6 +37,25 @@ public final class EventHash {
 
     public boolean isSet() { return set; }
 
+    /** Copies the hash, as four big-endian words, into {@code out[at .. at+4)}. */
+    public void copyTo(long[] out, int at) {
+        out[at] = w0;
+        out[at + 1] = w1;
+        out[at + 2] = w2;
+        out[at + 3] = w3;
+    }
+
+    /** The (set) hash held as four words in {@code in[at .. at+4)}, as {@link #copyTo} wrote them. */
+    public static EventHash ofWords(long[] in, int at) {
+        EventHash h = new EventHash();
+        h.w0 = in[at];
+        h.w1 = in[at + 1];
+        h.w2 = in[at + 2];
+        h.w3 = in[at + 3];
+        h.set = true;
+        return h;
+    }
+
     public byte[] bytes() {
         byte[] out = new byte[BYTES];
         put(out, 0, w0);

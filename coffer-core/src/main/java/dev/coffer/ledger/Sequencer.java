@@ -185,6 +185,7 @@ final class Sequencer {
         long started = System.nanoTime();
         long timestamp = Math.max(config.clockMicros().getAsLong(), state.lastTimestamp() + 1);
         List<Event> events = new ArrayList<>(commands + 4);
+        state.settleHashes(durableSeq);
         state.beginBatch(timestamp, events);
         if (taken.isEmpty() && events.isEmpty()) return; // idle tick: no hold was due
         List<EventHash> hashes = new ArrayList<>(commands + 4);

@@ -30,7 +30,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 
 import static dev.coffer.ledger.ResultCode.*;
 
@@ -54,7 +53,18 @@ public final class LedgerState {
     private final TreeSet<PendingHold> pendingByExpiry = new TreeSet<>(BY_EXPIRY);
     private final HashMap<String, UInt128> reversed = new HashMap<>();
     private final IdempotencyWindow window;
-    private final Consumer<IdempotencyWindow.Entry> onEvict = this::forget;
+    /** Eviction decodes an entry only when {@link #forget} has something to do with it. */
+    private final IdempotencyWindow.EvictionListener onEvict = new IdempotencyWindow.EvictionListener() {
+        @Override
+        public boolean wants(int kind) {
+            return kind != IdempotencyWindow.KIND_OTHER || !reversed.isEmpty();
+        }
+
+        @Override
+        public void evicted(IdempotencyWindow.Entry entry) {
+            forget(entry);
+        }
+    };
 
     private long lastSeq;
     /** Counts batches (live and replayed): marks which batch an account was last touched in. */
@@ -115,6 +125,11 @@ public final class LedgerState {
         }
     }
 
+    /** Tells the idempotency window which events are durable, so it can keep their hashes as plain words. */
+    public void settleHashes(long durableSeq) {
+        window.settle(durableSeq);
+    }
+
     /** Applies a batch read back from the journal: the same clock step as {@link #beginBatch}, no new events. */
     public void beginReplayBatch(long timestamp) {
         if (timestamp <= lastTimestamp) throw new IllegalStateException("journal timestamps not increasing: " + timestamp + " after " + lastTimestamp);
@@ -137,7 +152,7 @@ public final class LedgerState {
         if (code != CREATED) return Result.rejected(code);
         long seq = ++lastSeq;
         EventHash hash = new EventHash();
-        window.add(new IdempotencyWindow.Entry(remembered(command), seq, now, hash));
+        window.add(command, seq, now, hash);
         return new Result(CREATED, seq, now, hash);
     }
 
@@ -169,26 +184,6 @@ public final class LedgerState {
         } finally {
             undo = null;
         }
-    }
-
-    /**
-     * The command as the window keeps it: account ids replaced by the account's own id string, so
-     * that a million remembered transfers between a thousand accounts do not hold two million
-     * copies of a thousand ids (a third of the window's memory). Equal to the command it replaces.
-     */
-    private Command remembered(Command c) {
-        return switch (c) {
-            case Transfer t -> new Transfer(t.id(), knownId(t.from()), knownId(t.to()), t.amount(), t.nonce());
-            case Deposit d -> new Deposit(d.id(), knownId(d.accountId()), d.amount(), d.nonce());
-            case Withdraw w -> new Withdraw(w.id(), knownId(w.accountId()), w.amount(), w.nonce());
-            case Hold h -> new Hold(h.id(), knownId(h.from()), knownId(h.to()), h.amount(), h.timeoutSeconds(), h.nonce());
-            default -> c;
-        };
-    }
-
-    private String knownId(String accountId) {
-        Account a = accounts.get(accountId);
-        return a == null ? accountId : a.id;
     }
 
     private static Result compare(IdempotencyWindow.Entry existing, Command command) {
@@ -237,7 +232,7 @@ public final class LedgerState {
         ResultCode code = apply(command);
         if (code != CREATED) throw new IllegalStateException("replay diverged at seq " + event.seq() + ": " + code + " for " + command.id());
         lastSeq = event.seq();
-        window.add(new IdempotencyWindow.Entry(remembered(command), event.seq(), now, hash));
+        window.add(command, event.seq(), now, hash);
     }
 
     /**
@@ -246,7 +241,7 @@ public final class LedgerState {
      */
     public void rememberFromJournal(Event event, EventHash hash) {
         if (event.command() instanceof ExpireHold) return;
-        window.add(new IdempotencyWindow.Entry(remembered(event.command()), event.seq(), event.timestamp(), hash));
+        window.add(event.command(), event.seq(), event.timestamp(), hash);
     }
 
     // ---------------------------------------------------------------- the operations
@@ -447,7 +442,7 @@ public final class LedgerState {
     }
 
     private void forgetResolvedHoldIfOutOfWindow(PendingHold hold) {
-        if (window.get(hold.id) == null) {
+        if (!window.contains(hold.id)) {
             holds.remove(hold.id);
             onUndo(() -> holds.put(hold.id, hold));
         }
@@ -623,8 +618,6 @@ public final class LedgerState {
 
     /** Ids in the idempotency window, oldest first (for tests comparing live and replayed state). */
     public List<String> windowIds() {
-        List<String> ids = new ArrayList<>(window.size());
-        window.iterator().forEachRemaining(e -> ids.add(e.command().id()));
-        return ids;
+        return window.ids();
     }
 }
