@@ -51,6 +51,9 @@ class ConfigTest {
         assertThatThrownBy(() -> CofferConfig.load(null, Map.of("COFFER_SERVER_PROT", "1"), Map.of())).hasMessageContaining("COFFER_SERVER_PROT");
         assertThatThrownBy(() -> CofferConfig.load(null, Map.of("COFFER_SERVER_PORT", "70000"), Map.of())).hasMessageContaining("server.port");
         assertThatThrownBy(() -> CofferConfig.load(null, Map.of("COFFER_LEDGER_STORE", "postgres"), Map.of())).hasMessageContaining("COFFER_PG_URL");
+        assertThatThrownBy(() -> CofferConfig.load(null, Map.of("COFFER_INDEX_SQLITE_CACHE_MIB", "0"), Map.of())).hasMessageContaining("index.sqlite_cache_mib");
+        assertThatThrownBy(() -> CofferConfig.load(null, Map.of("COFFER_SERVER_IDLE_TIMEOUT_MS", "1000"), Map.of())).hasMessageContaining("server.idle_timeout_ms");
+        assertThat(CofferConfig.load(null, Map.of("COFFER_INDEX_SQLITE_CACHE_MIB", "16"), Map.of()).index().sqliteCacheMib()).isEqualTo(16);
         assertThat(CofferConfig.load(null, Map.of("COFFER_JAVA_OPTS", "-Xmx1g"), Map.of())).isEqualTo(CofferConfig.defaults());
     }
 }

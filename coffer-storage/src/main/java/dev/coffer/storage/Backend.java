@@ -56,12 +56,17 @@ public final class Backend implements AutoCloseable {
         return db == null ? base : base.withStore(PostgresLogStore.opener(db));
     }
 
-    /** Starts the query index following {@code ledger}'s log. */
+    /** Starts the query index following {@code ledger}'s log (the embedded one with its default page cache). */
     public QueryIndex startIndex(Ledger ledger, Duration maxWait) throws IOException {
+        return startIndex(ledger, maxWait, QueryIndex.DEFAULT_SQLITE_CACHE_MIB);
+    }
+
+    /** Starts the query index following {@code ledger}'s log; {@code sqliteCacheMib} sizes the embedded index's page cache. */
+    public QueryIndex startIndex(Ledger ledger, Duration maxWait, int sqliteCacheMib) throws IOException {
         if (db == null) {
             Files.createDirectories(dataDir);
             return QueryIndex.sqlite(dataDir.resolve(SQLITE_INDEX_FILE), after -> FileLogStore.reader(dataDir, after, ledger::durableSeq),
-                    ledger::durableSeq, maxWait).start();
+                    ledger::durableSeq, maxWait, sqliteCacheMib).start();
         }
         return QueryIndex.postgres(db.pool(), after -> new PostgresLogReader(db.pool(), after), ledger::durableSeq, maxWait).start();
     }

@@ -62,6 +62,13 @@ public final class QueryIndex implements AutoCloseable {
     /** Nice value of the follower thread: under CPU saturation requests go first, the index lags. */
     public static final int FOLLOWER_NICE = 5;
     private static final long RETRY_MILLIS = 1_000;
+    /**
+     * Page cache of the embedded index's writer connection, in MiB. The operating system caches the
+     * file as well, so this only saves the copy out of its cache; it is resident memory of the
+     * process, hence modest by default.
+     */
+    public static final int DEFAULT_SQLITE_CACHE_MIB = 64;
+    public static final int MAX_SQLITE_CACHE_MIB = 16_384;
 
     /** Opens a reader of the log after a sequence number. */
     @FunctionalInterface
@@ -103,8 +110,14 @@ public final class QueryIndex implements AutoCloseable {
         this.follower.setDaemon(true);
     }
 
-    /** The embedded index: a SQLite file (created with its tables if missing). */
+    /** The embedded index: a SQLite file (created with its tables if missing), with the default page cache. */
     public static QueryIndex sqlite(Path file, ReaderFactory readers, LongSupplier durableSeq, Duration maxWait) {
+        return sqlite(file, readers, durableSeq, maxWait, DEFAULT_SQLITE_CACHE_MIB);
+    }
+
+    /** The embedded index: a SQLite file (created with its tables if missing); {@code cacheMib} sizes the writer's page cache. */
+    public static QueryIndex sqlite(Path file, ReaderFactory readers, LongSupplier durableSeq, Duration maxWait, int cacheMib) {
+        if (cacheMib < 1 || cacheMib > MAX_SQLITE_CACHE_MIB) throw new IllegalArgumentException("index page cache out of range: " + cacheMib + " MiB");
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
         try (Connection c = sqliteConnection(url); Statement st = c.createStatement()) {
             st.execute("PRAGMA journal_mode=WAL");
@@ -124,7 +137,7 @@ public final class QueryIndex implements AutoCloseable {
             try (Statement st = c.createStatement()) {
                 // The index is rebuilt from the log, so losing the last commits in a power cut is harmless.
                 st.execute("PRAGMA synchronous=NORMAL");
-                st.execute("PRAGMA cache_size=-131072");
+                st.execute("PRAGMA cache_size=-" + (cacheMib * 1024L));
                 st.execute("PRAGMA temp_store=MEMORY");
                 st.execute("PRAGMA wal_autocheckpoint=10000");
             }
