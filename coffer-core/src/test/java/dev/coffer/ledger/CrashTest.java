@@ -46,6 +46,7 @@ class CrashTest {
             try (Ledger ledger = Ledger.open(CrashWorkload.config(dir))) {
                 assertThat(ledger.recovery().lastSeq()).isGreaterThanOrEqualTo(lastSeqSeen);
                 lastSeqSeen = ledger.recovery().lastSeq();
+                assertThat(lastSeqSeen).as("precondition: the idempotency window can hold every operation written").isLessThan(CrashWorkload.IDEMPOTENCY_CAP);
                 TestSupport.assertConserved(ledger, accounts);
                 recovered = TestSupport.views(ledger, accounts);
                 List<Command> resubmit = new ArrayList<>();

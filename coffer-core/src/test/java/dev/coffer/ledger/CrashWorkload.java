@@ -17,8 +17,16 @@ public final class CrashWorkload {
 
     static final int ACCOUNTS = 20;
 
+    /**
+     * Far above what 20 runs write (a few million at most), so that every acknowledged operation is
+     * still in the window when the test resubmits it; the default 1,000,000 was reached once the
+     * writer got fast enough, and the oldest ids were then, correctly, forgotten.
+     */
+    static final int IDEMPOTENCY_CAP = 1 << 24;
+
     static LedgerConfig config(Path dir) {
-        return TestStores.configure(LedgerConfig.defaults(dir).withSegmentBytes(64 * 1024).withSnapshotEveryEvents(3_000));
+        return TestStores.configure(LedgerConfig.defaults(dir).withSegmentBytes(64 * 1024).withSnapshotEveryEvents(3_000)
+                .withIdempotency(IDEMPOTENCY_CAP, LedgerConfig.DEFAULT_IDEMPOTENCY_TTL));
     }
 
     public static void main(String[] args) throws Exception {
