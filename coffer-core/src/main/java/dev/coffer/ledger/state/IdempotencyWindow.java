@@ -149,17 +149,20 @@ final class IdempotencyWindow {
     /** Forgets entries beyond the cap or older than the TTL at {@code now}; tells {@code listener} of those it wants. */
     void evict(long now, EvictionListener listener) {
         long oldestKept = now - ttlMicros;
+        long headBefore = head;
         while (tail > head) {
             int slot = (int) (head & mask);
             if (tail - head <= cap && timestamps[slot] > oldestKept) break;
+            // Decoded before its page can be freed (pages are freed once, after the loop); the
+            // listener hears of it once it is gone from the window.
             Entry gone = listener.wants(kinds[slot]) ? entry(slot) : null;
             int cell = findSlot(slot);
             if (cell >= 0) deleteCell(cell);
             hashes[slot] = null;
             head++;
-            freePagesBefore(head == tail ? -1 : locations[(int) (head & mask)] >>> 32);
             if (gone != null) listener.evicted(gone);
         }
+        if (head != headBefore) freePagesBefore(head == tail ? -1 : locations[(int) (head & mask)] >>> 32);
     }
 
     /**
