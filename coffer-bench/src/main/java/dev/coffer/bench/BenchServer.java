@@ -40,7 +40,7 @@ final class BenchServer implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.coffer.server.Main", "serve", "--host", "127.0.0.1", "--port", "0",
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.coffer.cli.Main", "serve", "--host", "127.0.0.1", "--port", "0",
                 "--data-dir", dir.resolve("data").toString()));
         Path out = dir.resolve("server.out");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(dir.resolve("server.log").toFile());

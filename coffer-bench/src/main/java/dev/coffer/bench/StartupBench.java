@@ -107,7 +107,7 @@ public final class StartupBench {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
         cmd.addAll(extra);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.coffer.server.Main"));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.coffer.cli.Main"));
         cmd.addAll(List.of(args));
         return cmd;
     }

@@ -1,4 +1,4 @@
-package dev.coffer.server;
+package dev.coffer.cli;
 
 import dev.coffer.storage.Backend;
 import dev.coffer.storage.postgres.PostgresDatabase;

@@ -1,4 +1,4 @@
-package dev.coffer.server;
+package dev.coffer.cli;
 
 import dev.coffer.server.auth.ApiKey;
 import dev.coffer.server.auth.ApiKeys;

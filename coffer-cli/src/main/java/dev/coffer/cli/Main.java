@@ -1,4 +1,4 @@
-package dev.coffer.server;
+package dev.coffer.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,4 +1,4 @@
-package dev.coffer.server;
+package dev.coffer.cli;
 
 import dev.coffer.bench.BenchChart;
 import dev.coffer.bench.BenchSuite;
@@ -191,14 +191,14 @@ final class BenchCommand implements Runnable {
     @Command(name = "batch", mixinStandardHelpOptions = true, description = "HTTP: POST /v1/batch of N transfers (4 connections).")
     static final class Batch extends HttpWorkload { String workload() { return "batch"; } }
 
-    @Command(name = "read-heavy", mixinStandardHelpOptions = true, description = "HTTP: 95% balance reads, 5% transaction lookups.")
+    @Command(name = "read-heavy", mixinStandardHelpOptions = true, description = "HTTP: 95%% balance reads, 5%% transaction lookups.")
     static final class ReadHeavy extends HttpWorkload { String workload() { return "read-heavy"; } }
 
     @Command(name = "write-mix", mixinStandardHelpOptions = true,
-            description = "HTTP: 20% transfers, 5% deposits, 5% withdrawals, 70% reads; strictly increasing nonces per account.")
+            description = "HTTP: 20%% transfers, 5%% deposits, 5%% withdrawals, 70%% reads; strictly increasing nonces per account.")
     static final class WriteMix extends HttpWorkload { String workload() { return "write-mix"; } }
 
-    @Command(name = "replay", mixinStandardHelpOptions = true, description = "HTTP: write-mix plus 1% replays of an earlier Idempotency-Key.")
+    @Command(name = "replay", mixinStandardHelpOptions = true, description = "HTTP: write-mix plus 1%% replays of an earlier Idempotency-Key.")
     static final class Replay extends HttpWorkload { String workload() { return "replay"; } }
 
     @Command(name = "holds", mixinStandardHelpOptions = true, description = "HTTP: authorize (hold), then capture (full or partial) or void.")
@@ -317,7 +317,7 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "Regression gate: short rounds of the main workloads with pgbench; fails when a ratio to pgbench falls, or a p99 rises, "
-                    + "more than 15% against bench/baselines/check.json. --record stores the result as the new baseline.")
+                    + "more than 15%% against bench/baselines/check.json. --record stores the result as the new baseline.")
     static final class Check implements Callable<Integer> {
         @Mixin
         HttpOptions http;

@@ -1,8 +1,9 @@
-package dev.coffer.server;
+package dev.coffer.cli;
 
 import dev.coffer.client.CofferClient;
 import dev.coffer.client.Operation;
 import dev.coffer.server.config.CofferConfig;
+import dev.coffer.server.Service;
 import dev.coffer.server.ops.JsonLog;
 import picocli.CommandLine.Command;
 

@@ -1,8 +1,9 @@
-package dev.coffer.server;
+package dev.coffer.cli;
 
 import dev.coffer.ledger.Ledger;
 import dev.coffer.server.auth.ApiKeys;
 import dev.coffer.server.config.CofferConfig;
+import dev.coffer.server.Service;
 import dev.coffer.server.ops.JsonLog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,4 +1,4 @@
-package dev.coffer.server;
+package dev.coffer.cli;
 
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;

@@ -1,4 +1,4 @@
-package dev.coffer.server;
+package dev.coffer.cli;
 
 import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Ledger;
@@ -36,7 +36,7 @@ class GracefulShutdownTest {
         Path dir = Files.createTempDirectory("coffer-sigterm");
         try {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.coffer.server.Main", "serve",
+            Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.coffer.cli.Main", "serve",
                     "--port", "0", "--data-dir", dir.resolve("data").toString())
                     .redirectError(dir.resolve("stderr.log").toFile()).redirectOutput(dir.resolve("stdout.log").toFile()).start();
             String url = null, key = null;
@@ -96,7 +96,7 @@ class GracefulShutdownTest {
                 assertThat(balance).as("each acknowledged deposit applied once (plus any in flight at SIGTERM)").isGreaterThanOrEqualTo(acknowledged.size());
             }
         } finally {
-            ServiceFixture.deleteTree(dir);
+            deleteTree(dir);
         }
     }
 
@@ -105,5 +105,11 @@ class GracefulShutdownTest {
                 .header("Authorization", auth).header("Content-Type", "application/json").header("Idempotency-Key", id)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         return http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
     }
 }
