@@ -6,7 +6,10 @@ import dev.coffer.ledger.Limits;
 import dev.coffer.server.auth.ApiKeys;
 import dev.coffer.server.auth.Scope;
 import dev.coffer.server.config.CofferConfig;
+import dev.coffer.server.api.V1Routes;
 import dev.coffer.server.http.ApiServer;
+import dev.coffer.server.http.Json;
+import dev.coffer.server.http.Route;
 import dev.coffer.server.ops.JsonLog;
 import dev.coffer.server.ops.ServiceMetrics;
 import dev.coffer.storage.Backend;
@@ -16,6 +19,7 @@ import dev.coffer.storage.postgres.PostgresDatabase;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -66,7 +70,9 @@ public final class Service implements AutoCloseable {
             metrics.watch(() -> l, index, log);
             ApiKeys keys = ApiKeys.open(data);
             ApiKeys.Created firstKey = keys.fileExists() ? null : keys.create("admin", Scope.ADMIN);
-            ApiServer api = new ApiServer(config, ledger, index, keys, metrics, log).start();
+            Json json = new Json(config.server().maxJsonDepth(), config.server().maxBodyBytes());
+            List<Route> v1 = V1Routes.table(ledger, index, keys, json, config.server(), metrics, log);
+            ApiServer api = new ApiServer(config, json, v1, ledger, index, keys, metrics, log).start();
             return new Service(config, log, backend, ledger, index, keys, api, firstKey);
         } catch (IOException | RuntimeException e) {
             if (index != null) index.close();

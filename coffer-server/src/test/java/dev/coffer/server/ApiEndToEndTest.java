@@ -148,6 +148,10 @@ class ApiEndToEndTest {
                 + "{\"type\":\"transfer\",\"id\":\"" + id() + "\",\"from\":\"carol\",\"to\":\"bob\",\"amount\":\"999999999\"}]}");
         assertError(linked, 422, "insufficient_funds");
         assertThat(linked.json().path("error").path("details").path("failed_index").asInt()).isEqualTo(1);
+        JsonNode linkedResults = linked.json().path("error").path("details").path("results");
+        assertThat(linkedResults.size()).as("every operation's result is in the error's details").isEqualTo(2);
+        assertThat(linkedResults.get(0).path("error").path("code").asText()).isEqualTo("linked_event_failed");
+        assertThat(linkedResults.get(1).path("error").path("code").asText()).isEqualTo("insufficient_funds");
         assertThat(balance("bob")).as("nothing of a failed linked batch is applied").isEqualTo(bobBefore);
         Res ok = f.post("/v1/batch", writer, "{\"mode\":\"linked\",\"operations\":[{\"type\":\"transfer\",\"id\":\"" + c + "\",\"from\":\"alice\",\"to\":\"bob\",\"amount\":\"1\"},"
                 + "{\"type\":\"deposit\",\"id\":\"" + id() + "\",\"account_id\":\"bob\",\"amount\":\"5\"}]}");

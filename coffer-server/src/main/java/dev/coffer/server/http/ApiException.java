@@ -3,37 +3,35 @@ package dev.coffer.server.http;
 import java.util.Map;
 
 /**
- * A request the API answers with an error: the HTTP status, a machine-readable code (the
- * ledger's result codes, or the edge's own such as {@code body_too_large}), a message for people,
- * whether the same request may succeed if retried, and optional details. Rendered as
- * {@code {"error": {"code", "message", "retryable", "request_id", "details"}}}.
+ * Thrown where a request is refused deep inside parsing or a call (malformed input, an unknown
+ * parameter, the ledger busy): it carries the {@link ApiError} the edge answers with. A handler
+ * that has a whole answer to give, such as a linked batch that failed, returns
+ * {@link Reply#error} instead.
  */
 public final class ApiException extends RuntimeException {
 
-    private final int status;
-    private final String code;
-    private final boolean retryable;
-    private final Map<String, Object> details;
+    private final ApiError error;
+
+    public ApiException(ApiError error) {
+        super(error.message(), null, false, false);
+        this.error = error;
+    }
 
     public ApiException(int status, String code, String message) {
-        this(status, code, message, false, null);
+        this(ApiError.of(status, code, message));
     }
 
     public ApiException(int status, String code, String message, boolean retryable, Map<String, Object> details) {
-        super(message, null, false, false);
-        this.status = status;
-        this.code = code;
-        this.retryable = retryable;
-        this.details = details;
+        this(new ApiError(status, code, message, retryable, details));
     }
 
-    public int status() { return status; }
+    public ApiError error() { return error; }
 
-    public String code() { return code; }
+    public int status() { return error.status(); }
 
-    public boolean retryable() { return retryable; }
+    public String code() { return error.code(); }
 
-    public Map<String, Object> details() { return details; }
+    public Map<String, Object> details() { return error.details(); }
 
     public static ApiException badRequest(String code, String message) {
         return new ApiException(400, code, message);

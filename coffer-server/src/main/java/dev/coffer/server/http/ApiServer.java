@@ -59,21 +59,22 @@ public final class ApiServer implements AutoCloseable {
     private final byte[] openApi;
     private WebServer server;
 
-    public ApiServer(CofferConfig config, Ledger ledger, QueryIndex index, ApiKeys keys, ServiceMetrics metrics, JsonLog log) throws IOException {
+    /** {@code api} is the service's route table (the v1 API); the edge adds health, metrics and the OpenAPI document. */
+    public ApiServer(CofferConfig config, Json json, List<Route> api, Ledger ledger, QueryIndex index, ApiKeys keys, ServiceMetrics metrics, JsonLog log) throws IOException {
         this.config = config;
         this.ledger = ledger;
         this.index = index;
         this.keys = keys;
         this.metrics = metrics;
         this.log = log;
-        this.json = new Json(config.server().maxJsonDepth(), config.server().maxBodyBytes());
+        this.json = json;
         List<Route> table = new ArrayList<>();
         table.add(new Route("GET", "/healthz", null, false, "healthz", this::healthz));
         table.add(new Route("GET", "/readyz", null, false, "readyz", this::readyz));
         table.add(new Route("GET", "/metrics", Scope.READ, false, "metrics", ex -> new Reply(200,
-                metrics.scrape().getBytes(StandardCharsets.UTF_8), "text/plain; version=0.0.4; charset=utf-8", Map.of(), "ok")));
+                metrics.scrape().getBytes(StandardCharsets.UTF_8), "text/plain; version=0.0.4; charset=utf-8", Map.of(), "ok", null)));
         table.add(new Route("GET", "/openapi.json", Scope.READ, false, "openapi", ex -> Reply.json(200, openApi(), "ok")));
-        table.addAll(new V1Api(ledger, index, keys, json, config.server(), metrics, log).routes());
+        table.addAll(api);
         this.routes = List.copyOf(table);
         this.router = new Router(routes);
         this.inFlight = new Semaphore(config.server().maxInFlightRequests());
@@ -138,7 +139,7 @@ public final class ApiServer implements AutoCloseable {
         Reply reply;
         ApiKey key = null;
         if (!inFlight.tryAcquire()) {
-            reply = error(new ApiException(429, "too_many_requests", "too many requests in flight; retry after a moment", true, null), requestId);
+            reply = error(new ApiError(429, "too_many_requests", "too many requests in flight; retry after a moment", true, null), requestId);
         } else {
             try {
                 Router.Match m = router.match(method, req.path().rawPath());
@@ -148,11 +149,12 @@ public final class ApiServer implements AutoCloseable {
                 byte[] body = route.hasBody() ? readBody(req) : null;
                 if (!route.hasBody()) rejectBody(req);
                 reply = route.handler().handle(new Exchange(req, m.params(), key, requestId, body, json));
+                if (reply.error() != null) reply = error(reply.error(), requestId);
             } catch (ApiException e) {
-                reply = error(e, requestId);
+                reply = error(e.error(), requestId);
             } catch (Exception | StackOverflowError e) {
                 log.error("request failed", fields(requestId, method, routeName, 500, 0, key, "internal_error", e.toString()));
-                reply = error(new ApiException(500, "internal_error", "internal error; the request id is in the server log", true, null), requestId);
+                reply = error(new ApiError(500, "internal_error", "internal error; the request id is in the server log", true, null), requestId);
             } finally {
                 inFlight.release();
             }
@@ -231,13 +233,13 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private Reply error(ApiException e, String requestId) {
+    private Reply error(ApiError e, String requestId) {
         Map<String, Object> err = new LinkedHashMap<>();
         err.put("code", e.code());
-        err.put("message", e.getMessage());
+        err.put("message", e.message());
         err.put("retryable", e.retryable());
         err.put("request_id", requestId);
-        err.put("details", e.details() == null ? Map.of() : e.details());
+        err.put("details", e.details());
         return Reply.json(e.status(), json.write(g -> Json.value(g, Map.of("error", err))), e.code());
     }
 
@@ -251,7 +253,7 @@ public final class ApiServer implements AutoCloseable {
             default -> "http_error";
         };
         String requestId = idPrefix + "-" + Long.toHexString(ids.incrementAndGet());
-        Reply r = error(new ApiException(status.code(), code, message == null ? status.reasonPhrase() : message, false, null), requestId);
+        Reply r = error(new ApiError(status.code(), code, message == null ? status.reasonPhrase() : message, false, null), requestId);
         metrics.request("unmatched", request.method(), status.code(), 0);
         return DirectHandler.TransportResponse.builder()
                 .status(status)
@@ -266,12 +268,12 @@ public final class ApiServer implements AutoCloseable {
     // ------------------------------------------------------------------ health
 
     private Reply healthz(Exchange ex) {
-        V1Api.noQuery(ex);
+        ex.noQuery();
         return Reply.json(200, "{\"status\":\"alive\"}".getBytes(StandardCharsets.UTF_8), "ok");
     }
 
     private Reply readyz(Exchange ex) {
-        V1Api.noQuery(ex);
+        ex.noQuery();
         Map<String, Object> checks = new LinkedHashMap<>();
         boolean ledgerOk = ledger.available();
         checks.put("ledger", Map.of("ok", ledgerOk, "durable_seq", ledger.durableSeq(), "queue_depth", ledger.queueDepth(),

@@ -8,6 +8,8 @@ import io.helidon.webserver.http.ServerRequest;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** One request as the handlers see it: path parameters, query, headers, the body (read and bounded), the caller's key. */
 public final class Exchange {
@@ -44,6 +46,34 @@ public final class Exchange {
 
     public java.util.Set<String> queryNames() {
         return request.query().names();
+    }
+
+    /** Refuses any query parameter: a typo must not be silently ignored. */
+    public void noQuery() {
+        allowQuery(Set.of());
+    }
+
+    /** Refuses query parameters outside {@code allowed} ({@code unknown_parameter}). */
+    public void allowQuery(Set<String> allowed) {
+        for (String n : queryNames()) {
+            if (!allowed.contains(n)) {
+                throw new ApiException(400, "unknown_parameter", "unknown query parameter '" + n + "'"
+                        + (allowed.isEmpty() ? "" : " (allowed: " + String.join(", ", new TreeSet<>(allowed)) + ")"), false, Map.of("parameter", n));
+            }
+        }
+    }
+
+    /** A non-negative integer query parameter, 0 when absent ({@code parameter_invalid} otherwise). */
+    public long longQuery(String name) {
+        String v = query(name);
+        if (v == null) return 0;
+        try {
+            long n = Long.parseLong(v);
+            if (n >= 0) return n;
+        } catch (NumberFormatException ignored) {
+            // falls through to the error
+        }
+        throw new ApiException(400, "parameter_invalid", name + " must be a non-negative integer", false, Map.of("parameter", name));
     }
 
     public Optional<String> header(HeaderName name) {

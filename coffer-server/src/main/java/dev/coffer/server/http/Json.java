@@ -17,12 +17,12 @@ import java.util.Map;
 import java.util.Set;
 
 /** Strict JSON in (depth cap, duplicate keys refused, unknown fields refused) and compact JSON out. */
-final class Json {
+public final class Json {
 
     private final ObjectMapper mapper;
     private final int maxDepth;
 
-    Json(int maxDepth, int maxBodyBytes) {
+    public Json(int maxDepth, int maxBodyBytes) {
         this.maxDepth = maxDepth;
         JsonFactory f = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).maxStringLength(maxBodyBytes).maxNumberLength(40).build())
@@ -31,10 +31,10 @@ final class Json {
         this.mapper = new ObjectMapper(f);
     }
 
-    ObjectMapper mapper() { return mapper; }
+    public ObjectMapper mapper() { return mapper; }
 
     /** Parses a request body that must be one JSON object. */
-    ObjectNode object(byte[] body) {
+    public ObjectNode object(byte[] body) {
         if (body.length == 0) throw ApiException.badRequest("body_missing", "this endpoint needs a JSON object body");
         JsonNode n;
         try (JsonParser p = mapper.createParser(body)) {
@@ -53,7 +53,7 @@ final class Json {
     }
 
     /** Refuses fields outside {@code allowed} (a typo must not be silently ignored). */
-    static void onlyFields(JsonNode obj, Set<String> allowed, String where) {
+    public static void onlyFields(JsonNode obj, Set<String> allowed, String where) {
         for (Iterator<String> it = obj.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!allowed.contains(f)) {
@@ -64,7 +64,7 @@ final class Json {
     }
 
     /** Writes JSON with a generator into bytes. */
-    byte[] write(Writer w) {
+    public byte[] write(Writer w) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = mapper.createGenerator(out)) {
             w.write(g);
@@ -74,13 +74,14 @@ final class Json {
         return out.toByteArray();
     }
 
+    /** Writes one JSON value (or a whole document) to a generator. */
     @FunctionalInterface
-    interface Writer {
+    public interface Writer {
         void write(JsonGenerator g) throws IOException;
     }
 
-    /** Writes a value of a simple tree (maps, lists, strings, numbers, booleans, null). */
-    static void value(JsonGenerator g, Object v) throws IOException {
+    /** Writes a value of a simple tree (maps, lists, strings, numbers, booleans, null), or a {@link Writer}'s value. */
+    public static void value(JsonGenerator g, Object v) throws IOException {
         switch (v) {
             case null -> g.writeNull();
             case String s -> g.writeString(s);
@@ -100,7 +101,7 @@ final class Json {
                 for (Object o : list) value(g, o);
                 g.writeEndArray();
             }
-            case byte[] raw -> g.writeRawValue(new String(raw, java.nio.charset.StandardCharsets.UTF_8));
+            case Writer w -> w.write(g);
             default -> g.writeString(v.toString());
         }
     }

@@ -4,9 +4,9 @@ import dev.coffer.server.auth.Scope;
 
 /**
  * One endpoint: method, path template ({@code /v1/accounts/{id}}), the scope a key needs (null:
- * none, for health checks), whether it reads a body, and its handler. The route table in
- * {@link V1Api#routes()} is the API; {@code openapi.json} documents the same table (a test
- * checks they agree).
+ * none, for health checks), whether it reads a body, and its handler. The route table of the v1
+ * API is {@code api.V1Routes}; {@code openapi.json} documents the same table (a test checks they
+ * agree).
  */
 public record Route(String method, String template, Scope scope, boolean hasBody, String name, Handler handler) {
 

@@ -1,9 +1,14 @@
 package dev.coffer.server.ops;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -28,6 +33,8 @@ import java.util.logging.Logger;
  * Helidon) is routed here too. Callers pass fields, never secrets or request bodies.
  */
 public final class JsonLog implements AutoCloseable {
+
+    private static final JsonFactory JSON = new JsonFactory();
 
     public static final int QUEUE_LINES = 65_536;
     /**
@@ -112,27 +119,38 @@ public final class JsonLog implements AutoCloseable {
 
     public void log(Severity s, String msg, Map<String, ?> fields) {
         if (!enabled(s) || closed) return;
-        StringBuilder b = new StringBuilder(160);
-        b.append("{\"ts\":\"");
-        timestamp(b, Instant.now());
-        b.append("\",\"level\":\"").append(s.name().toLowerCase(java.util.Locale.ROOT))
-                .append("\",\"msg\":");
-        quote(b, msg == null ? "" : msg);
-        if (fields != null) {
-            for (Map.Entry<String, ?> e : fields.entrySet()) {
-                if (e.getValue() == null) continue;
-                b.append(",\"").append(e.getKey()).append("\":");
-                Object v = e.getValue();
-                if (v instanceof Number || v instanceof Boolean) b.append(v);
-                else quote(b, v.toString());
+        StringWriter line = new StringWriter(160);
+        try (JsonGenerator g = JSON.createGenerator(line)) {
+            g.writeStartObject();
+            g.writeStringField("ts", timestamp(Instant.now()));
+            g.writeStringField("level", s.name().toLowerCase(java.util.Locale.ROOT));
+            g.writeStringField("msg", msg == null ? "" : msg);
+            if (fields != null) {
+                for (Map.Entry<String, ?> e : fields.entrySet()) {
+                    Object v = e.getValue();
+                    if (v == null) continue;
+                    g.writeFieldName(e.getKey());
+                    switch (v) {
+                        case Integer i -> g.writeNumber(i);
+                        case Long l -> g.writeNumber(l);
+                        case Double d -> g.writeNumber(d);
+                        case Number n -> g.writeNumber(n.toString());
+                        case Boolean b -> g.writeBoolean(b);
+                        default -> g.writeString(v.toString());
+                    }
+                }
             }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
         }
-        b.append("}\n");
-        if (!queue.offer(b.toString())) dropped.incrementAndGet();
+        line.append('\n');
+        if (!queue.offer(line.toString())) dropped.incrementAndGet();
     }
 
     /** ISO-8601 UTC with nanoseconds, e.g. 2026-11-24T18:06:26.500877102Z. */
-    private void timestamp(StringBuilder b, Instant now) {
+    private String timestamp(Instant now) {
+        StringBuilder b = new StringBuilder(30);
         Second s = second;
         if (s.epochSecond() != now.getEpochSecond()) {
             s = new Second(now.getEpochSecond(), SECOND.format(now));
@@ -142,31 +160,13 @@ public final class JsonLog implements AutoCloseable {
         int nanos = now.getNano();
         for (int div = 100_000_000; div > 0; div /= 10) b.append((char) ('0' + nanos / div % 10));
         b.append('Z');
+        return b.toString();
     }
 
     private static String stack(Throwable t) {
         java.io.StringWriter w = new java.io.StringWriter();
         t.printStackTrace(new java.io.PrintWriter(w));
         return w.toString();
-    }
-
-    static void quote(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
-        b.append('"');
     }
 
     private void drain() {

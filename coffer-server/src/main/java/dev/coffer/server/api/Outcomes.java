@@ -1,4 +1,4 @@
-package dev.coffer.server.http;
+package dev.coffer.server.api;
 
 import dev.coffer.ledger.ResultCode;
 

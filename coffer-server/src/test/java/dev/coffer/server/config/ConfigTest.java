@@ -1,4 +1,4 @@
-package dev.coffer.server;
+package dev.coffer.server.config;
 
 import dev.coffer.server.config.CofferConfig;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,7 @@
-package dev.coffer.server;
+package dev.coffer.server.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.coffer.server.ops.JsonLog;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -28,6 +27,7 @@ class JsonLogTest {
             f.put("n", i);
             f.put("text", "quote \" backslash \\ newline \n tab \t bell \u0007");
             f.put("skipped", null);
+            f.put("odd \"key\"\n", "v");
             log.info("request", f);
         }
         log.log(JsonLog.Severity.DEBUG, "below the threshold", Map.of());
@@ -43,6 +43,7 @@ class JsonLogTest {
             assertThat(n.get("level").asText()).isEqualTo("info");
             assertThat(n.get("text").asText()).isEqualTo("quote \" backslash \\ newline \n tab \t bell \u0007");
             assertThat(n.has("skipped")).isFalse();
+            assertThat(n.get("odd \"key\"\n").asText()).as("field names are escaped too").isEqualTo("v");
             String ts = n.get("ts").asText();
             assertThat(ts).matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{9}Z");
             assertThat(Instant.parse(ts)).isBetween(before, after);

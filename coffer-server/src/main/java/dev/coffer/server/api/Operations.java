@@ -1,9 +1,11 @@
-package dev.coffer.server.http;
+package dev.coffer.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.coffer.ledger.AccountStatus;
 import dev.coffer.ledger.Command;
 import dev.coffer.ledger.UInt128;
+import dev.coffer.server.http.ApiException;
+import dev.coffer.server.http.Json;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;

@@ -1,0 +1,67 @@
+package dev.coffer.server.api;
+
+import dev.coffer.ledger.Ledger;
+import dev.coffer.server.auth.ApiKeys;
+import dev.coffer.server.config.CofferConfig;
+import dev.coffer.server.http.Json;
+import dev.coffer.server.http.Route;
+import dev.coffer.server.ops.JsonLog;
+import dev.coffer.server.ops.ServiceMetrics;
+import dev.coffer.storage.index.QueryIndex;
+
+import java.util.List;
+
+import static dev.coffer.server.auth.Scope.ADMIN;
+import static dev.coffer.server.auth.Scope.READ;
+import static dev.coffer.server.auth.Scope.WRITE;
+
+/**
+ * The v1 API: every route in one table, each handled by the class of its resource group. Writes
+ * go to the ledger and answer with a receipt once durable ({@link LedgerCalls}); balances come
+ * from the ledger (always current); history, transactions and accounts by owner come from the
+ * query index ({@link IndexReads}). JSON is snake_case and amounts are decimal strings.
+ * {@code openapi.json} documents the same table ({@code OpenApiConformanceTest} checks it).
+ */
+public final class V1Routes {
+
+    private V1Routes() {}
+
+    public static List<Route> table(Ledger ledger, QueryIndex index, ApiKeys keys, Json json, CofferConfig.Server limits,
+                                    ServiceMetrics metrics, JsonLog log) {
+        LedgerCalls calls = new LedgerCalls(ledger, limits.requestTimeoutMs(), metrics);
+        AccountsApi accounts = new AccountsApi(calls, index, json);
+        MovementsApi movements = new MovementsApi(calls);
+        HoldsApi holds = new HoldsApi(calls);
+        BatchApi batch = new BatchApi(calls, limits.maxBatchOperations());
+        HistoryApi history = new HistoryApi(ledger, index, json);
+        KeysApi keyAdmin = new KeysApi(keys, json, log);
+        return List.of(
+                // assets and accounts
+                new Route("GET", "/v1/assets", READ, false, "list_assets", accounts::listAssets),
+                new Route("POST", "/v1/assets", WRITE, true, "create_asset", accounts::createAsset),
+                new Route("GET", "/v1/assets/{code}", READ, false, "get_asset", accounts::getAsset),
+                new Route("POST", "/v1/accounts", WRITE, true, "create_account", accounts::createAccount),
+                new Route("GET", "/v1/accounts", READ, false, "list_accounts", accounts::listAccounts),
+                new Route("GET", "/v1/accounts/{id}", READ, false, "get_account", accounts::getAccount),
+                new Route("GET", "/v1/accounts/{id}/balance", READ, false, "get_balance", accounts::getBalance),
+                new Route("POST", "/v1/accounts/{id}/status", WRITE, true, "set_account_status", accounts::setStatus),
+                // money movements
+                new Route("POST", "/v1/deposits", WRITE, true, "deposit", movements::deposit),
+                new Route("POST", "/v1/withdrawals", WRITE, true, "withdrawal", movements::withdrawal),
+                new Route("POST", "/v1/transfers", WRITE, true, "transfer", movements::transfer),
+                new Route("POST", "/v1/reversals", WRITE, true, "reversal", movements::reversal),
+                // holds
+                new Route("POST", "/v1/holds", WRITE, true, "hold", holds::hold),
+                new Route("POST", "/v1/holds/{id}/capture", WRITE, true, "capture", holds::capture),
+                new Route("POST", "/v1/holds/{id}/void", WRITE, true, "void", holds::voidHold),
+                // many operations in one request
+                new Route("POST", "/v1/batch", WRITE, true, "batch", batch::batch),
+                // transactions and history (the query index)
+                new Route("GET", "/v1/accounts/{id}/history", READ, false, "get_history", history::history),
+                new Route("GET", "/v1/transactions/{id}", READ, false, "get_transaction", history::transaction),
+                // keys (admin)
+                new Route("GET", "/v1/keys", ADMIN, false, "list_keys", keyAdmin::list),
+                new Route("POST", "/v1/keys", ADMIN, true, "create_key", keyAdmin::create),
+                new Route("DELETE", "/v1/keys/{id}", ADMIN, false, "revoke_key", keyAdmin::revoke));
+    }
+}
