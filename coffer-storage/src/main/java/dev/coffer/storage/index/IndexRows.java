@@ -1,0 +1,87 @@
+package dev.coffer.storage.index;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The rows of one follower flush, as {@link Projection} derives them from events and an
+ * {@link IndexStore} writes them (with the checkpoint, atomically). Amounts are decimal strings.
+ * New operations, entries, accounts and holds are inserted; the updates change rows written by
+ * earlier flushes (an operation of this flush is changed in place instead).
+ */
+final class IndexRows {
+
+    /** One operation; {@code status} and {@code reversed} change while it is still in the flush that inserts it. */
+    static final class Tx {
+        final long seq;
+        final String id;
+        final String type;
+        String status;
+        final long timestamp;
+        final String debit;
+        final String credit;
+        final String asset;
+        final String amount;
+        String reversed;
+        final String refId;
+        final boolean linked;
+        final byte[] hash;
+
+        Tx(long seq, String id, String type, String status, long timestamp, String debit, String credit, String asset,
+           String amount, String refId, boolean linked, byte[] hash) {
+            this.seq = seq;
+            this.id = id;
+            this.type = type;
+            this.status = status;
+            this.timestamp = timestamp;
+            this.debit = debit;
+            this.credit = credit;
+            this.asset = asset;
+            this.amount = amount;
+            this.refId = refId;
+            this.linked = linked;
+            this.hash = hash;
+        }
+    }
+
+    /** One leg on one account, with the account's posted balance after it. */
+    record Entry(String account, long seq, int leg, String txId, String type, String direction, boolean pending,
+                 String amount, String balanceAfter, long timestamp) {}
+
+    record Account(String id, String asset, String owner, String status, int flags, String metadataJson, long createdSeq, long updatedSeq) {}
+
+    record Hold(String id, String debit, String credit, String amount, String status, long expiresAt, long seq) {}
+
+    /** An operation of an earlier flush gets a new status (and, for a reversal, the amount reversed so far; null: unchanged). */
+    record TxUpdate(String id, String status, String reversed) {}
+
+    /** A hold of an earlier flush is resolved: captured (with the amount), voided or expired. */
+    record HoldUpdate(String id, String status, String captured, long resolvedSeq) {}
+
+    record StatusUpdate(String accountId, String status, long seq) {}
+
+    final List<Tx> txs = new ArrayList<>();
+    final List<Entry> entries = new ArrayList<>();
+    final List<Account> accounts = new ArrayList<>();
+    final List<Hold> holds = new ArrayList<>();
+    final List<TxUpdate> txUpdates = new ArrayList<>();
+    final List<HoldUpdate> holdUpdates = new ArrayList<>();
+    final List<StatusUpdate> statusUpdates = new ArrayList<>();
+    /** Each account's posted balance after its newest entry of this flush. */
+    final java.util.Map<String, String> balances = new java.util.HashMap<>();
+
+    int size() {
+        return txs.size() + entries.size() + accounts.size() + holds.size() + txUpdates.size() + holdUpdates.size() + statusUpdates.size();
+    }
+
+    void clear() {
+        txs.clear();
+        entries.clear();
+        accounts.clear();
+        holds.clear();
+        txUpdates.clear();
+        holdUpdates.clear();
+        statusUpdates.clear();
+        balances.clear();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.coffer.storage.index;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.util.List;
+
+/**
+ * Where the query index keeps its tables: what the follower writes (one session at a time, each
+ * flush atomic with the checkpoint) and what the queries read. {@link SqlIndexStore} is SQLite
+ * (embedded) or PostgreSQL (the log's own schema); queries are validated by {@link QueryIndex}
+ * before they get here.
+ */
+interface IndexStore extends AutoCloseable {
+
+    /** The follower's connection to the tables. */
+    Session openSession() throws IOException;
+
+    /** The operation with this id, or null. */
+    Views.Transaction transaction(String id);
+
+    /** Up to {@code limit} entries of {@code q.accountId()} strictly before (seq, leg), newest first, filtered as {@code q} says. */
+    List<Views.Entry> history(HistoryQuery q, long beforeSeq, int beforeLeg, int limit);
+
+    /** Up to {@code limit} accounts of {@code owner} with ids after {@code afterId}, by id. */
+    List<Views.Account> accountsByOwner(String owner, String afterId, int limit);
+
+    @Override
+    void close();
+
+    /** What {@link Projection} needs of earlier flushes, and the flush itself. */
+    interface Session extends AutoCloseable {
+
+        /** Sequence number of the last event written, 0 for an empty index. */
+        long checkpoint() throws IOException;
+
+        /** Every account with its asset and posted balance (credits − debits after its newest entry). */
+        void loadAccounts(AccountSink sink) throws IOException;
+
+        /** Every hold still pending. */
+        void loadPendingHolds(HoldSink sink) throws IOException;
+
+        /** An operation written by an earlier flush, for a reversal of it; null when there is none. */
+        Prior operation(String id) throws IOException;
+
+        /** Writes {@code rows} and the checkpoint ({@code seq}, {@code hash}) atomically. */
+        void write(IndexRows rows, long seq, byte[] hash) throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    @FunctionalInterface
+    interface AccountSink {
+        void account(String id, String asset, BigInteger balance);
+    }
+
+    @FunctionalInterface
+    interface HoldSink {
+        void hold(String id, String debit, String credit, String amount);
+    }
+
+    /** An operation of an earlier flush: its type, accounts, amount and the amount reversed so far (null: none). */
+    record Prior(String type, String debit, String credit, String amount, String reversed) {}
+}

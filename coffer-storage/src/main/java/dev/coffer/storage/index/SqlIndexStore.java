@@ -1,0 +1,372 @@
+package dev.coffer.storage.index;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The index's tables in SQL: SQLite next to the journal (embedded; tables created here from
+ * {@code db/sqlite-index.sql}) or the log's PostgreSQL schema (tables from the Flyway migrations).
+ * The follower writes through one connection of its own; queries use a small pool. On PostgreSQL
+ * insert-only tables go in with {@code COPY}, several times faster than batched INSERTs.
+ */
+final class SqlIndexStore implements IndexStore {
+
+    static final String CHECKPOINT_NAME = "query-index";
+    /** Largest page cache (MiB) the embedded index's writer may be given. */
+    static final int MAX_SQLITE_CACHE_MIB = 16_384;
+
+    @FunctionalInterface
+    private interface WriterConnection {
+        Connection open() throws SQLException;
+    }
+
+    private final IndexDialect dialect;
+    private final DataSource readers;
+    private final WriterConnection writer;
+    private final HikariDataSource ownedPool;
+
+    private SqlIndexStore(IndexDialect dialect, DataSource readers, WriterConnection writer, HikariDataSource ownedPool) {
+        this.dialect = dialect;
+        this.readers = readers;
+        this.writer = writer;
+        this.ownedPool = ownedPool;
+    }
+
+    /** A SQLite file (created with its tables if missing); {@code cacheMib} sizes the writer's page cache. */
+    static SqlIndexStore sqlite(Path file, int cacheMib) {
+        if (cacheMib < 1 || cacheMib > MAX_SQLITE_CACHE_MIB) throw new IllegalArgumentException("index page cache out of range: " + cacheMib + " MiB");
+        String url = "jdbc:sqlite:" + file.toAbsolutePath();
+        try (Connection c = sqliteConnection(url); Statement st = c.createStatement()) {
+            st.execute("PRAGMA journal_mode=WAL");
+            for (String sql : schema("db/sqlite-index.sql")) st.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open the query index " + file + ": " + e.getMessage(), e);
+        }
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(url);
+        hc.setPoolName("coffer-index-readers");
+        hc.setMaximumPoolSize(4);
+        hc.setMinimumIdle(1);
+        hc.setConnectionInitSql("PRAGMA busy_timeout=5000");
+        HikariDataSource pool = new HikariDataSource(hc);
+        return new SqlIndexStore(IndexDialect.SQLITE, pool, () -> {
+            Connection c = sqliteConnection(url);
+            try (Statement st = c.createStatement()) {
+                // The index is rebuilt from the log, so losing the last commits in a power cut is harmless.
+                st.execute("PRAGMA synchronous=NORMAL");
+                st.execute("PRAGMA cache_size=-" + (cacheMib * 1024L));
+                st.execute("PRAGMA temp_store=MEMORY");
+                st.execute("PRAGMA wal_autocheckpoint=10000");
+            }
+            return c;
+        }, pool);
+    }
+
+    /** A PostgreSQL schema whose tables the migrations created; {@code pool} has it on its search path (and stays the caller's). */
+    static SqlIndexStore postgres(DataSource pool) {
+        return new SqlIndexStore(IndexDialect.POSTGRES, pool, pool::getConnection, null);
+    }
+
+    private static Connection sqliteConnection(String url) throws SQLException {
+        Connection c = DriverManager.getConnection(url);
+        try (Statement st = c.createStatement()) {
+            st.execute("PRAGMA busy_timeout=5000");
+        }
+        return c;
+    }
+
+    private static List<String> schema(String resource) {
+        try (InputStream in = SqlIndexStore.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) throw new IllegalStateException("missing resource " + resource);
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8).replaceAll("(?m)--.*$", "");
+            return Arrays.stream(text.split(";")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ownedPool != null) ownedPool.close();
+    }
+
+    // ------------------------------------------------------------------ the follower's session
+
+    @Override
+    public Session openSession() throws IOException {
+        try {
+            Connection c = writer.open();
+            c.setAutoCommit(false);
+            return new SqlSession(c);
+        } catch (SQLException e) {
+            throw new IOException("index: " + e.getMessage(), e);
+        }
+    }
+
+    private final class SqlSession implements Session {
+
+        private final Connection c;
+
+        SqlSession(Connection c) {
+            this.c = c;
+        }
+
+        @Override
+        public long checkpoint() throws IOException {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT seq FROM coffer_index_checkpoint WHERE name = '" + CHECKPOINT_NAME + "'")) {
+                long seq = rs.next() ? rs.getLong(1) : 0;
+                c.commit();
+                return seq;
+            } catch (SQLException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void loadAccounts(AccountSink sink) throws IOException {
+            try {
+                List<String[]> all = new ArrayList<>();
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id, asset FROM coffer_accounts")) {
+                    while (rs.next()) all.add(new String[]{rs.getString(1), rs.getString(2)});
+                }
+                // Each account's balance is the balance after its newest entry (a primary-key probe each).
+                try (PreparedStatement st = c.prepareStatement("SELECT balance_after FROM coffer_entries WHERE account_id = ? ORDER BY seq DESC, leg DESC LIMIT 1")) {
+                    for (String[] a : all) {
+                        st.setString(1, a[0]);
+                        try (ResultSet rs = st.executeQuery()) {
+                            sink.account(a[0], a[1], rs.next() ? new BigInteger(rs.getString(1)) : BigInteger.ZERO);
+                        }
+                    }
+                }
+                c.commit();
+            } catch (SQLException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void loadPendingHolds(HoldSink sink) throws IOException {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT id, debit_account, credit_account, amount FROM coffer_holds WHERE status = 'pending'")) {
+                while (rs.next()) sink.hold(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
+                c.commit();
+            } catch (SQLException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public Prior operation(String id) throws IOException {
+            try (PreparedStatement st = c.prepareStatement("SELECT type, debit_account, credit_account, amount, reversed FROM coffer_tx WHERE id = ?")) {
+                st.setString(1, id);
+                try (ResultSet rs = st.executeQuery()) {
+                    return rs.next() ? new Prior(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)) : null;
+                }
+            } catch (SQLException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void write(IndexRows rows, long seq, byte[] hash) throws IOException {
+            try {
+                insert(rows);
+                String amt = dialect.amount();
+                batch(c, "UPDATE coffer_tx SET status = ?, reversed = COALESCE(" + amt + ", reversed) WHERE id = ?",
+                        rows.txUpdates, u -> new Object[]{u.status(), u.reversed(), u.id()});
+                batch(c, "UPDATE coffer_holds SET status = ?, captured = " + amt + ", resolved_seq = ? WHERE id = ?",
+                        rows.holdUpdates, u -> new Object[]{u.status(), u.captured(), u.resolvedSeq(), u.id()});
+                batch(c, "UPDATE coffer_accounts SET status = ?, updated_seq = ? WHERE id = ?",
+                        rows.statusUpdates, u -> new Object[]{u.status(), u.seq(), u.accountId()});
+                List<Object[]> checkpoint = List.<Object[]>of(new Object[]{seq, hash, CHECKPOINT_NAME});
+                if (batch(c, "UPDATE coffer_index_checkpoint SET seq = ?, hash = ? WHERE name = ?", checkpoint, r -> r) == 0) {
+                    batch(c, "INSERT INTO coffer_index_checkpoint (seq, hash, name) VALUES (?, ?, ?)", checkpoint, r -> r);
+                }
+                c.commit();
+            } catch (SQLException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException ignored) {
+                    // the connection is gone; the follower reopens one
+                }
+                throw failed(e);
+            }
+        }
+
+        private void insert(IndexRows rows) throws SQLException {
+            java.util.function.Function<IndexRows.Tx, Object[]> tx = t -> new Object[]{t.seq, t.id, t.type, t.status, t.timestamp, t.debit, t.credit,
+                    t.asset, t.amount, t.reversed, t.refId, t.linked, t.hash};
+            java.util.function.Function<IndexRows.Entry, Object[]> entry = e -> new Object[]{e.account(), e.seq(), e.leg(), e.txId(), e.type(),
+                    e.direction(), e.pending(), e.amount(), e.balanceAfter(), e.timestamp()};
+            java.util.function.Function<IndexRows.Account, Object[]> account = a -> new Object[]{a.id(), a.asset(), a.owner(), a.status(), a.flags(),
+                    a.metadataJson(), a.createdSeq(), a.updatedSeq()};
+            java.util.function.Function<IndexRows.Hold, Object[]> hold = h -> new Object[]{h.id(), h.debit(), h.credit(), h.amount(), h.status(),
+                    h.expiresAt(), h.seq()};
+            String txCols = "coffer_tx (seq, id, type, status, ts, debit_account, credit_account, asset, amount, reversed, ref_id, linked, hash)";
+            String entryCols = "coffer_entries (account_id, seq, leg, tx_id, type, direction, pending, amount, balance_after, ts)";
+            String accountCols = "coffer_accounts (id, asset, owner, status, flags, metadata, created_seq, updated_seq)";
+            String holdCols = "coffer_holds (id, debit_account, credit_account, amount, status, expires_at, seq)";
+            if (dialect == IndexDialect.POSTGRES) {
+                copy(c, txCols, rows.txs, tx);
+                copy(c, entryCols, rows.entries, entry);
+                copy(c, accountCols, rows.accounts, account);
+                copy(c, holdCols, rows.holds, hold);
+            } else {
+                String amt = dialect.amount();
+                batch(c, "INSERT INTO " + txCols + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, " + amt + ", " + amt + ", ?, ?, ?)", rows.txs, tx);
+                batch(c, "INSERT INTO " + entryCols + " VALUES (?, ?, ?, ?, ?, ?, ?, " + amt + ", " + amt + ", ?)", rows.entries, entry);
+                batch(c, "INSERT INTO " + accountCols + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows.accounts, account);
+                batch(c, "INSERT INTO " + holdCols + " VALUES (?, ?, ?, " + amt + ", ?, ?, ?)", rows.holds, hold);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                throw failed(e);
+            }
+        }
+    }
+
+    private static IOException failed(SQLException e) {
+        return new IOException("index: " + e.getMessage(), e);
+    }
+
+    /** COPY … FROM STDIN in CSV: strings always quoted, NULL as an unquoted empty field, bytea as hex. */
+    private static <T> void copy(Connection c, String target, List<T> rows, java.util.function.Function<T, Object[]> columns) throws SQLException {
+        if (rows.isEmpty()) return;
+        StringBuilder csv = new StringBuilder(rows.size() * 96);
+        for (T r : rows) {
+            Object[] row = columns.apply(r);
+            for (int i = 0; i < row.length; i++) {
+                if (i > 0) csv.append(',');
+                switch (row[i]) {
+                    case null -> { }
+                    case String str -> {
+                        csv.append('"');
+                        for (int k = 0; k < str.length(); k++) {
+                            char ch = str.charAt(k);
+                            if (ch == '"') csv.append('"');
+                            csv.append(ch);
+                        }
+                        csv.append('"');
+                    }
+                    case byte[] bytes -> csv.append("\\x").append(HexFormat.of().formatHex(bytes));
+                    case Boolean b -> csv.append(b ? 't' : 'f');
+                    default -> csv.append(row[i]);
+                }
+            }
+            csv.append('\n');
+        }
+        try {
+            c.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
+                    .copyIn("COPY " + target + " FROM STDIN (FORMAT csv)", new java.io.StringReader(csv.toString()));
+        } catch (IOException e) {
+            throw new SQLException("COPY into " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static <T> int batch(Connection c, String sql, List<T> rows, java.util.function.Function<T, Object[]> columns) throws SQLException {
+        if (rows.isEmpty()) return 0;
+        int changed = 0;
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            for (T r : rows) {
+                Object[] row = columns.apply(r);
+                for (int i = 0; i < row.length; i++) {
+                    if (row[i] == null) st.setNull(i + 1, Types.VARCHAR);
+                    else st.setObject(i + 1, row[i]);
+                }
+                st.addBatch();
+            }
+            for (int n : st.executeBatch()) changed += Math.max(n, 0);
+        }
+        return changed;
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    @Override
+    public Views.Transaction transaction(String id) {
+        try (Connection c = readers.getConnection();
+             PreparedStatement st = c.prepareStatement("SELECT seq, id, type, status, ts, debit_account, credit_account, asset, amount, reversed, ref_id, linked, hash FROM coffer_tx WHERE id = ?")) {
+            st.setString(1, id);
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) return null;
+                return new Views.Transaction(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+                        rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getString(11),
+                        rs.getBoolean(12), HexFormat.of().formatHex(rs.getBytes(13)));
+            }
+        } catch (SQLException e) {
+            throw new IndexUnavailableException(e);
+        }
+    }
+
+    @Override
+    public List<Views.Entry> history(HistoryQuery q, long beforeSeq, int beforeLeg, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT e.account_id, e.seq, e.leg, e.tx_id, e.type, e.direction, e.pending, e.amount, e.balance_after, e.ts, t.status"
+                + " FROM coffer_entries e LEFT JOIN coffer_tx t ON t.id = e.tx_id"
+                + " WHERE e.account_id = ? AND (e.seq < ? OR (e.seq = ? AND e.leg < ?))");
+        List<Object> args = new ArrayList<>(List.of(q.accountId(), beforeSeq, beforeSeq, beforeLeg));
+        if (q.fromTime() > 0) { sql.append(" AND e.ts >= ?"); args.add(q.fromTime()); }
+        if (q.toTime() > 0) { sql.append(" AND e.ts < ?"); args.add(q.toTime()); }
+        if (q.type() != null) { sql.append(" AND e.type = ?"); args.add(q.type()); }
+        if (q.status() != null) { sql.append(" AND t.status = ?"); args.add(q.status()); }
+        sql.append(" ORDER BY e.seq DESC, e.leg DESC LIMIT ?");
+        args.add(limit);
+        List<Views.Entry> items = new ArrayList<>(limit);
+        try (Connection c = readers.getConnection(); PreparedStatement st = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) st.setObject(i + 1, args.get(i));
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    items.add(new Views.Entry(rs.getString(1), rs.getLong(2), rs.getInt(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                            rs.getBoolean(7), rs.getString(8), rs.getString(9), rs.getLong(10), rs.getString(11)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
+
+    @Override
+    public List<Views.Account> accountsByOwner(String owner, String afterId, int limit) {
+        List<Views.Account> items = new ArrayList<>();
+        try (Connection c = readers.getConnection();
+             PreparedStatement st = c.prepareStatement("SELECT id, asset, owner, status, flags, metadata, created_seq, updated_seq FROM coffer_accounts WHERE owner = ? AND id > ? ORDER BY id LIMIT ?")) {
+            st.setString(1, owner);
+            st.setString(2, afterId);
+            st.setInt(3, limit);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    items.add(new Views.Account(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                            MetadataJson.read(rs.getString(6)), rs.getLong(7), rs.getLong(8)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
+}
