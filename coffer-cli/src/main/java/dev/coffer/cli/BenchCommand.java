@@ -8,6 +8,7 @@ import dev.coffer.bench.LedgerBench;
 import dev.coffer.bench.Pgbench;
 import dev.coffer.bench.StartupBench;
 import dev.coffer.storage.Backend;
+import dev.coffer.storage.EmbeddedIndex;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -83,13 +84,19 @@ final class BenchCommand implements Runnable {
         int pageSize;
         @Option(names = "--seconds", defaultValue = "20", description = "Measured duration (default: ${DEFAULT-VALUE}).")
         int seconds;
+        @Option(names = "--index", description = "Embedded index beside the file journal: rocksdb or sqlite (default: the service's default).")
+        String index;
+        @Option(names = "--index-cache-mib", description = "Its resident cache in MiB (default: its own default).")
+        Integer indexCacheMib;
         @Mixin
         Run run;
 
         @Override
         public Integer call() throws Exception {
+            EmbeddedIndex.Kind kind = index == null ? EmbeddedIndex.DEFAULT_KIND : EmbeddedIndex.Kind.parse(index);
+            EmbeddedIndex embedded = new EmbeddedIndex(kind, indexCacheMib == null ? kind.defaultCacheMib : indexCacheMib);
             return run.go("history", (dataDir, backend) -> HistoryBench.run(
-                    new HistoryBench.Options(accounts, transfers, batch, writeRate, readers, pageSize, seconds, dataDir, run.keep), backend));
+                    new HistoryBench.Options(accounts, transfers, batch, writeRate, readers, pageSize, seconds, dataDir, run.keep, embedded), backend));
         }
     }
 

@@ -87,6 +87,8 @@ final class Sequencer {
     private volatile long batches;
     private volatile long snapshotsWritten;
     private long lastSnapshotSeq;
+    /** Journal thread only: what has been handed to the store, checked batch by batch. */
+    private final LogContinuity continuity;
 
     /**
      * @param onFailure told once, on the failing thread, when the store or the writer fails and the
@@ -101,6 +103,7 @@ final class Sequencer {
         this.queue = new ArrayBlockingQueue<>(config.limits().queueCapacity());
         this.handoff = new ArrayBlockingQueue<>(config.pipelineDepth());
         this.durableSeq = state.lastSeq();
+        this.continuity = new LogContinuity(state.lastSeq(), state.lastTimestamp());
         this.lastSnapshotSeq = lastSnapshotSeq;
         this.writer = new Thread(this::writeLoop, "coffer-writer");
         this.journaler = new Thread(this::journalLoop, "coffer-journal");
@@ -260,6 +263,7 @@ final class Sequencer {
                 int events = 0;
                 if (failure == null) {
                     try {
+                        for (Batch b : group) continuity.next(b.timestamp(), b.events());
                         writes.clear();
                         for (Batch b : group) {
                             writes.add(new LogStore.Write(b.timestamp(), b.events()));

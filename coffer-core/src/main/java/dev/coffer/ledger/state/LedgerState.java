@@ -70,6 +70,7 @@ public final class LedgerState {
     /** Counts batches (live and replayed): marks which batch an account was last touched in. */
     private long batchNumber;
     private final List<Account> touched = new ArrayList<>();
+    private final BatchConservation conservation = new BatchConservation();
     private long lastTimestamp;
     private long now;
     /** Undo actions of the linked group being executed, newest last; null outside a group. */
@@ -116,6 +117,7 @@ public final class LedgerState {
         lastTimestamp = timestamp;
         batchNumber++;
         touched.clear();
+        conservation.reset();
         window.evict(now, onEvict);
         while (!pendingByExpiry.isEmpty() && pendingByExpiry.first().expiresAt <= now) {
             PendingHold hold = pendingByExpiry.first();
@@ -137,6 +139,7 @@ public final class LedgerState {
         lastTimestamp = timestamp;
         batchNumber++;
         touched.clear();
+        conservation.reset();
         window.evict(now, onEvict);
     }
 
@@ -406,7 +409,7 @@ public final class LedgerState {
         release(hold);
         hold.from.debitsPosted = hold.from.debitsPosted.plus(amount);
         hold.to.creditsPosted = hold.to.creditsPosted.plus(amount);
-        hold.state = PendingHold.State.CAPTURED;
+        hold.resolve(PendingHold.State.CAPTURED);
         hold.captured = amount;
         return CREATED;
     }
@@ -419,14 +422,14 @@ public final class LedgerState {
         changing(hold.to);
         saveForUndo(hold);
         release(hold);
-        hold.state = PendingHold.State.VOIDED;
+        hold.resolve(PendingHold.State.VOIDED);
         forgetResolvedHoldIfOutOfWindow(hold);
         return CREATED;
     }
 
     private void expireHold(PendingHold hold) {
         release(hold);
-        hold.state = PendingHold.State.EXPIRED;
+        hold.resolve(PendingHold.State.EXPIRED);
         forgetResolvedHoldIfOutOfWindow(hold);
     }
 
@@ -517,6 +520,7 @@ public final class LedgerState {
         if (a.touchedInBatch != batchNumber) {
             a.touchedInBatch = batchNumber;
             touched.add(a);
+            conservation.touched(a);
         }
     }
 
@@ -524,8 +528,12 @@ public final class LedgerState {
      * Views of the accounts changed since the batch began (created, moved, held, released, status
      * or nonce changed), as they are now; accounts whose creation a linked group rolled back are
      * left out. Clears the set. The sequencer publishes these once the batch is durable.
+     *
+     * <p>First checks the batch's post-condition ({@link BatchConservation}): a failure throws, and
+     * the sequencer stops before the batch is written.
      */
     public List<AccountView> changedAccounts() {
+        conservation.check(touched);
         List<AccountView> views = new ArrayList<>(touched.size());
         for (Account a : touched) if (accounts.get(a.id) == a) views.add(a.view());
         touched.clear();

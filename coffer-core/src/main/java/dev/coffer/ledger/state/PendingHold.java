@@ -31,6 +31,18 @@ final class PendingHold {
         this.expiresAt = expiresAt;
     }
 
+    /**
+     * Moves a pending hold to its final state. A hold is resolved once: a second resolution, or a
+     * "resolution" back to pending, is a bug in the state machine (the rules check
+     * {@code HOLD_NOT_PENDING} first), so it throws.
+     */
+    void resolve(State to) {
+        if (state != State.PENDING || to == State.PENDING) {
+            throw new IllegalStateException("hold " + id + ": illegal transition " + state + " -> " + to);
+        }
+        state = to;
+    }
+
     Runnable memento() {
         State s = state;
         UInt128 c = captured;

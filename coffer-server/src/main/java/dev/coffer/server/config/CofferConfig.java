@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.coffer.storage.EmbeddedIndex;
 import dev.coffer.storage.index.QueryIndex;
 import dev.coffer.storage.postgres.PostgresDatabase;
 
@@ -69,9 +70,17 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
 
     /**
      * The query index: how long a read-your-writes query waits, the lag past which /readyz says not
-     * ready, and the page cache of the embedded (SQLite) index's writer connection in MiB.
+     * ready, which store keeps the index beside a file journal ({@code rocksdb} or {@code sqlite}),
+     * and the resident cache each of them gets in MiB.
      */
-    public record Index(int maxWaitMs, long readyMaxLagEvents, int sqliteCacheMib) {}
+    public record Index(int maxWaitMs, long readyMaxLagEvents, String embedded, int sqliteCacheMib, int rocksdbCacheMib) {
+
+        /** The embedded index these settings choose. */
+        public EmbeddedIndex embeddedIndex() {
+            EmbeddedIndex.Kind kind = EmbeddedIndex.Kind.parse(embedded);
+            return new EmbeddedIndex(kind, kind == EmbeddedIndex.Kind.ROCKSDB ? rocksdbCacheMib : sqliteCacheMib);
+        }
+    }
 
     /** Logging: {@code level} is {@code debug}, {@code info}, {@code warn} or {@code error}; {@code requests} logs one line per request at info. */
     public record Log(String level, boolean requests) {}
@@ -81,7 +90,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                 new Server("127.0.0.1", 8480, 1 << 20, 10, 16 * 1024, 16, 8192, 8192, 10_000, 1, 10_000, 4096, 300_000),
                 new LedgerSection("data", "file", 4096, 8192, 1_000_000, 24 * 3600, 2_000_000),
                 new Postgres("", "coffer", 8, PostgresDatabase.Settings.DEFAULT_LOCK_WAIT_MILLIS),
-                new Index(2_000, 1_000_000, QueryIndex.DEFAULT_SQLITE_CACHE_MIB),
+                new Index(2_000, 1_000_000, EmbeddedIndex.DEFAULT_KIND.wireName(), QueryIndex.DEFAULT_SQLITE_CACHE_MIB, QueryIndex.DEFAULT_ROCKSDB_CACHE_MIB),
                 new Log("info", true));
     }
 
@@ -192,7 +201,9 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("postgres.pool_size", postgres.poolSize() >= 2);
         positive("postgres.lock_wait_ms", postgres.lockWaitMs() >= 0 && postgres.lockWaitMs() <= PostgresDatabase.Settings.MAX_LOCK_WAIT_MILLIS);
         positive("index.max_wait_ms", index.maxWaitMs() >= 0);
+        positive("index.embedded", index.embedded().equals("rocksdb") || index.embedded().equals("sqlite"));
         positive("index.sqlite_cache_mib", index.sqliteCacheMib() >= 1 && index.sqliteCacheMib() <= QueryIndex.MAX_SQLITE_CACHE_MIB);
+        positive("index.rocksdb_cache_mib", index.rocksdbCacheMib() >= 1 && index.rocksdbCacheMib() <= QueryIndex.MAX_ROCKSDB_CACHE_MIB);
         positive("log.level", Set.of("debug", "info", "warn", "error").contains(log.level()));
         if (ledger.store().equals("postgres") && postgres.url().isBlank()) {
             throw new IllegalArgumentException("ledger.store = postgres needs postgres.url or COFFER_PG_URL");

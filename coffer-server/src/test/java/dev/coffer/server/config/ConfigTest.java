@@ -54,6 +54,11 @@ class ConfigTest {
         assertThatThrownBy(() -> CofferConfig.load(null, Map.of("COFFER_INDEX_SQLITE_CACHE_MIB", "0"), Map.of())).hasMessageContaining("index.sqlite_cache_mib");
         assertThatThrownBy(() -> CofferConfig.load(null, Map.of("COFFER_SERVER_IDLE_TIMEOUT_MS", "1000"), Map.of())).hasMessageContaining("server.idle_timeout_ms");
         assertThat(CofferConfig.load(null, Map.of("COFFER_INDEX_SQLITE_CACHE_MIB", "16"), Map.of()).index().sqliteCacheMib()).isEqualTo(16);
+        assertThatThrownBy(() -> CofferConfig.load(null, Map.of("COFFER_INDEX_EMBEDDED", "leveldb"), Map.of())).hasMessageContaining("index.embedded");
+        assertThatThrownBy(() -> CofferConfig.load(null, Map.of("COFFER_INDEX_ROCKSDB_CACHE_MIB", "0"), Map.of())).hasMessageContaining("index.rocksdb_cache_mib");
+        var rocks = CofferConfig.load(null, Map.of("COFFER_INDEX_EMBEDDED", "rocksdb", "COFFER_INDEX_ROCKSDB_CACHE_MIB", "8"), Map.of()).index().embeddedIndex();
+        assertThat(rocks.kind()).isEqualTo(dev.coffer.storage.EmbeddedIndex.Kind.ROCKSDB);
+        assertThat(rocks.cacheMib()).isEqualTo(8);
         assertThat(CofferConfig.load(null, Map.of("COFFER_JAVA_OPTS", "-Xmx1g"), Map.of())).isEqualTo(CofferConfig.defaults());
     }
 }

@@ -24,6 +24,11 @@ interface IndexStore extends AutoCloseable {
     /** Up to {@code limit} accounts of {@code owner} with ids after {@code afterId}, by id. */
     List<Views.Account> accountsByOwner(String owner, String afterId, int limit);
 
+    /** Rows held: operations, or entries (of one account when {@code account} is not null) up to {@code maxSeq}. For tests and checks; O(rows). */
+    long countTransactions();
+
+    long countEntries(String account, long maxSeq);
+
     @Override
     void close();
 

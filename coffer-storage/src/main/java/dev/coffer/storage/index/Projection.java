@@ -35,6 +35,8 @@ final class Projection {
     private final Map<String, AccountState> accounts = new HashMap<>();
     private final Map<String, HoldState> holds = new HashMap<>();
     private final Map<String, IndexRows.Tx> txById = new HashMap<>();
+    /** Operations of earlier flushes reversed in this one: the amount reversed so far, which the store does not know yet. */
+    private final Map<String, String> reversedInFlush = new HashMap<>();
     private final IndexRows rows = new IndexRows();
 
     IndexRows rows() { return rows; }
@@ -111,12 +113,13 @@ final class Projection {
                 ? new IndexStore.Prior(inFlush.type, inFlush.debit, inFlush.credit, inFlush.amount, inFlush.reversed)
                 : s.operation(r.transferId());
         if (original == null) throw new IllegalStateException("index: reversal " + r.id() + " of unknown operation " + r.transferId());
+        String reversedSoFar = inFlush == null && reversedInFlush.containsKey(r.transferId()) ? reversedInFlush.get(r.transferId()) : original.reversed();
         String type = original.type();
         if (!"transfer".equals(type) && !"deposit".equals(type) && !"withdraw".equals(type) && !"capture".equals(type)) {
             throw new IllegalStateException("index: reversal " + r.id() + " of a " + type);
         }
         UInt128 amount = UInt128.parse(original.amount()).value();
-        UInt128 reversed = original.reversed() == null ? UInt128.ZERO : UInt128.parse(original.reversed()).value();
+        UInt128 reversed = reversedSoFar == null ? UInt128.ZERO : UInt128.parse(reversedSoFar).value();
         UInt128 take = r.amount() == null ? amount.minus(reversed) : r.amount();
         UInt128 total = reversed.plus(take);
         String status = total.equals(amount) ? "reversed" : "partially_reversed";
@@ -126,6 +129,7 @@ final class Projection {
             inFlush.reversed = total.toString();
         } else {
             rows.txUpdates.add(new IndexRows.TxUpdate(r.transferId(), status, total.toString()));
+            reversedInFlush.put(r.transferId(), total.toString());
         }
     }
 
@@ -192,5 +196,6 @@ final class Projection {
     void clear() {
         rows.clear();
         txById.clear();
+        reversedInFlush.clear();
     }
 }

@@ -39,6 +39,9 @@ public final class QueryIndex implements AutoCloseable {
      */
     public static final int DEFAULT_SQLITE_CACHE_MIB = 64;
     public static final int MAX_SQLITE_CACHE_MIB = SqlIndexStore.MAX_SQLITE_CACHE_MIB;
+    /** Block cache of the RocksDB index, in MiB (resident, as the SQLite page cache is). */
+    public static final int DEFAULT_ROCKSDB_CACHE_MIB = RocksIndexStore.DEFAULT_CACHE_MIB;
+    public static final int MAX_ROCKSDB_CACHE_MIB = RocksIndexStore.MAX_CACHE_MIB;
 
     /** Opens a reader of the log after a sequence number. */
     @FunctionalInterface
@@ -94,6 +97,11 @@ public final class QueryIndex implements AutoCloseable {
         return new QueryIndex(SqlIndexStore.sqlite(file, cacheMib), readers, durableSeq, maxWait);
     }
 
+    /** The embedded index in RocksDB: a directory (created if missing); {@code cacheMib} sizes the block cache. */
+    public static QueryIndex rocksdb(Path dir, ReaderFactory readers, LongSupplier durableSeq, Duration maxWait, int cacheMib) {
+        return new QueryIndex(RocksIndexStore.open(dir, cacheMib), readers, durableSeq, maxWait);
+    }
+
     /** The index in a PostgreSQL schema whose tables the migrations created; {@code pool} has that schema on its search path. */
     public static QueryIndex postgres(DataSource pool, ReaderFactory readers, LongSupplier durableSeq, Duration maxWait) {
         return new QueryIndex(SqlIndexStore.postgres(pool), readers, durableSeq, maxWait);
@@ -105,6 +113,9 @@ public final class QueryIndex implements AutoCloseable {
         followerThread.start();
         return this;
     }
+
+    /** The tables (for tests and checks in this package). */
+    IndexStore store() { return store; }
 
     /** Sequence number of the last event in the tables. */
     public long indexedSeq() { return indexedSeq; }

@@ -308,6 +308,29 @@ final class SqlIndexStore implements IndexStore {
     // ------------------------------------------------------------------ queries
 
     @Override
+    public long countTransactions() {
+        return count("SELECT count(*) FROM coffer_tx", List.of());
+    }
+
+    @Override
+    public long countEntries(String account, long maxSeq) {
+        return account == null ? count("SELECT count(*) FROM coffer_entries WHERE seq <= ?", List.of(maxSeq))
+                : count("SELECT count(*) FROM coffer_entries WHERE account_id = ? AND seq <= ?", List.of(account, maxSeq));
+    }
+
+    private long count(String sql, List<Object> args) {
+        try (Connection c = readers.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.size(); i++) st.setObject(i + 1, args.get(i));
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IndexUnavailableException(e);
+        }
+    }
+
+    @Override
     public Views.Transaction transaction(String id) {
         try (Connection c = readers.getConnection();
              PreparedStatement st = c.prepareStatement("SELECT seq, id, type, status, ts, debit_account, credit_account, asset, amount, reversed, ref_id, linked, hash FROM coffer_tx WHERE id = ?")) {

@@ -10,13 +10,11 @@ import dev.coffer.storage.postgres.PostgresTestStores;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** A ledger and its query index on one backend: file journal + SQLite, or PostgreSQL for both. */
+/** A ledger and its query index on one backend: file journal + SQLite or RocksDB, or PostgreSQL for both. */
 final class IndexFixture implements AutoCloseable {
 
     final String backend;
@@ -40,23 +38,13 @@ final class IndexFixture implements AutoCloseable {
 
     QueryIndex openIndex(Duration maxWait) {
         Ledger l = ledger;
-        index = db == null
-                ? QueryIndex.sqlite(dir.resolve("index.sqlite"), after -> FileLogStore.reader(dir, after, l::durableSeq), l::durableSeq, maxWait)
-                : QueryIndex.postgres(db.pool(), after -> new PostgresLogReader(db.pool(), after), l::durableSeq, maxWait);
+        index = switch (backend) {
+            case "postgres" -> QueryIndex.postgres(db.pool(), after -> new PostgresLogReader(db.pool(), after), l::durableSeq, maxWait);
+            case "rocksdb" -> QueryIndex.rocksdb(dir.resolve("index.rocksdb"), after -> FileLogStore.reader(dir, after, l::durableSeq), l::durableSeq, maxWait,
+                    QueryIndex.DEFAULT_ROCKSDB_CACHE_MIB);
+            default -> QueryIndex.sqlite(dir.resolve("index.sqlite"), after -> FileLogStore.reader(dir, after, l::durableSeq), l::durableSeq, maxWait);
+        };
         return index.start();
-    }
-
-    long count(String sql) throws Exception {
-        if (db != null) {
-            try (Connection c = db.pool().getConnection(); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-        try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("index.sqlite")); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
     }
 
     @Override

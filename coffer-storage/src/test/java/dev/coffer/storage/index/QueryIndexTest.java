@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The query index on both backends: embedded (file journal + SQLite) and PostgreSQL. */
+/** The query index on every store: embedded (file journal + SQLite, or + RocksDB) and PostgreSQL. */
 class QueryIndexTest {
 
     private static void setup(IndexFixture f, int accounts) {
@@ -40,7 +40,7 @@ class QueryIndexTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"file", "postgres"})
+    @ValueSource(strings = {"file", "rocksdb", "postgres"})
     void historyPagesNeverSkipOrRepeatWhileWritesContinue(String backend) throws Exception {
         try (IndexFixture f = new IndexFixture(backend)) {
             setup(f, 4);
@@ -81,7 +81,7 @@ class QueryIndexTest {
             for (int i = 1; i < seen.size(); i++) assertThat(seen.get(i)).as("strictly newest-first, no repeats").isLessThan(seen.get(i - 1));
             // acct-0 has an entry for its deposit, the 750 transfers it sent, and every later write up to the first page's top.
             f.index.awaitIndexed(f.ledger.durableSeq());
-            long expected = f.count("SELECT count(*) FROM coffer_entries WHERE account_id = 'acct-0' AND seq <= " + top);
+            long expected = f.index.store().countEntries("acct-0", top);
             assertThat((long) seen.size()).as("every entry up to the first page's top, none skipped").isEqualTo(expected);
             assertThat(new HashSet<>(seen)).hasSize(seen.size());
             assertThat(expected).isGreaterThanOrEqualTo(1 + 750);
@@ -89,7 +89,7 @@ class QueryIndexTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"file", "postgres"})
+    @ValueSource(strings = {"file", "rocksdb", "postgres"})
     void readYourWritesWaitsForTheIndexOrSaysNotYetIndexed(String backend) throws Exception {
         try (IndexFixture f = new IndexFixture(backend)) {
             setup(f, 2);
@@ -115,7 +115,7 @@ class QueryIndexTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"file", "postgres"})
+    @ValueSource(strings = {"file", "rocksdb", "postgres"})
     void followerRestartResumesExactlyWithoutWritingARowTwice(String backend) throws Exception {
         try (IndexFixture f = new IndexFixture(backend)) {
             setup(f, 3);
@@ -132,9 +132,11 @@ class QueryIndexTest {
             f.openLedger();
             f.openIndex(Duration.ofSeconds(10)).awaitIndexed(f.ledger.durableSeq());
             long events = f.ledger.durableSeq();
-            assertThat(f.count("SELECT count(*) FROM coffer_tx")).as("one row per event").isEqualTo(events);
-            assertThat(f.count("SELECT count(*) FROM coffer_entries")).isEqualTo(2L * (3 + 3000 + 2000));
-            assertThat(f.count("SELECT max(seq) FROM coffer_index_checkpoint")).isEqualTo(events);
+            assertThat(f.index.store().countTransactions()).as("one row per event").isEqualTo(events);
+            assertThat(f.index.store().countEntries(null, Long.MAX_VALUE)).isEqualTo(2L * (3 + 3000 + 2000));
+            try (IndexStore.Session s = f.index.store().openSession()) {
+                assertThat(s.checkpoint()).isEqualTo(events);
+            }
             for (int i = 0; i < 3; i++) {
                 BigInteger ledgerBalance = f.ledger.account("acct-" + i).join().balance();
                 Views.Entry newest = f.index.history(HistoryQuery.firstPage("acct-" + i, 1)).items().getFirst();
@@ -145,7 +147,7 @@ class QueryIndexTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"file", "postgres"})
+    @ValueSource(strings = {"file", "rocksdb", "postgres"})
     void filtersHoldsReversalsAndOwners(String backend) throws Exception {
         try (IndexFixture f = new IndexFixture(backend)) {
             setup(f, 6);
@@ -206,7 +208,35 @@ class QueryIndexTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"file", "postgres"})
+    @ValueSource(strings = {"file", "rocksdb", "postgres"})
+    void statusChangesOfOperationsIndexedEarlierReachTheirEntries(String backend) throws Exception {
+        try (IndexFixture f = new IndexFixture(backend)) {
+            setup(f, 3);
+            f.openIndex(Duration.ofSeconds(10));
+            // Each step is indexed before the next, so every status change updates rows of an earlier flush.
+            f.index.awaitIndexed(ok(f, new Command.Hold("sh", "acct-0", "acct-1", UInt128.of(40), 0, Command.NO_NONCE)).seq());
+            f.index.awaitIndexed(ok(f, new Command.Transfer("st", "acct-0", "acct-2", UInt128.of(30), Command.NO_NONCE)).seq());
+            f.index.awaitIndexed(ok(f, new Command.Capture("sc", "sh", null)).seq());
+            f.index.awaitIndexed(ok(f, new Command.Reverse("sr1", "st", UInt128.of(10), Command.NO_NONCE)).seq());
+            f.index.awaitIndexed(ok(f, new Command.Reverse("sr2", "st", UInt128.of(5), Command.NO_NONCE)).seq());
+
+            assertThat(f.index.transaction("st", 0).reversed()).isEqualTo("15");
+            for (String account : List.of("acct-0", "acct-1")) {
+                assertThat(f.index.history(HistoryQuery.firstPage(account, 100).inStatus("captured")).items())
+                        .extracting(Views.Entry::transactionId).as("the hold's entry on %s", account).containsExactly("sh");
+            }
+            for (String account : List.of("acct-0", "acct-2")) {
+                List<Views.Entry> reversed = f.index.history(HistoryQuery.firstPage(account, 100).inStatus("partially_reversed")).items();
+                assertThat(reversed).extracting(Views.Entry::transactionId).as("the transfer's entry on %s", account).containsExactly("st");
+            }
+            assertThat(f.index.history(HistoryQuery.firstPage("acct-0", 100).inStatus("pending")).items()).isEmpty();
+            List<String> statuses = f.index.history(HistoryQuery.firstPage("acct-1", 100)).items().stream().map(Views.Entry::status).toList();
+            assertThat(statuses).doesNotContainNull();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"file", "rocksdb", "postgres"})
     void expiredHoldsAreIndexedAsExpired(String backend) throws Exception {
         try (IndexFixture f = new IndexFixture(backend)) {
             setup(f, 2);
@@ -248,8 +278,8 @@ class QueryIndexTest {
             f.index.awaitIndexed(f.ledger.durableSeq());
             assertThat(f.index.followerRestarts()).as("the follower noticed and restarted").isPositive();
             long events = f.ledger.durableSeq();
-            assertThat(f.count("SELECT count(*) FROM coffer_tx")).as("one row per event, none twice").isEqualTo(events);
-            assertThat(f.count("SELECT count(*) FROM coffer_entries")).isEqualTo(2L * (3 + 6000));
+            assertThat(f.index.store().countTransactions()).as("one row per event, none twice").isEqualTo(events);
+            assertThat(f.index.store().countEntries(null, Long.MAX_VALUE)).isEqualTo(2L * (3 + 6000));
             for (int i = 0; i < 3; i++) {
                 Views.Entry newest = f.index.history(HistoryQuery.firstPage("acct-" + i, 1)).items().getFirst();
                 assertThat(new BigInteger(newest.balanceAfter())).isEqualTo(f.ledger.account("acct-" + i).join().balance());

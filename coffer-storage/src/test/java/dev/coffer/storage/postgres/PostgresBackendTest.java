@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -79,13 +80,18 @@ class PostgresBackendTest {
         first.submit(new Command.CreateAsset("a", "USD", 2)).join();
         // The holder goes away while the second writer is waiting (as a killed writer's session
         // ends once PostgreSQL notices): the second one then takes the log and sees its events.
+        // The holder closes only once PostgreSQL shows the second writer asking for the lock.
+        AtomicBoolean sawWaiter = new AtomicBoolean();
         Thread closer = Thread.ofVirtual().start(() -> {
             try {
-                Thread.sleep(700);
-            } catch (InterruptedException e) {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (!waitingWriterSeen() && System.nanoTime() < deadline) Thread.sleep(20); // polls a condition
+                sawWaiter.set(waitingWriterSeen());
+            } catch (Exception e) {
                 return;
+            } finally {
+                first.close();
             }
-            first.close();
         });
         try (PostgresDatabase other = secondPool(10_000);
              Ledger second = Ledger.open(LedgerConfig.defaults(dir).withStore(PostgresLogStore.opener(other)))) {
@@ -93,6 +99,7 @@ class PostgresBackendTest {
             assertThat(second.submit(new Command.CreateAccount("b", "alice", "USD", "u", 0, Map.of())).join().code()).isEqualTo(ResultCode.CREATED);
         }
         closer.join();
+        assertThat(sawWaiter).as("the second writer was seen waiting for the lock before the first let go").isTrue();
     }
 
     @Test
@@ -135,6 +142,17 @@ class PostgresBackendTest {
     }
 
     /** Kills the writer's backend from another session, as a network cut or a server restart would. */
+    /** A writer session of this log that asked for the lock and does not hold it: a start waiting in its lock wait. */
+    private boolean waitingWriterSeen() throws Exception {
+        try (Connection c = DriverManager.getConnection(PostgresTestStores.url()); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'coffer-writer'"
+                     + " AND query LIKE 'SELECT pg_try_advisory_lock%' AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory'"
+                     + " AND granted AND objid = " + (db.lockKey() & 0xFFFFFFFFL) + ")")) {
+            rs.next();
+            return rs.getInt(1) > 0;
+        }
+    }
+
     private void terminateWriter() throws Exception {
         try (Connection c = DriverManager.getConnection(PostgresTestStores.url()); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'coffer-writer'"

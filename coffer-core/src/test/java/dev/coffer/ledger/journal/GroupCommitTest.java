@@ -1,5 +1,11 @@
-package dev.coffer.ledger;
+package dev.coffer.ledger.journal;
 
+import dev.coffer.ledger.Command;
+import dev.coffer.ledger.Event;
+import dev.coffer.ledger.LedgerConfig;
+import dev.coffer.ledger.TestStores;
+import dev.coffer.ledger.TestSupport;
+import dev.coffer.ledger.UInt128;
 import dev.coffer.ledger.log.LogStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,6 +1,11 @@
-package dev.coffer.ledger;
+package dev.coffer.ledger.journal;
 
-import dev.coffer.ledger.journal.FileLogStore;
+import dev.coffer.ledger.Command;
+import dev.coffer.ledger.Event;
+import dev.coffer.ledger.Ledger;
+import dev.coffer.ledger.LedgerConfig;
+import dev.coffer.ledger.TestSupport;
+import dev.coffer.ledger.UInt128;
 import dev.coffer.ledger.log.LogReader;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,11 @@
-package dev.coffer.ledger;
+package dev.coffer.ledger.journal;
 
-import dev.coffer.ledger.journal.CorruptJournalException;
-import dev.coffer.ledger.journal.JournalFormat;
+import dev.coffer.ledger.Command;
+import dev.coffer.ledger.Ledger;
+import dev.coffer.ledger.LedgerConfig;
+import dev.coffer.ledger.ResultCode;
+import dev.coffer.ledger.TestSupport;
+import dev.coffer.ledger.UInt128;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

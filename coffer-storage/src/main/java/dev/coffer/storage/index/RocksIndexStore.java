@@ -1,0 +1,522 @@
+package dev.coffer.storage.index;
+
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBufferManager;
+import org.rocksdb.WriteOptions;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The embedded index in RocksDB, an LSM store made for write-heavy indexes: a flush is one
+ * {@link WriteBatch} of sequential appends into the memtable instead of B-tree page rewrites.
+ * RocksDB's own write-ahead log is off: the journal is the index's write-ahead log. A batch and
+ * its checkpoint are applied atomically, and with atomic flush every column family reaches disk
+ * together, so after a crash the index is exactly some earlier checkpoint and the follower
+ * re-reads the journal from there.
+ *
+ * <p>Key layout, one column family each (ids are visible ASCII, so 0x00 separates fields):
+ * <ul>
+ *   <li>{@code tx}: operation id → the operation;</li>
+ *   <li>{@code entries}: account 0x00 seq (8 bytes, big-endian) leg (1 byte) → the entry, with
+ *       its operation's status (rewritten when the status changes): an account's history page is
+ *       one key range read backwards from a cursor, with no lookup per entry;</li>
+ *   <li>{@code accounts}: account id → the account; {@code owners}: owner 0x00 account id → ∅;</li>
+ *   <li>{@code balances}: account id → posted balance after its newest entry (the follower's
+ *       restart reads these instead of one probe per account);</li>
+ *   <li>{@code holds}: hold id → the hold; {@code pending}: ids of holds still pending;</li>
+ *   <li>{@code default}: {@code checkpoint} → seq and hash of the last event written.</li>
+ * </ul>
+ */
+final class RocksIndexStore implements IndexStore {
+
+    /** Default block cache in MiB (resident; the OS page cache holds the files as well). */
+    static final int DEFAULT_CACHE_MIB = 32;
+    static final int MAX_CACHE_MIB = 16_384;
+    /** All memtables together, in MiB: the write buffer manager caps them. */
+    static final int MEMTABLE_MIB = 32;
+
+    private static final byte[] CHECKPOINT = "checkpoint".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EMPTY = new byte[0];
+    private static final List<String> FAMILIES = List.of("tx", "entries", "accounts", "owners", "balances", "holds", "pending");
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final LRUCache cache;
+    private final WriteBufferManager writeBuffers;
+    private final DBOptions dbOptions;
+    private final List<ColumnFamilyOptions> cfOptions = new ArrayList<>();
+    private final RocksDB db;
+    private final List<ColumnFamilyHandle> handles = new ArrayList<>();
+    private final ColumnFamilyHandle meta, tx, entries, accounts, owners, balances, holds, pending;
+    private final WriteOptions noWal = new WriteOptions().setDisableWAL(true);
+
+    private RocksIndexStore(Path dir, int cacheMib) throws RocksDBException {
+        cache = new LRUCache(cacheMib * 1024L * 1024L);
+        writeBuffers = new WriteBufferManager(MEMTABLE_MIB * 1024L * 1024L, cache);
+        dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+                .setAtomicFlush(true).setWriteBufferManager(writeBuffers).setMaxBackgroundJobs(2)
+                .setKeepLogFileNum(2).setMaxOpenFiles(256);
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, options(false)));
+        for (String f : FAMILIES) descriptors.add(new ColumnFamilyDescriptor(f.getBytes(StandardCharsets.US_ASCII), options(f.equals("entries") || f.equals("owners"))));
+        db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+        meta = handles.get(0);
+        tx = handles.get(1);
+        entries = handles.get(2);
+        accounts = handles.get(3);
+        owners = handles.get(4);
+        balances = handles.get(5);
+        holds = handles.get(6);
+        pending = handles.get(7);
+    }
+
+    /** Range-scanned families get no bloom filter (it only helps point lookups). */
+    private ColumnFamilyOptions options(boolean scanned) {
+        BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(cache).setBlockSize(16 * 1024)
+                .setCacheIndexAndFilterBlocks(true).setPinL0FilterAndIndexBlocksInCache(true);
+        if (!scanned) table.setFilterPolicy(new BloomFilter(10, false));
+        ColumnFamilyOptions o = new ColumnFamilyOptions().setTableFormatConfig(table)
+                .setCompressionType(CompressionType.LZ4_COMPRESSION).setLevelCompactionDynamicLevelBytes(true);
+        cfOptions.add(o);
+        return o;
+    }
+
+    /** Opens (creating if missing) the index directory; {@code cacheMib} sizes the block cache. */
+    static RocksIndexStore open(Path dir, int cacheMib) {
+        if (cacheMib < 1 || cacheMib > MAX_CACHE_MIB) throw new IllegalArgumentException("index block cache out of range: " + cacheMib + " MiB");
+        try {
+            Files.createDirectories(dir);
+            return new RocksIndexStore(dir, cacheMib);
+        } catch (IOException | RocksDBException e) {
+            throw new IllegalStateException("cannot open the query index " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (ColumnFamilyHandle h : handles) h.close();
+        db.close();
+        noWal.close();
+        dbOptions.close();
+        for (ColumnFamilyOptions o : cfOptions) o.close();
+        writeBuffers.close();
+        cache.close();
+    }
+
+    // ------------------------------------------------------------------ the follower's session
+
+    @Override
+    public Session openSession() {
+        return new Session() {
+            @Override
+            public long checkpoint() throws IOException {
+                byte[] v = get(meta, CHECKPOINT);
+                return v == null ? 0 : ByteBuffer.wrap(v).getLong();
+            }
+
+            @Override
+            public void loadAccounts(AccountSink sink) throws IOException {
+                try (RocksIterator it = db.newIterator(accounts)) {
+                    for (it.seekToFirst(); it.isValid(); it.next()) {
+                        String id = new String(it.key(), StandardCharsets.UTF_8);
+                        String asset = new In(it.value()).string();
+                        byte[] b = get(balances, it.key());
+                        sink.account(id, asset, b == null ? BigInteger.ZERO : new BigInteger(new String(b, StandardCharsets.US_ASCII)));
+                    }
+                    it.status();
+                } catch (RocksDBException e) {
+                    throw failed(e);
+                }
+            }
+
+            @Override
+            public void loadPendingHolds(HoldSink sink) throws IOException {
+                try (RocksIterator it = db.newIterator(pending)) {
+                    for (it.seekToFirst(); it.isValid(); it.next()) {
+                        In h = new In(get(holds, it.key()));
+                        sink.hold(new String(it.key(), StandardCharsets.UTF_8), h.string(), h.string(), h.string());
+                    }
+                    it.status();
+                } catch (RocksDBException e) {
+                    throw failed(e);
+                }
+            }
+
+            @Override
+            public Prior operation(String id) throws IOException {
+                byte[] v = get(tx, utf8(id));
+                if (v == null) return null;
+                StoredTx t = StoredTx.read(id, v);
+                return new Prior(t.type, t.debit, t.credit, t.amount, t.reversed);
+            }
+
+            @Override
+            public void write(IndexRows rows, long seq, byte[] hash) throws IOException {
+                try (WriteBatch b = new WriteBatch()) {
+                    for (IndexRows.Tx t : rows.txs) b.put(tx, utf8(t.id), StoredTx.of(t).bytes());
+                    // Entries carry their operation's status, so a history page is one range scan.
+                    Map<String, String> statusOf = new HashMap<>();
+                    for (IndexRows.Tx t : rows.txs) statusOf.put(t.id, t.status);
+                    for (IndexRows.TxUpdate u : rows.txUpdates) statusOf.put(u.id(), u.status()); // operations of earlier flushes; the last update wins
+                    for (IndexRows.Entry e : rows.entries) {
+                        String status = statusOf.get(e.txId());
+                        if (status == null) {
+                            byte[] t = get(tx, utf8(e.txId()));
+                            status = t == null ? null : StoredTx.read(e.txId(), t).status;
+                        }
+                        b.put(entries, entryKey(e.account(), e.seq(), e.leg()), entryValue(e, status));
+                    }
+                    for (IndexRows.Account a : rows.accounts) {
+                        b.put(accounts, utf8(a.id()), accountValue(a));
+                        b.put(owners, ownerKey(a.owner(), a.id()), EMPTY);
+                    }
+                    for (var bal : rows.balances.entrySet()) b.put(balances, utf8(bal.getKey()), bal.getValue().getBytes(StandardCharsets.US_ASCII));
+                    for (IndexRows.Hold h : rows.holds) {
+                        b.put(holds, utf8(h.id()), holdValue(h.debit(), h.credit(), h.amount(), null, h.status(), h.expiresAt(), h.seq(), 0));
+                        b.put(pending, utf8(h.id()), EMPTY);
+                    }
+                    // Updates read what earlier flushes wrote (the batch is not visible yet; rows of this flush were changed in place).
+                    for (IndexRows.TxUpdate u : rows.txUpdates) {
+                        byte[] v = get(tx, utf8(u.id()));
+                        if (v == null) throw new IllegalStateException("index: update of unknown operation " + u.id());
+                        StoredTx t = StoredTx.read(u.id(), v);
+                        t.status = u.status();
+                        if (u.reversed() != null) t.reversed = u.reversed();
+                        b.put(tx, utf8(u.id()), t.bytes());
+                        // Its two entries (debit leg 0, credit leg 1 at its seq) take the new status.
+                        if (t.debit != null && t.credit != null) {
+                            for (int leg = 0; leg < 2; leg++) {
+                                byte[] key = entryKey(leg == 0 ? t.debit : t.credit, t.seq, leg);
+                                byte[] old = get(entries, key);
+                                if (old != null) b.put(entries, key, withStatus(old, u.status()));
+                            }
+                        }
+                    }
+                    for (IndexRows.HoldUpdate u : rows.holdUpdates) {
+                        byte[] key = utf8(u.id());
+                        byte[] v = get(holds, key);
+                        if (v == null) {
+                            IndexRows.Hold fresh = rows.holds.stream().filter(h -> h.id().equals(u.id())).findFirst()
+                                    .orElseThrow(() -> new IllegalStateException("index: update of unknown hold " + u.id()));
+                            v = holdValue(fresh.debit(), fresh.credit(), fresh.amount(), null, fresh.status(), fresh.expiresAt(), fresh.seq(), 0);
+                        }
+                        In h = new In(v);
+                        String debit = h.string(), credit = h.string(), amount = h.string();
+                        h.string();
+                        h.string();
+                        long expiresAt = h.longValue(), holdSeq = h.longValue();
+                        b.put(holds, key, holdValue(debit, credit, amount, u.captured(), u.status(), expiresAt, holdSeq, u.resolvedSeq()));
+                        b.delete(pending, key);
+                    }
+                    for (IndexRows.StatusUpdate u : rows.statusUpdates) {
+                        byte[] key = utf8(u.accountId());
+                        byte[] v = get(accounts, key);
+                        IndexRows.Account a = v != null ? readAccount(u.accountId(), v)
+                                : rows.accounts.stream().filter(x -> x.id().equals(u.accountId())).findFirst()
+                                .orElseThrow(() -> new IllegalStateException("index: status of unknown account " + u.accountId()));
+                        b.put(accounts, key, accountValue(new IndexRows.Account(a.id(), a.asset(), a.owner(), u.status(), a.flags(), a.metadataJson(), a.createdSeq(), u.seq())));
+                    }
+                    b.put(meta, CHECKPOINT, ByteBuffer.allocate(8 + hash.length).putLong(seq).put(hash).array());
+                    db.write(noWal, b);
+                } catch (RocksDBException e) {
+                    throw failed(e);
+                }
+            }
+
+            @Override
+            public void close() {
+                // one database for the follower and the queries: nothing per session
+            }
+        };
+    }
+
+    private byte[] get(ColumnFamilyHandle cf, byte[] key) throws IOException {
+        try {
+            return db.get(cf, key);
+        } catch (RocksDBException e) {
+            throw failed(e);
+        }
+    }
+
+    private static IOException failed(RocksDBException e) {
+        return new IOException("index: " + e.getMessage(), e);
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    @Override
+    public long countTransactions() {
+        long n = 0;
+        try (RocksIterator it = db.newIterator(tx)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) n++;
+        }
+        return n;
+    }
+
+    @Override
+    public long countEntries(String account, long maxSeq) {
+        byte[] prefix = account == null ? EMPTY : (account + "\0").getBytes(StandardCharsets.UTF_8);
+        long n = 0;
+        try (RocksIterator it = db.newIterator(entries)) {
+            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+                byte[] key = it.key();
+                if (ByteBuffer.wrap(key, key.length - 9, 8).getLong() <= maxSeq) n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public Views.Transaction transaction(String id) {
+        try {
+            byte[] v = db.get(tx, utf8(id));
+            return v == null ? null : StoredTx.read(id, v).view();
+        } catch (RocksDBException e) {
+            throw new IndexUnavailableException(e);
+        }
+    }
+
+    @Override
+    public List<Views.Entry> history(HistoryQuery q, long beforeSeq, int beforeLeg, int limit) {
+        byte[] prefix = (q.accountId() + "\0").getBytes(StandardCharsets.UTF_8);
+        List<Views.Entry> items = new ArrayList<>(Math.min(limit, 1024));
+        try (RocksIterator it = db.newIterator(entries)) {
+            // The newest entry before (beforeSeq, beforeLeg): seek to that key and step back past it.
+            it.seekForPrev(entryKey(q.accountId(), beforeSeq, beforeLeg));
+            if (it.isValid() && Arrays.equals(it.key(), entryKey(q.accountId(), beforeSeq, beforeLeg))) it.prev();
+            for (; it.isValid() && items.size() < limit; it.prev()) {
+                byte[] key = it.key();
+                if (!startsWith(key, prefix)) break;
+                ByteBuffer k = ByteBuffer.wrap(key, prefix.length, 9);
+                long seq = k.getLong();
+                int leg = k.get();
+                In e = new In(it.value());
+                String txId = e.string(), type = e.string(), direction = e.string();
+                boolean isPending = e.bool();
+                String amount = e.string(), balanceAfter = e.string();
+                long ts = e.longValue();
+                String status = e.string();
+                if (q.fromTime() > 0 && ts < q.fromTime()) continue;
+                if (q.toTime() > 0 && ts >= q.toTime()) continue;
+                if (q.type() != null && !q.type().equals(type)) continue;
+                if (q.status() != null && !q.status().equals(status)) continue;
+                items.add(new Views.Entry(q.accountId(), seq, leg, txId, type, direction, isPending, amount, balanceAfter, ts, status));
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
+
+    @Override
+    public List<Views.Account> accountsByOwner(String owner, String afterId, int limit) {
+        byte[] prefix = (owner + "\0").getBytes(StandardCharsets.UTF_8);
+        List<Views.Account> items = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(owners)) {
+            byte[] start = ownerKey(owner, afterId);
+            it.seek(start);
+            if (it.isValid() && Arrays.equals(it.key(), start)) it.next();
+            for (; it.isValid() && items.size() < limit; it.next()) {
+                byte[] key = it.key();
+                if (!startsWith(key, prefix)) break;
+                String id = new String(key, prefix.length, key.length - prefix.length, StandardCharsets.UTF_8);
+                byte[] v = db.get(accounts, utf8(id));
+                if (v == null) continue;
+                IndexRows.Account a = readAccount(id, v);
+                items.add(new Views.Account(a.id(), a.asset(), a.owner(), a.status(), a.flags(), MetadataJson.read(a.metadataJson()), a.createdSeq(), a.updatedSeq()));
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
+
+    // ------------------------------------------------------------------ encoding
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    private static byte[] entryKey(String account, long seq, int leg) {
+        byte[] a = utf8(account);
+        return ByteBuffer.allocate(a.length + 10).put(a).put((byte) 0).putLong(seq).put((byte) leg).array();
+    }
+
+    private static byte[] ownerKey(String owner, String id) {
+        return utf8(owner + "\0" + id);
+    }
+
+    private static byte[] entryValue(IndexRows.Entry e, String status) {
+        return new Out().string(e.txId()).string(e.type()).string(e.direction()).bool(e.pending()).string(e.amount())
+                .string(e.balanceAfter()).longValue(e.timestamp()).string(status).bytes();
+    }
+
+    /** An entry's value with another status (the entry's operation was captured, voided, expired or reversed). */
+    private static byte[] withStatus(byte[] entry, String status) {
+        In e = new In(entry);
+        IndexRows.Entry row = new IndexRows.Entry(null, 0, 0, e.string(), e.string(), e.string(), e.bool(), e.string(), e.string(), e.longValue());
+        return entryValue(row, status);
+    }
+
+    private static byte[] accountValue(IndexRows.Account a) {
+        return new Out().string(a.asset()).string(a.owner()).string(a.status()).longValue(a.flags()).string(a.metadataJson())
+                .longValue(a.createdSeq()).longValue(a.updatedSeq()).bytes();
+    }
+
+    private static IndexRows.Account readAccount(String id, byte[] v) {
+        In in = new In(v);
+        return new IndexRows.Account(id, in.string(), in.string(), in.string(), (int) in.longValue(), in.string(), in.longValue(), in.longValue());
+    }
+
+    private static byte[] holdValue(String debit, String credit, String amount, String captured, String status, long expiresAt, long seq, long resolvedSeq) {
+        return new Out().string(debit).string(credit).string(amount).string(captured).string(status).longValue(expiresAt).longValue(seq)
+                .longValue(resolvedSeq).bytes();
+    }
+
+    /** An operation as stored: its row with status and reversed changeable. */
+    private static final class StoredTx {
+        String id, type, status, debit, credit, asset, amount, reversed, refId;
+        long seq, timestamp;
+        boolean linked;
+        byte[] hash;
+
+        static StoredTx of(IndexRows.Tx t) {
+            StoredTx s = new StoredTx();
+            s.id = t.id;
+            s.seq = t.seq;
+            s.type = t.type;
+            s.status = t.status;
+            s.timestamp = t.timestamp;
+            s.debit = t.debit;
+            s.credit = t.credit;
+            s.asset = t.asset;
+            s.amount = t.amount;
+            s.reversed = t.reversed;
+            s.refId = t.refId;
+            s.linked = t.linked;
+            s.hash = t.hash;
+            return s;
+        }
+
+        static StoredTx read(String id, byte[] v) {
+            In in = new In(v);
+            StoredTx s = new StoredTx();
+            s.id = id;
+            s.seq = in.longValue();
+            s.type = in.string();
+            s.status = in.string();
+            s.timestamp = in.longValue();
+            s.debit = in.string();
+            s.credit = in.string();
+            s.asset = in.string();
+            s.amount = in.string();
+            s.reversed = in.string();
+            s.refId = in.string();
+            s.linked = in.bool();
+            s.hash = in.raw(32);
+            return s;
+        }
+
+        byte[] bytes() {
+            return new Out().longValue(seq).string(type).string(status).longValue(timestamp).string(debit).string(credit).string(asset)
+                    .string(amount).string(reversed).string(refId).bool(linked).raw(hash).bytes();
+        }
+
+        Views.Transaction view() {
+            return new Views.Transaction(seq, id, type, status, timestamp, debit, credit, asset, amount, reversed, refId, linked, HexFormat.of().formatHex(hash));
+        }
+    }
+
+    /** Values: strings as a length (−1 for null) and UTF-8, numbers as 8 bytes, booleans as one. */
+    private static final class Out {
+        private final ByteArrayOutputStream b = new ByteArrayOutputStream(96);
+
+        Out string(String s) {
+            if (s == null) return longValue(-1);
+            byte[] u = utf8(s);
+            longValue(u.length);
+            b.writeBytes(u);
+            return this;
+        }
+
+        Out longValue(long v) {
+            for (int i = 7; i >= 0; i--) b.write((int) (v >>> (i * 8)));
+            return this;
+        }
+
+        Out bool(boolean v) {
+            b.write(v ? 1 : 0);
+            return this;
+        }
+
+        Out raw(byte[] bytes) {
+            b.writeBytes(bytes);
+            return this;
+        }
+
+        byte[] bytes() {
+            return b.toByteArray();
+        }
+    }
+
+    private static final class In {
+        private final ByteBuffer b;
+
+        In(byte[] v) {
+            b = ByteBuffer.wrap(v);
+        }
+
+        String string() {
+            int n = (int) b.getLong();
+            if (n < 0) return null;
+            String s = new String(b.array(), b.position(), n, StandardCharsets.UTF_8);
+            b.position(b.position() + n);
+            return s;
+        }
+
+        long longValue() {
+            return b.getLong();
+        }
+
+        boolean bool() {
+            return b.get() != 0;
+        }
+
+        byte[] raw(int n) {
+            byte[] out = new byte[n];
+            b.get(out);
+            return out;
+        }
+    }
+}
