@@ -39,7 +39,7 @@ public record EmbeddedIndex(Kind kind, int cacheMib) {
     }
 
     /** The default embedded index (the one measured best, docs/STORAGE.md) with its default cache. */
-    public static final Kind DEFAULT_KIND = Kind.SQLITE;
+    public static final Kind DEFAULT_KIND = Kind.ROCKSDB;
 
     public EmbeddedIndex {
         if (cacheMib < 1 || cacheMib > kind.maxCacheMib) {

@@ -1,5 +1,8 @@
 package dev.coffer.storage.index;
 
+import dev.coffer.ledger.UInt128;
+
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,9 +47,9 @@ final class IndexRows {
         }
     }
 
-    /** One leg on one account, with the account's posted balance after it. */
+    /** One leg on one account, with the account's posted balance after it (amounts as numbers: each store writes them its own way). */
     record Entry(String account, long seq, int leg, String txId, String type, String direction, boolean pending,
-                 String amount, String balanceAfter, long timestamp) {}
+                 UInt128 amount, BigInteger balanceAfter, long timestamp) {}
 
     record Account(String id, String asset, String owner, String status, int flags, String metadataJson, long createdSeq, long updatedSeq) {}
 
@@ -67,8 +70,6 @@ final class IndexRows {
     final List<TxUpdate> txUpdates = new ArrayList<>();
     final List<HoldUpdate> holdUpdates = new ArrayList<>();
     final List<StatusUpdate> statusUpdates = new ArrayList<>();
-    /** Each account's posted balance after its newest entry of this flush. */
-    final java.util.Map<String, String> balances = new java.util.HashMap<>();
 
     int size() {
         return txs.size() + entries.size() + accounts.size() + holds.size() + txUpdates.size() + holdUpdates.size() + statusUpdates.size();
@@ -82,6 +83,5 @@ final class IndexRows {
         txUpdates.clear();
         holdUpdates.clear();
         statusUpdates.clear();
-        balances.clear();
     }
 }

@@ -69,27 +69,30 @@ final class Projection {
                 rows.statusUpdates.add(new IndexRows.StatusUpdate(st.accountId(), st.status().name().toLowerCase(Locale.ROOT), seq));
             }
             case Command.Deposit d -> {
-                String asset = asset(d.accountId());
-                move(seq, d.id(), "deposit", ts, Asset.operatorAccountId(asset), d.accountId(), asset, d.amount(), null, linked, hash);
+                AccountState account = state(d.accountId());
+                String operator = Asset.operatorAccountId(account.asset);
+                move(seq, d.id(), "deposit", ts, operator, state(operator), d.accountId(), account, d.amount(), null, linked, hash);
             }
             case Command.Withdraw w -> {
-                String asset = asset(w.accountId());
-                move(seq, w.id(), "withdraw", ts, w.accountId(), Asset.operatorAccountId(asset), asset, w.amount(), null, linked, hash);
+                AccountState account = state(w.accountId());
+                String operator = Asset.operatorAccountId(account.asset);
+                move(seq, w.id(), "withdraw", ts, w.accountId(), account, operator, state(operator), w.amount(), null, linked, hash);
             }
-            case Command.Transfer t -> move(seq, t.id(), "transfer", ts, t.from(), t.to(), asset(t.from()), t.amount(), null, linked, hash);
+            case Command.Transfer t -> move(seq, t.id(), "transfer", ts, t.from(), state(t.from()), t.to(), state(t.to()), t.amount(), null, linked, hash);
             case Command.Hold h -> {
                 String asset = asset(h.from());
                 tx(seq, h.id(), "hold", "pending", ts, h.from(), h.to(), asset, h.amount(), null, linked, hash);
                 long expiresAt = h.timeoutSeconds() == 0 ? 0 : ts + h.timeoutSeconds() * 1_000_000L;
                 rows.holds.add(new IndexRows.Hold(h.id(), h.from(), h.to(), h.amount().toString(), "pending", expiresAt, seq));
                 holds.put(h.id(), new HoldState(h.from(), h.to(), h.amount()));
-                entry(h.from(), seq, 0, h.id(), "hold", "debit", true, h.amount(), ts);
-                entry(h.to(), seq, 1, h.id(), "hold", "credit", true, h.amount(), ts);
+                UInt128 amount = h.amount();
+                entry(h.from(), state(h.from()), seq, 0, h.id(), "hold", "debit", true, amount, ts);
+                entry(h.to(), state(h.to()), seq, 1, h.id(), "hold", "credit", true, amount, ts);
             }
             case Command.Capture cap -> {
                 HoldState hold = resolve(cap.holdId());
                 UInt128 amount = cap.amount() == null ? hold.amount() : cap.amount();
-                move(seq, cap.id(), "capture", ts, hold.debit(), hold.credit(), asset(hold.debit()), amount, cap.holdId(), linked, hash);
+                move(seq, cap.id(), "capture", ts, hold.debit(), state(hold.debit()), hold.credit(), state(hold.credit()), amount, cap.holdId(), linked, hash);
                 resolved(cap.holdId(), "captured", amount.toString(), seq);
             }
             case Command.VoidHold v -> {
@@ -123,7 +126,7 @@ final class Projection {
         UInt128 take = r.amount() == null ? amount.minus(reversed) : r.amount();
         UInt128 total = reversed.plus(take);
         String status = total.equals(amount) ? "reversed" : "partially_reversed";
-        move(seq, r.id(), "reverse", ts, original.credit(), original.debit(), asset(original.credit()), take, r.transferId(), linked, hash);
+        move(seq, r.id(), "reverse", ts, original.credit(), state(original.credit()), original.debit(), state(original.debit()), take, r.transferId(), linked, hash);
         if (inFlush != null) {
             inFlush.status = status;
             inFlush.reversed = total.toString();
@@ -148,33 +151,36 @@ final class Projection {
     }
 
     private void release(long seq, String type, HoldState hold, long ts, String txId) {
-        entry(hold.debit(), seq, 0, txId, type, "debit", true, hold.amount(), ts);
-        entry(hold.credit(), seq, 1, txId, type, "credit", true, hold.amount(), ts);
+        UInt128 amount = hold.amount();
+        entry(hold.debit(), state(hold.debit()), seq, 0, txId, type, "debit", true, amount, ts);
+        entry(hold.credit(), state(hold.credit()), seq, 1, txId, type, "credit", true, amount, ts);
     }
 
-    private void move(long seq, String id, String type, long ts, String debit, String credit, String asset, UInt128 amount,
+    /** A posted movement from {@code debit} to {@code credit} (each account's state looked up once by the caller). */
+    private void move(long seq, String id, String type, long ts, String debit, AccountState d, String credit, AccountState c, UInt128 amount,
                       String refId, boolean linked, byte[] hash) {
-        tx(seq, id, type, "posted", ts, debit, credit, asset, amount, refId, linked, hash);
+        rowOf(seq, id, type, "posted", ts, debit, credit, d.asset, amount.toString(), refId, linked, hash);
         BigInteger a = amount.toBigInteger();
-        AccountState d = state(debit);
-        AccountState c = state(credit);
         d.balance = d.balance.subtract(a);
         c.balance = c.balance.add(a);
-        entry(debit, seq, 0, id, type, "debit", false, amount, ts);
-        entry(credit, seq, 1, id, type, "credit", false, amount, ts);
+        entry(debit, d, seq, 0, id, type, "debit", false, amount, ts);
+        entry(credit, c, seq, 1, id, type, "credit", false, amount, ts);
     }
 
     private void tx(long seq, String id, String type, String status, long ts, String debit, String credit, String asset,
                     UInt128 amount, String refId, boolean linked, byte[] hash) {
-        IndexRows.Tx row = new IndexRows.Tx(seq, id, type, status, ts, debit, credit, asset, amount == null ? null : amount.toString(), refId, linked, hash);
+        rowOf(seq, id, type, status, ts, debit, credit, asset, amount == null ? null : amount.toString(), refId, linked, hash);
+    }
+
+    private void rowOf(long seq, String id, String type, String status, long ts, String debit, String credit, String asset,
+                       String amount, String refId, boolean linked, byte[] hash) {
+        IndexRows.Tx row = new IndexRows.Tx(seq, id, type, status, ts, debit, credit, asset, amount, refId, linked, hash);
         rows.txs.add(row);
         txById.put(id, row);
     }
 
-    private void entry(String account, long seq, int leg, String txId, String type, String direction, boolean pending, UInt128 amount, long ts) {
-        String balance = state(account).balance.toString();
-        rows.entries.add(new IndexRows.Entry(account, seq, leg, txId, type, direction, pending, amount.toString(), balance, ts));
-        rows.balances.put(account, balance);
+    private void entry(String account, AccountState s, long seq, int leg, String txId, String type, String direction, boolean pending, UInt128 amount, long ts) {
+        rows.entries.add(new IndexRows.Entry(account, seq, leg, txId, type, direction, pending, amount, s.balance, ts));
     }
 
     private void openAccount(String id, String asset, String owner, int flags, Map<String, String> metadata, long seq) {

@@ -1,5 +1,6 @@
 package dev.coffer.storage.index;
 
+import dev.coffer.ledger.UInt128;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -15,8 +16,9 @@ import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import dev.coffer.ledger.UInt128;
+
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -44,8 +46,6 @@ import java.util.Map;
  *       its operation's status (rewritten when the status changes): an account's history page is
  *       one key range read backwards from a cursor, with no lookup per entry;</li>
  *   <li>{@code accounts}: account id → the account; {@code owners}: owner 0x00 account id → ∅;</li>
- *   <li>{@code balances}: account id → posted balance after its newest entry (the follower's
- *       restart reads these instead of one probe per account);</li>
  *   <li>{@code holds}: hold id → the hold; {@code pending}: ids of holds still pending;</li>
  *   <li>{@code default}: {@code checkpoint} → seq and hash of the last event written.</li>
  * </ul>
@@ -60,7 +60,7 @@ final class RocksIndexStore implements IndexStore {
 
     private static final byte[] CHECKPOINT = "checkpoint".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY = new byte[0];
-    private static final List<String> FAMILIES = List.of("tx", "entries", "accounts", "owners", "balances", "holds", "pending");
+    private static final List<String> FAMILIES = List.of("tx", "entries", "accounts", "owners", "holds", "pending");
 
     static {
         RocksDB.loadLibrary();
@@ -72,7 +72,7 @@ final class RocksIndexStore implements IndexStore {
     private final List<ColumnFamilyOptions> cfOptions = new ArrayList<>();
     private final RocksDB db;
     private final List<ColumnFamilyHandle> handles = new ArrayList<>();
-    private final ColumnFamilyHandle meta, tx, entries, accounts, owners, balances, holds, pending;
+    private final ColumnFamilyHandle meta, tx, entries, accounts, owners, holds, pending;
     private final WriteOptions noWal = new WriteOptions().setDisableWAL(true);
 
     private RocksIndexStore(Path dir, int cacheMib) throws RocksDBException {
@@ -90,9 +90,8 @@ final class RocksIndexStore implements IndexStore {
         entries = handles.get(2);
         accounts = handles.get(3);
         owners = handles.get(4);
-        balances = handles.get(5);
-        holds = handles.get(6);
-        pending = handles.get(7);
+        holds = handles.get(5);
+        pending = handles.get(6);
     }
 
     /** Range-scanned families get no bloom filter (it only helps point lookups). */
@@ -141,14 +140,26 @@ final class RocksIndexStore implements IndexStore {
 
             @Override
             public void loadAccounts(AccountSink sink) throws IOException {
-                try (RocksIterator it = db.newIterator(accounts)) {
+                // Each account's balance is the balance after its newest entry: one backward seek each.
+                try (RocksIterator it = db.newIterator(accounts); RocksIterator newest = db.newIterator(entries)) {
                     for (it.seekToFirst(); it.isValid(); it.next()) {
                         String id = new String(it.key(), StandardCharsets.UTF_8);
                         String asset = new In(it.value()).string();
-                        byte[] b = get(balances, it.key());
-                        sink.account(id, asset, b == null ? BigInteger.ZERO : new BigInteger(new String(b, StandardCharsets.US_ASCII)));
+                        BigInteger balance = BigInteger.ZERO;
+                        newest.seekForPrev(entryKey(id, Long.MAX_VALUE, 1));
+                        if (newest.isValid() && startsWith(newest.key(), (id + "\0").getBytes(StandardCharsets.UTF_8))) {
+                            In e = new In(newest.value());
+                            e.string();
+                            e.word();
+                            e.word();
+                            e.bool();
+                            e.amount();
+                            balance = e.integer();
+                        }
+                        sink.account(id, asset, balance);
                     }
                     it.status();
+                    newest.status();
                 } catch (RocksDBException e) {
                     throw failed(e);
                 }
@@ -195,7 +206,6 @@ final class RocksIndexStore implements IndexStore {
                         b.put(accounts, utf8(a.id()), accountValue(a));
                         b.put(owners, ownerKey(a.owner(), a.id()), EMPTY);
                     }
-                    for (var bal : rows.balances.entrySet()) b.put(balances, utf8(bal.getKey()), bal.getValue().getBytes(StandardCharsets.US_ASCII));
                     for (IndexRows.Hold h : rows.holds) {
                         b.put(holds, utf8(h.id()), holdValue(h.debit(), h.credit(), h.amount(), null, h.status(), h.expiresAt(), h.seq(), 0));
                         b.put(pending, utf8(h.id()), EMPTY);
@@ -316,16 +326,17 @@ final class RocksIndexStore implements IndexStore {
                 long seq = k.getLong();
                 int leg = k.get();
                 In e = new In(it.value());
-                String txId = e.string(), type = e.string(), direction = e.string();
+                String txId = e.string(), type = e.word(), direction = e.word();
                 boolean isPending = e.bool();
-                String amount = e.string(), balanceAfter = e.string();
+                UInt128 amountValue = e.amount();
+                BigInteger balanceValue = e.integer();
                 long ts = e.longValue();
-                String status = e.string();
+                String status = e.word();
                 if (q.fromTime() > 0 && ts < q.fromTime()) continue;
                 if (q.toTime() > 0 && ts >= q.toTime()) continue;
                 if (q.type() != null && !q.type().equals(type)) continue;
                 if (q.status() != null && !q.status().equals(status)) continue;
-                items.add(new Views.Entry(q.accountId(), seq, leg, txId, type, direction, isPending, amount, balanceAfter, ts, status));
+                items.add(new Views.Entry(q.accountId(), seq, leg, txId, type, direction, isPending, amountValue.toString(), balanceValue.toString(), ts, status));
             }
             it.status();
         } catch (RocksDBException e) {
@@ -378,14 +389,14 @@ final class RocksIndexStore implements IndexStore {
     }
 
     private static byte[] entryValue(IndexRows.Entry e, String status) {
-        return new Out().string(e.txId()).string(e.type()).string(e.direction()).bool(e.pending()).string(e.amount())
-                .string(e.balanceAfter()).longValue(e.timestamp()).string(status).bytes();
+        return new Out().string(e.txId()).word(e.type()).word(e.direction()).bool(e.pending()).amount(e.amount())
+                .integer(e.balanceAfter()).longValue(e.timestamp()).word(status).bytes();
     }
 
     /** An entry's value with another status (the entry's operation was captured, voided, expired or reversed). */
     private static byte[] withStatus(byte[] entry, String status) {
         In e = new In(entry);
-        IndexRows.Entry row = new IndexRows.Entry(null, 0, 0, e.string(), e.string(), e.string(), e.bool(), e.string(), e.string(), e.longValue());
+        IndexRows.Entry row = new IndexRows.Entry(null, 0, 0, e.string(), e.word(), e.word(), e.bool(), e.amount(), e.integer(), e.longValue());
         return entryValue(row, status);
     }
 
@@ -434,8 +445,8 @@ final class RocksIndexStore implements IndexStore {
             StoredTx s = new StoredTx();
             s.id = id;
             s.seq = in.longValue();
-            s.type = in.string();
-            s.status = in.string();
+            s.type = in.word();
+            s.status = in.word();
             s.timestamp = in.longValue();
             s.debit = in.string();
             s.credit = in.string();
@@ -449,7 +460,7 @@ final class RocksIndexStore implements IndexStore {
         }
 
         byte[] bytes() {
-            return new Out().longValue(seq).string(type).string(status).longValue(timestamp).string(debit).string(credit).string(asset)
+            return new Out().longValue(seq).word(type).word(status).longValue(timestamp).string(debit).string(credit).string(asset)
                     .string(amount).string(reversed).string(refId).bool(linked).raw(hash).bytes();
         }
 
@@ -458,37 +469,93 @@ final class RocksIndexStore implements IndexStore {
         }
     }
 
-    /** Values: strings as a length (−1 for null) and UTF-8, numbers as 8 bytes, booleans as one. */
+    /** Values: strings as a varint length (0 for null, else length + 1) and UTF-8, numbers as 8 bytes, booleans as one. */
     private static final class Out {
-        private final ByteArrayOutputStream b = new ByteArrayOutputStream(96);
+        private byte[] buf = new byte[128];
+        private int len;
+
+        private void ensure(int more) {
+            if (len + more > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
+        }
+
+        private void varint(int v) {
+            ensure(5);
+            while ((v & ~0x7F) != 0) {
+                buf[len++] = (byte) ((v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            buf[len++] = (byte) v;
+        }
 
         Out string(String s) {
-            if (s == null) return longValue(-1);
-            byte[] u = utf8(s);
-            longValue(u.length);
-            b.writeBytes(u);
-            return this;
+            if (s == null) {
+                varint(0);
+                return this;
+            }
+            byte[] u = s.getBytes(StandardCharsets.UTF_8); // an ASCII string is one intrinsic copy
+            varint(u.length + 1);
+            return raw(u);
+        }
+
+        /** One of {@link #WORDS} as its one-byte code; any other string after a 0. */
+        Out word(String w) {
+            Integer code = w == null ? null : WORD_CODES.get(w);
+            if (code != null) {
+                ensure(1);
+                buf[len++] = (byte) (int) code;
+                return this;
+            }
+            ensure(1);
+            buf[len++] = 0;
+            return string(w);
+        }
+
+        Out amount(UInt128 a) {
+            return longValue(a.hi()).longValue(a.lo());
+        }
+
+        Out integer(BigInteger v) {
+            byte[] b = v.toByteArray();
+            varint(b.length);
+            return raw(b);
         }
 
         Out longValue(long v) {
-            for (int i = 7; i >= 0; i--) b.write((int) (v >>> (i * 8)));
+            ensure(8);
+            LONG.set(buf, len, v);
+            len += 8;
             return this;
         }
 
         Out bool(boolean v) {
-            b.write(v ? 1 : 0);
+            ensure(1);
+            buf[len++] = (byte) (v ? 1 : 0);
             return this;
         }
 
         Out raw(byte[] bytes) {
-            b.writeBytes(bytes);
+            ensure(bytes.length);
+            System.arraycopy(bytes, 0, buf, len, bytes.length);
+            len += bytes.length;
             return this;
         }
 
         byte[] bytes() {
-            return b.toByteArray();
+            return Arrays.copyOf(buf, len);
         }
     }
+
+    /** The index's fixed vocabulary (operation types, directions, statuses), written as one byte each. Append only: codes are stored. */
+    private static final List<String> WORDS = List.of("transfer", "deposit", "withdraw", "hold", "capture", "void", "expire_hold", "reverse",
+            "create_asset", "create_account", "set_account_status", "debit", "credit", "posted", "pending", "captured", "voided", "expired",
+            "reversed", "partially_reversed");
+    private static final Map<String, Integer> WORD_CODES = new HashMap<>();
+
+    static {
+        for (int i = 0; i < WORDS.size(); i++) WORD_CODES.put(WORDS.get(i), i + 1);
+    }
+
+    private static final java.lang.invoke.VarHandle LONG = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
     private static final class In {
         private final ByteBuffer b;
@@ -497,8 +564,17 @@ final class RocksIndexStore implements IndexStore {
             b = ByteBuffer.wrap(v);
         }
 
+        private int varint() {
+            int v = 0;
+            for (int shift = 0; ; shift += 7) {
+                byte x = b.get();
+                v |= (x & 0x7F) << shift;
+                if (x >= 0) return v;
+            }
+        }
+
         String string() {
-            int n = (int) b.getLong();
+            int n = varint() - 1;
             if (n < 0) return null;
             String s = new String(b.array(), b.position(), n, StandardCharsets.UTF_8);
             b.position(b.position() + n);
@@ -507,6 +583,23 @@ final class RocksIndexStore implements IndexStore {
 
         long longValue() {
             return b.getLong();
+        }
+
+        String word() {
+            int code = b.get();
+            return code == 0 ? string() : WORDS.get(code - 1);
+        }
+
+        UInt128 amount() {
+            long hi = b.getLong();
+            return new UInt128(hi, b.getLong());
+        }
+
+        BigInteger integer() {
+            int n = varint();
+            byte[] v = new byte[n];
+            b.get(v);
+            return new BigInteger(v);
         }
 
         boolean bool() {

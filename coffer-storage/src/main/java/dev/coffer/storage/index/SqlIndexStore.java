@@ -217,7 +217,7 @@ final class SqlIndexStore implements IndexStore {
             java.util.function.Function<IndexRows.Tx, Object[]> tx = t -> new Object[]{t.seq, t.id, t.type, t.status, t.timestamp, t.debit, t.credit,
                     t.asset, t.amount, t.reversed, t.refId, t.linked, t.hash};
             java.util.function.Function<IndexRows.Entry, Object[]> entry = e -> new Object[]{e.account(), e.seq(), e.leg(), e.txId(), e.type(),
-                    e.direction(), e.pending(), e.amount(), e.balanceAfter(), e.timestamp()};
+                    e.direction(), e.pending(), e.amount().toString(), e.balanceAfter().toString(), e.timestamp()};
             java.util.function.Function<IndexRows.Account, Object[]> account = a -> new Object[]{a.id(), a.asset(), a.owner(), a.status(), a.flags(),
                     a.metadataJson(), a.createdSeq(), a.updatedSeq()};
             java.util.function.Function<IndexRows.Hold, Object[]> hold = h -> new Object[]{h.id(), h.debit(), h.credit(), h.amount(), h.status(),
