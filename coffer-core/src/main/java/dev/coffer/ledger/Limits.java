@@ -15,7 +15,11 @@ package dev.coffer.ledger;
 public record Limits(int maxIdBytes, int maxMetadataEntries, int maxMetadataBytes, int maxBatchCommands,
                      int queueCapacity, long maxHoldTimeoutSeconds, int maxScale) {
 
-    /** Ids and owners are limited to 64 bytes by the journal encoding (one length byte, kept small). */
+    /**
+     * The one bound on ids and owners, in bytes (visible ASCII: one byte per character): the
+     * ledger refuses longer ones ({@code ID_TOO_LONG}), the encoding writes and reads no longer
+     * ones, the query index takes no longer ones in queries.
+     */
     public static final int ID_BYTES_CEILING = 64;
     public static final int METADATA_BYTES_CEILING = 16 * 1024;
 

@@ -1,6 +1,8 @@
 package dev.coffer.ledger;
 
 import dev.coffer.ledger.Command.*;
+import dev.coffer.ledger.encoding.ByteSink;
+import dev.coffer.ledger.encoding.EventCodec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -116,8 +118,8 @@ class LedgerOperationsTest {
         java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
         Map<Long, String> expected = new HashMap<>();
         for (Event e : created.values()) {
-            dev.coffer.ledger.journal.ByteSink sink = new dev.coffer.ledger.journal.ByteSink(256);
-            dev.coffer.ledger.journal.EventCodec.encode(e, sink);
+            ByteSink sink = new ByteSink(256);
+            EventCodec.encode(e, sink);
             sha.update(prev);
             sha.update(sink.array(), 0, sink.position());
             prev = sha.digest();

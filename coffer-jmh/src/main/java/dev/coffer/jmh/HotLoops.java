@@ -6,8 +6,8 @@ import dev.coffer.ledger.Limits;
 import dev.coffer.ledger.Result;
 import dev.coffer.ledger.ResultCode;
 import dev.coffer.ledger.UInt128;
-import dev.coffer.ledger.journal.ByteSink;
-import dev.coffer.ledger.journal.EventCodec;
+import dev.coffer.ledger.encoding.ByteSink;
+import dev.coffer.ledger.encoding.EventCodec;
 import dev.coffer.ledger.journal.JournalFormat;
 import dev.coffer.ledger.journal.JournalWriter;
 import dev.coffer.ledger.state.LedgerState;
@@ -95,7 +95,7 @@ public class HotLoops {
     @State(Scope.Thread)
     public static class Codec {
         final ByteSink sink = new ByteSink(4096);
-        final MessageDigest sha = JournalFormat.sha256();
+        final MessageDigest sha = dev.coffer.ledger.encoding.EventChain.sha256();
         final byte[] prev = new byte[32];
         final Event event = new Event(42, 1_700_000_000_000_000L, 0,
                 new Command.Transfer("payment-000042", "acct-123", "acct-456", UInt128.of(12_345), Command.NO_NONCE));

@@ -26,6 +26,8 @@ import java.util.stream.Stream;
  */
 public final class Backend implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(Backend.class.getName());
+
     private final String name;
     private final Path dataDir;
     private final PostgresDatabase db;
@@ -64,6 +66,12 @@ public final class Backend implements AutoCloseable {
         if (db == null) {
             Files.createDirectories(dataDir);
             Path at = dataDir.resolve(embedded.kind().fileName);
+            for (EmbeddedIndex.Kind other : EmbeddedIndex.Kind.values()) {
+                if (other != embedded.kind() && Files.exists(dataDir.resolve(other.fileName)) && !Files.exists(at)) {
+                    LOG.log(System.Logger.Level.WARNING, "building the " + embedded.kind().wireName() + " index from the log; "
+                            + dataDir.resolve(other.fileName) + " (the " + other.wireName() + " index) is no longer read and may be deleted");
+                }
+            }
             QueryIndex.ReaderFactory readers = after -> FileLogStore.reader(dataDir, after, ledger::durableSeq);
             return (embedded.kind() == EmbeddedIndex.Kind.ROCKSDB
                     ? QueryIndex.rocksdb(at, readers, ledger::durableSeq, maxWait, embedded.cacheMib())

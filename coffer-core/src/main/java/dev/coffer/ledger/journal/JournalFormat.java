@@ -1,8 +1,6 @@
 package dev.coffer.ledger.journal;
 
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /** Constants of the on-disk journal layout, version 1. docs/JOURNAL.md explains each. */
 public final class JournalFormat {
@@ -22,7 +20,7 @@ public final class JournalFormat {
     public static final int BATCH_HEADER_BYTES = 21;
     /** Per event: payloadLength u32 | payload | hash 32. */
     public static final int EVENT_OVERHEAD_BYTES = 4 + 32;
-    public static final int HASH_BYTES = 32;
+    public static final int HASH_BYTES = dev.coffer.ledger.encoding.EventChain.HASH_BYTES;
     /** Largest record body accepted on reading; larger lengths are torn or corrupt data. */
     public static final int MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
@@ -39,13 +37,5 @@ public final class JournalFormat {
 
     static long firstSeqOf(Path p) {
         return Long.parseLong(p.getFileName().toString().substring(0, 20));
-    }
-
-    public static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing from the JDK", e);
-        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.coffer.ledger.journal;
 
 import dev.coffer.ledger.Event;
+import dev.coffer.ledger.encoding.EventChain;
+import dev.coffer.ledger.encoding.EventCodec;
 import dev.coffer.ledger.log.LogReader;
 import dev.coffer.ledger.log.LogStore.BatchVisitor;
 
@@ -11,7 +13,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -159,7 +160,7 @@ public final class JournalReader {
 
     private static final class Scanner {
         private BatchVisitor visitor;
-        private final MessageDigest sha = JournalFormat.sha256();
+        private final EventChain links = new EventChain();
         private final CRC32C crc = new CRC32C();
         private final byte[] hash = new byte[JournalFormat.HASH_BYTES];
         private final byte[] stored = new byte[JournalFormat.HASH_BYTES];
@@ -280,9 +281,7 @@ public final class JournalReader {
                 }
                 if (event.seq() != nextSeq) throw new CorruptJournalException(file, eventAt, "expected seq " + nextSeq + ", found " + event.seq());
                 if (event.timestamp() != timestamp) throw new CorruptJournalException(file, eventAt, "event time differs from its batch's");
-                sha.update(chain);
-                sha.update(body.slice(payloadAt, payloadLen));
-                byte[] computed = sha.digest();
+                byte[] computed = links.link(chain, body.slice(payloadAt, payloadLen));
                 body.get(stored);
                 if (!Arrays.equals(computed, stored)) throw new CorruptJournalException(file, eventAt, "hash chain broken at seq " + event.seq());
                 chain = computed;

@@ -1,6 +1,9 @@
 package dev.coffer.ledger.journal;
 
 import dev.coffer.ledger.Event;
+import dev.coffer.ledger.encoding.ByteSink;
+import dev.coffer.ledger.encoding.EventChain;
+import dev.coffer.ledger.encoding.EventCodec;
 import dev.coffer.ledger.log.LogStore;
 
 import java.io.IOException;
@@ -9,8 +12,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestException;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -24,7 +25,7 @@ public final class JournalWriter implements AutoCloseable {
     private final Path dir;
     private final long segmentBytes;
     private final ByteSink sink = new ByteSink(1 << 20);
-    private final MessageDigest sha = JournalFormat.sha256();
+    private final EventChain chain = new EventChain();
     private final CRC32C crc = new CRC32C();
     private FileChannel channel;
     private long channelSize;
@@ -104,14 +105,7 @@ public final class JournalWriter implements AutoCloseable {
                 int hashAt = sink.position();
                 sink.skip(JournalFormat.HASH_BYTES);
                 byte[] buf = sink.array();
-                if (prevAt < 0) sha.update(lastHash, 0, JournalFormat.HASH_BYTES);
-                else sha.update(buf, prevAt, JournalFormat.HASH_BYTES);
-                sha.update(buf, payloadAt, payloadLen);
-                try {
-                    sha.digest(buf, hashAt, JournalFormat.HASH_BYTES);
-                } catch (DigestException ex) {
-                    throw new IllegalStateException(ex);
-                }
+                chain.link(prevAt < 0 ? lastHash : buf, prevAt < 0 ? 0 : prevAt, buf, payloadAt, payloadLen, buf, hashAt);
                 if (hashes != null) System.arraycopy(buf, hashAt, hashes, hashIndex * JournalFormat.HASH_BYTES, JournalFormat.HASH_BYTES);
                 hashIndex++;
                 prevAt = hashAt;

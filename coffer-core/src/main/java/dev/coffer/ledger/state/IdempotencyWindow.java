@@ -3,8 +3,8 @@ package dev.coffer.ledger.state;
 import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Event;
 import dev.coffer.ledger.EventHash;
-import dev.coffer.ledger.journal.ByteSink;
-import dev.coffer.ledger.journal.EventCodec;
+import dev.coffer.ledger.encoding.ByteSink;
+import dev.coffer.ledger.encoding.EventCodec;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

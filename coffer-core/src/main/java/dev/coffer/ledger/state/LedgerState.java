@@ -2,7 +2,6 @@ package dev.coffer.ledger.state;
 
 import dev.coffer.ledger.AccountStatus;
 import dev.coffer.ledger.AccountView;
-import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Command.Capture;
 import dev.coffer.ledger.Command.CreateAccount;
 import dev.coffer.ledger.Command.CreateAsset;
@@ -14,6 +13,7 @@ import dev.coffer.ledger.Command.SetAccountStatus;
 import dev.coffer.ledger.Command.Transfer;
 import dev.coffer.ledger.Command.VoidHold;
 import dev.coffer.ledger.Command.Withdraw;
+import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Event;
 import dev.coffer.ledger.EventHash;
 import dev.coffer.ledger.Limits;
@@ -580,7 +580,7 @@ public final class LedgerState {
         for (Account a : accounts.values()) accountViews.add(a.view());
         List<StateImage.HoldImage> holdImages = new ArrayList<>(holds.size());
         for (PendingHold h : holds.values()) {
-            holdImages.add(new StateImage.HoldImage(h.id, h.from.id, h.to.id, h.amount, h.seq, h.expiresAt, h.state.ordinal(), h.captured));
+            holdImages.add(new StateImage.HoldImage(h.id, h.from.id, h.to.id, h.amount, h.seq, h.expiresAt, h.state.code, h.captured));
         }
         List<StateImage.AssetImage> assetImages = new ArrayList<>();
         for (Asset a : assets.values()) assetImages.add(new StateImage.AssetImage(a.code(), a.scale()));
@@ -607,7 +607,7 @@ public final class LedgerState {
         }
         for (StateImage.HoldImage h : image.holds()) {
             PendingHold hold = new PendingHold(h.id(), s.accounts.get(h.from()), s.accounts.get(h.to()), h.amount(), h.seq(), h.expiresAt());
-            hold.state = PendingHold.State.values()[h.state()];
+            hold.state = PendingHold.State.ofCode(h.state());
             hold.captured = h.captured();
             s.holds.put(hold.id, hold);
             if (hold.state == PendingHold.State.PENDING && hold.expiresAt != 0) s.pendingByExpiry.add(hold);

@@ -9,7 +9,21 @@ import dev.coffer.ledger.UInt128;
  */
 final class PendingHold {
 
-    enum State { PENDING, CAPTURED, VOIDED, EXPIRED }
+    /** A hold's state; each has an explicit code written to snapshots, never reused or renumbered. */
+    enum State {
+        PENDING(0), CAPTURED(1), VOIDED(2), EXPIRED(3);
+
+        final int code;
+
+        State(int code) {
+            this.code = code;
+        }
+
+        static State ofCode(int code) {
+            for (State s : values()) if (s.code == code) return s;
+            throw new IllegalArgumentException("unknown hold state code " + code);
+        }
+    }
 
     final String id;
     final Account from;

@@ -6,6 +6,8 @@ import dev.coffer.ledger.Ledger;
 import dev.coffer.ledger.LedgerConfig;
 import dev.coffer.ledger.TestSupport;
 import dev.coffer.ledger.UInt128;
+import dev.coffer.ledger.encoding.ByteSink;
+import dev.coffer.ledger.encoding.EventCodec;
 import dev.coffer.ledger.log.LogReader;
 import org.junit.jupiter.api.Test;
 
@@ -69,8 +71,8 @@ class JournalTailerTest {
             byte[] prev = new byte[32];
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (int i = 0; i < seen.size(); i++) {
-                dev.coffer.ledger.journal.ByteSink sink = new dev.coffer.ledger.journal.ByteSink(256);
-                dev.coffer.ledger.journal.EventCodec.encode(seen.get(i), sink);
+                ByteSink sink = new ByteSink(256);
+                EventCodec.encode(seen.get(i), sink);
                 sha.update(prev);
                 sha.update(sink.array(), 0, sink.position());
                 prev = sha.digest();

@@ -1,11 +1,10 @@
 package dev.coffer.storage.postgres;
 
 import dev.coffer.ledger.Event;
-import dev.coffer.ledger.journal.EventCodec;
+import dev.coffer.ledger.encoding.EventCodec;
 import dev.coffer.ledger.log.LogReader;
 import dev.coffer.ledger.log.LogStore;
 
-import javax.sql.DataSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import javax.sql.DataSource;
 
 /**
  * A follower's reader of the PostgreSQL log: committed events after its position, grouped by

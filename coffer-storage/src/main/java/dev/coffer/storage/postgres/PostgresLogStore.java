@@ -1,8 +1,10 @@
 package dev.coffer.storage.postgres;
 
 import dev.coffer.ledger.Event;
-import dev.coffer.ledger.journal.ByteSink;
-import dev.coffer.ledger.journal.EventCodec;
+import dev.coffer.ledger.encoding.ByteSink;
+import dev.coffer.ledger.encoding.EventChain;
+import dev.coffer.ledger.encoding.EventCodec;
+import dev.coffer.ledger.encoding.SnapshotCodec;
 import dev.coffer.ledger.journal.SnapshotStore;
 import dev.coffer.ledger.log.LogStore;
 import dev.coffer.ledger.state.StateImage;
@@ -11,9 +13,6 @@ import org.postgresql.copy.CopyIn;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.security.DigestException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -47,7 +46,7 @@ public final class PostgresLogStore implements LogStore {
     private final boolean ignoreSnapshots;
     private final ByteSink sink = new ByteSink(1 << 20);
     private final ByteSink payload = new ByteSink(1 << 12);
-    private final MessageDigest sha;
+    private final EventChain chain = new EventChain();
     private byte[] lastHash = new byte[HASH];
     private long lastSeq;
     private long syncs;
@@ -56,11 +55,6 @@ public final class PostgresLogStore implements LogStore {
         this.db = db;
         this.writer = writer;
         this.ignoreSnapshots = ignoreSnapshots;
-        try {
-            this.sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** An opener for {@link dev.coffer.ledger.LedgerConfig#withStore}. */
@@ -130,7 +124,7 @@ public final class PostgresLogStore implements LogStore {
                 while (rs.next()) {
                     long seq = rs.getLong(1);
                     try {
-                        SnapshotStore.Decoded d = SnapshotStore.decode(rs.getBytes(2));
+                        SnapshotCodec.Decoded d = SnapshotCodec.decode(rs.getBytes(2));
                         if (d.image().lastSeq() != seq) throw new IOException("row says seq " + seq + ", image says " + d.image().lastSeq());
                         writer.commit();
                         return new Snapshot("coffer_snapshots[" + seq + "]", d.image(), d.lastHash());
@@ -184,9 +178,7 @@ public final class PostgresLogStore implements LogStore {
                         }
                         Event e = EventCodec.decode(ByteBuffer.wrap(bytes), bytes.length);
                         if (e.seq() != seq || e.timestamp() != ts) throw new IllegalStateException("PostgreSQL log: event at seq " + seq + " does not match its row");
-                        sha.update(chain);
-                        sha.update(bytes);
-                        byte[] computed = sha.digest();
+                        byte[] computed = this.chain.link(chain, bytes);
                         if (!Arrays.equals(computed, stored)) throw new IllegalStateException("PostgreSQL log: hash chain broken at seq " + seq);
                         chain = computed;
                         events.add(e);
@@ -229,14 +221,7 @@ public final class PostgresLogStore implements LogStore {
             int hashAt = sink.position();
             sink.skip(HASH);
             // The hash goes straight into the COPY buffer: no array per event.
-            if (prevAt < 0) sha.update(lastHash, 0, HASH);
-            else sha.update(sink.array(), prevAt, HASH);
-            sha.update(payload.array(), 0, payload.position());
-            try {
-                sha.digest(sink.array(), hashAt, HASH);
-            } catch (DigestException ex) {
-                throw new IllegalStateException(ex);
-            }
+            chain.link(prevAt < 0 ? lastHash : sink.array(), prevAt < 0 ? 0 : prevAt, payload.array(), 0, payload.position(), sink.array(), hashAt);
             if (hashes != null) System.arraycopy(sink.array(), hashAt, hashes, i * HASH, HASH);
             i++;
             prevAt = hashAt;
@@ -274,7 +259,7 @@ public final class PostgresLogStore implements LogStore {
 
     @Override
     public void writeSnapshot(StateImage image, byte[] hash) throws IOException {
-        byte[] bytes = SnapshotStore.encode(image, hash);
+        byte[] bytes = SnapshotCodec.encode(image, hash);
         try (Connection c = db.pool().getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ins = c.prepareStatement("INSERT INTO coffer_snapshots (last_seq, last_hash, image) VALUES (?, ?, ?) ON CONFLICT (last_seq) DO NOTHING");

@@ -1,5 +1,6 @@
-package dev.coffer.ledger.journal;
+package dev.coffer.ledger.encoding;
 
+import dev.coffer.ledger.Limits;
 import dev.coffer.ledger.UInt128;
 
 import java.lang.invoke.MethodHandles;
@@ -78,10 +79,10 @@ public final class ByteSink {
         pos += len;
     }
 
-    /** One length byte, then the characters as bytes. Ids are validated visible ASCII, at most 255 long. */
+    /** One length byte, then the characters as bytes. Ids are validated visible ASCII, at most {@link Limits#ID_BYTES_CEILING} long. */
     public void ascii(String s) {
         int n = s.length();
-        if (n > 255) throw new IllegalArgumentException("id longer than 255: " + n);
+        if (n > Limits.ID_BYTES_CEILING) throw new IllegalArgumentException("id longer than " + Limits.ID_BYTES_CEILING + ": " + n);
         ensure(1 + n);
         buf[pos++] = (byte) n;
         for (int i = 0; i < n; i++) buf[pos++] = (byte) s.charAt(i);

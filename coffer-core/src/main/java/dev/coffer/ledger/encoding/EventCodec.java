@@ -1,8 +1,9 @@
-package dev.coffer.ledger.journal;
+package dev.coffer.ledger.encoding;
 
 import dev.coffer.ledger.AccountStatus;
 import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Event;
+import dev.coffer.ledger.Limits;
 import dev.coffer.ledger.UInt128;
 
 import java.nio.ByteBuffer;
@@ -62,7 +63,7 @@ public final class EventCodec {
                 }
             }
             case Command.CreateAsset a -> { out.ascii(a.code()); out.u8(a.scale()); }
-            case Command.SetAccountStatus s -> { out.ascii(s.accountId()); out.u8(s.status().ordinal()); }
+            case Command.SetAccountStatus s -> { out.ascii(s.accountId()); out.u8(s.status().code()); }
             case Command.ExpireHold e -> { }
         }
     }
@@ -149,11 +150,12 @@ public final class EventCodec {
         return present == 0 ? null : u128(in);
     }
 
-    /** Scratch for reading ids: an id is at most 255 bytes; one per decoding thread. */
-    private static final ThreadLocal<byte[]> ID_SCRATCH = ThreadLocal.withInitial(() -> new byte[255]);
+    /** Scratch for reading ids ({@link Limits#ID_BYTES_CEILING} bytes at most); one per decoding thread. */
+    private static final ThreadLocal<byte[]> ID_SCRATCH = ThreadLocal.withInitial(() -> new byte[Limits.ID_BYTES_CEILING]);
 
     private static String ascii(ByteBuffer in) {
         int n = u8(in);
+        if (n > Limits.ID_BYTES_CEILING) throw new IllegalArgumentException("id of " + n + " bytes, more than " + Limits.ID_BYTES_CEILING);
         byte[] b = ID_SCRATCH.get();
         in.get(b, 0, n);
         return new String(b, 0, n, StandardCharsets.ISO_8859_1);
