@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HistoryBench {
 
     public record Options(int accounts, long transfers, int batch, int writeRate, int readers, int pageSize, int seconds,
-                          Path dataDir, boolean keep, EmbeddedIndex index) {
+                          Path dataDir, boolean keep, EmbeddedIndex index, int followerNice) {
         public Options {
             if (accounts < 2) throw new IllegalArgumentException("--accounts must be at least 2");
             if (transfers < 0) throw new IllegalArgumentException("--transfers must be >= 0");
@@ -56,6 +56,7 @@ public final class HistoryBench {
         f.put("workload", "history");
         f.put("store", backend.name());
         if (backend.database() == null) f.put("index", o.index().kind().wireName());
+        f.put("follower_nice", o.followerNice());
         f.put("accounts", o.accounts());
         f.put("preloaded_transfers", o.transfers());
         LedgerConfig config = backend.configure(LedgerConfig.defaults(o.dataDir()));
@@ -74,7 +75,7 @@ public final class HistoryBench {
             f.put("preload_write_seconds", round(writeSeconds));
 
             long buildStart = System.nanoTime();
-            try (QueryIndex index = backend.startIndex(ledger, Duration.ofSeconds(5), o.index())) {
+            try (QueryIndex index = backend.startIndex(ledger, Duration.ofSeconds(5), o.index(), o.followerNice())) {
                 long target = ledger.durableSeq();
                 while (index.indexedSeq() < target) Thread.sleep(20); // polls a condition: the build's end is what is measured
                 double buildSeconds = (System.nanoTime() - buildStart) / 1e9;

@@ -9,6 +9,7 @@ import dev.coffer.bench.Pgbench;
 import dev.coffer.bench.StartupBench;
 import dev.coffer.storage.Backend;
 import dev.coffer.storage.EmbeddedIndex;
+import dev.coffer.storage.index.QueryIndex;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -88,6 +89,8 @@ final class BenchCommand implements Runnable {
         String index;
         @Option(names = "--index-cache-mib", description = "Its resident cache in MiB (default: its own default).")
         Integer indexCacheMib;
+        @Option(names = "--follower-nice", description = "Nice value of the index follower thread, 0..19 (default: the service's default).")
+        Integer followerNice;
         @Mixin
         Run run;
 
@@ -96,7 +99,8 @@ final class BenchCommand implements Runnable {
             EmbeddedIndex.Kind kind = index == null ? EmbeddedIndex.DEFAULT_KIND : EmbeddedIndex.Kind.parse(index);
             EmbeddedIndex embedded = new EmbeddedIndex(kind, indexCacheMib == null ? kind.defaultCacheMib : indexCacheMib);
             return run.go("history", (dataDir, backend) -> HistoryBench.run(
-                    new HistoryBench.Options(accounts, transfers, batch, writeRate, readers, pageSize, seconds, dataDir, run.keep, embedded), backend));
+                    new HistoryBench.Options(accounts, transfers, batch, writeRate, readers, pageSize, seconds, dataDir, run.keep, embedded,
+                            followerNice == null ? QueryIndex.DEFAULT_FOLLOWER_NICE : followerNice), backend));
         }
     }
 

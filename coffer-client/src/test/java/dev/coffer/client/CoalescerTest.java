@@ -29,17 +29,22 @@ class CoalescerTest {
         return StubCoffer.Answer.json(200, "{\"mode\":\"independent\",\"results\":" + results + "]}");
     }
 
-    @Test
-    void operationsArrivingWhileABatchIsInFlightLeaveTogetherAndEachGetsItsOwnResult() throws Exception {
-        CountDownLatch firstArrived = new CountDownLatch(1);
-        CountDownLatch releaseFirst = new CountDownLatch(1);
-        try (StubCoffer stub = new StubCoffer((req, n) -> {
+    /** A stub whose first request is held until the test releases it, so that what follows queues behind it. */
+    private static StubCoffer heldFirst(CountDownLatch firstArrived, CountDownLatch releaseFirst) throws Exception {
+        return new StubCoffer((req, n) -> {
             if (n == 1) {
                 firstArrived.countDown();
                 releaseFirst.await(30, TimeUnit.SECONDS);
             }
             return batchAnswer(req.body());
-        }); CofferClient c = CofferClient.builder(stub.url()).apiKey("cfk_test").build()) {
+        });
+    }
+
+    @Test
+    void operationsArrivingWhileABatchIsInFlightLeaveTogetherAndEachGetsItsOwnResult() throws Exception {
+        CountDownLatch firstArrived = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        try (StubCoffer stub = heldFirst(firstArrived, releaseFirst); CofferClient c = CofferClient.builder(stub.url()).apiKey("cfk_test").build()) {
             CompletableFuture<Receipt> first = c.transferAsync("t-0", "alice", "bob", BigInteger.ONE);
             assertThat(firstArrived.await(30, TimeUnit.SECONDS)).as("a lone operation leaves at once").isTrue();
             List<CompletableFuture<Receipt>> rest = new ArrayList<>();
@@ -69,13 +74,8 @@ class CoalescerTest {
     void aBatchNeverExceedsItsBound() throws Exception {
         CountDownLatch firstArrived = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
-        try (StubCoffer stub = new StubCoffer((req, n) -> {
-            if (n == 1) {
-                firstArrived.countDown();
-                releaseFirst.await(30, TimeUnit.SECONDS);
-            }
-            return batchAnswer(req.body());
-        }); CofferClient c = CofferClient.builder(stub.url()).apiKey("cfk_test").maxBatchOperations(10).build()) {
+        try (StubCoffer stub = heldFirst(firstArrived, releaseFirst);
+             CofferClient c = CofferClient.builder(stub.url()).apiKey("cfk_test").maxBatchOperations(10).build()) {
             List<CompletableFuture<Receipt>> all = new ArrayList<>();
             all.add(c.depositAsync("d-0", "alice", BigInteger.ONE));
             assertThat(firstArrived.await(30, TimeUnit.SECONDS)).isTrue();

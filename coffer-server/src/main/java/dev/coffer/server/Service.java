@@ -65,7 +65,7 @@ public final class Service implements AutoCloseable {
         QueryIndex index = null;
         try {
             ledger = Ledger.open(backend.configure(ledgerConfig(config, data).withBatchListener(metrics)));
-            index = backend.startIndex(ledger, Duration.ofMillis(config.index().maxWaitMs()), config.index().embeddedIndex());
+            index = backend.startIndex(ledger, Duration.ofMillis(config.index().maxWaitMs()), config.index().embeddedIndex(), config.index().followerNice());
             Ledger l = ledger;
             metrics.watch(() -> l, index, log);
             ApiKeys keys = ApiKeys.open(data);

@@ -58,11 +58,14 @@ public final class Backend implements AutoCloseable {
 
     /** Starts the query index following {@code ledger}'s log (the default embedded index beside a file journal). */
     public QueryIndex startIndex(Ledger ledger, Duration maxWait) throws IOException {
-        return startIndex(ledger, maxWait, EmbeddedIndex.defaults());
+        return startIndex(ledger, maxWait, EmbeddedIndex.defaults(), QueryIndex.DEFAULT_FOLLOWER_NICE);
     }
 
-    /** Starts the query index following {@code ledger}'s log; {@code embedded} chooses the store beside a file journal. */
-    public QueryIndex startIndex(Ledger ledger, Duration maxWait, EmbeddedIndex embedded) throws IOException {
+    /**
+     * Starts the query index following {@code ledger}'s log; {@code embedded} chooses the store beside
+     * a file journal, {@code followerNice} the follower thread's nice value.
+     */
+    public QueryIndex startIndex(Ledger ledger, Duration maxWait, EmbeddedIndex embedded, int followerNice) throws IOException {
         if (db == null) {
             Files.createDirectories(dataDir);
             Path at = dataDir.resolve(embedded.kind().fileName);
@@ -75,9 +78,9 @@ public final class Backend implements AutoCloseable {
             QueryIndex.ReaderFactory readers = after -> FileLogStore.reader(dataDir, after, ledger::durableSeq);
             return (embedded.kind() == EmbeddedIndex.Kind.ROCKSDB
                     ? QueryIndex.rocksdb(at, readers, ledger::durableSeq, maxWait, embedded.cacheMib())
-                    : QueryIndex.sqlite(at, readers, ledger::durableSeq, maxWait, embedded.cacheMib())).start();
+                    : QueryIndex.sqlite(at, readers, ledger::durableSeq, maxWait, embedded.cacheMib())).followerNice(followerNice).start();
         }
-        return QueryIndex.postgres(db.pool(), after -> new PostgresLogReader(db.pool(), after), ledger::durableSeq, maxWait).start();
+        return QueryIndex.postgres(db.pool(), after -> new PostgresLogReader(db.pool(), after), ledger::durableSeq, maxWait).followerNice(followerNice).start();
     }
 
     /** Bytes the log and index take: the data directory, or the PostgreSQL schema's relations. */

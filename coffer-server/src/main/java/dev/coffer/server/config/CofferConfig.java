@@ -71,9 +71,9 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
     /**
      * The query index: how long a read-your-writes query waits, the lag past which /readyz says not
      * ready, which store keeps the index beside a file journal ({@code rocksdb} or {@code sqlite}),
-     * and the resident cache each of them gets in MiB.
+     * the resident cache each of them gets in MiB, and the follower thread's nice value (0..19).
      */
-    public record Index(int maxWaitMs, long readyMaxLagEvents, String embedded, int sqliteCacheMib, int rocksdbCacheMib) {
+    public record Index(int maxWaitMs, long readyMaxLagEvents, String embedded, int sqliteCacheMib, int rocksdbCacheMib, int followerNice) {
 
         /** The embedded index these settings choose. */
         public EmbeddedIndex embeddedIndex() {
@@ -90,7 +90,8 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                 new Server("127.0.0.1", 8480, 1 << 20, 10, 16 * 1024, 16, 8192, 8192, 10_000, 1, 10_000, 4096, 300_000),
                 new LedgerSection("data", "file", 4096, 8192, 1_000_000, 24 * 3600, 2_000_000),
                 new Postgres("", "coffer", 8, PostgresDatabase.Settings.DEFAULT_LOCK_WAIT_MILLIS),
-                new Index(2_000, 1_000_000, EmbeddedIndex.DEFAULT_KIND.wireName(), QueryIndex.DEFAULT_SQLITE_CACHE_MIB, QueryIndex.DEFAULT_ROCKSDB_CACHE_MIB),
+                new Index(2_000, 1_000_000, EmbeddedIndex.DEFAULT_KIND.wireName(), QueryIndex.DEFAULT_SQLITE_CACHE_MIB, QueryIndex.DEFAULT_ROCKSDB_CACHE_MIB,
+                        QueryIndex.DEFAULT_FOLLOWER_NICE),
                 new Log("info", true));
     }
 
@@ -204,6 +205,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("index.embedded", index.embedded().equals("rocksdb") || index.embedded().equals("sqlite"));
         positive("index.sqlite_cache_mib", index.sqliteCacheMib() >= 1 && index.sqliteCacheMib() <= QueryIndex.MAX_SQLITE_CACHE_MIB);
         positive("index.rocksdb_cache_mib", index.rocksdbCacheMib() >= 1 && index.rocksdbCacheMib() <= QueryIndex.MAX_ROCKSDB_CACHE_MIB);
+        positive("index.follower_nice", index.followerNice() >= 0 && index.followerNice() <= QueryIndex.MAX_FOLLOWER_NICE);
         positive("log.level", Set.of("debug", "info", "warn", "error").contains(log.level()));
         if (ledger.store().equals("postgres") && postgres.url().isBlank()) {
             throw new IllegalArgumentException("ledger.store = postgres needs postgres.url or COFFER_PG_URL");

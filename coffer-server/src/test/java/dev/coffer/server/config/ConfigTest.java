@@ -59,6 +59,8 @@ class ConfigTest {
         var rocks = CofferConfig.load(null, Map.of("COFFER_INDEX_EMBEDDED", "rocksdb", "COFFER_INDEX_ROCKSDB_CACHE_MIB", "8"), Map.of()).index().embeddedIndex();
         assertThat(rocks.kind()).isEqualTo(dev.coffer.storage.EmbeddedIndex.Kind.ROCKSDB);
         assertThat(rocks.cacheMib()).isEqualTo(8);
+        assertThatThrownBy(() -> CofferConfig.load(null, Map.of("COFFER_INDEX_FOLLOWER_NICE", "20"), Map.of())).hasMessageContaining("index.follower_nice");
+        assertThat(CofferConfig.load(null, Map.of(), Map.of()).index().followerNice()).isEqualTo(10);
         assertThat(CofferConfig.load(null, Map.of("COFFER_JAVA_OPTS", "-Xmx1g"), Map.of())).isEqualTo(CofferConfig.defaults());
     }
 }

@@ -28,8 +28,8 @@ final class IndexFollower implements Runnable {
      * committing every few events (SQLite rewrites whole pages into its WAL per commit).
      */
     static final long MIN_COMMIT_INTERVAL_MILLIS = 20;
-    /** Nice value of the follower thread. */
-    static final int NICE = 5;
+    /** Default nice value of the follower thread. */
+    static final int DEFAULT_NICE = 10;
     static final long RETRY_MILLIS = 1_000;
 
     /** Where the follower reports what it has written. */
@@ -46,6 +46,7 @@ final class IndexFollower implements Runnable {
     private final LongSupplier durableSeq;
     private final Progress progress;
     private volatile boolean closed;
+    private volatile int nice = DEFAULT_NICE;
 
     IndexFollower(IndexStore store, QueryIndex.ReaderFactory readers, LongSupplier durableSeq, Progress progress) {
         this.store = store;
@@ -54,13 +55,17 @@ final class IndexFollower implements Runnable {
         this.progress = progress;
     }
 
+    void nice(int value) {
+        nice = value;
+    }
+
     void stop() {
         closed = true;
     }
 
     @Override
     public void run() {
-        ThreadNice.lowerCurrentThread(NICE);
+        ThreadNice.lowerCurrentThread(nice);
         while (!closed) {
             try (IndexStore.Session s = store.openSession()) {
                 follow(s);

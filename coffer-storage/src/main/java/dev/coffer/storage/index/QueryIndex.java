@@ -107,6 +107,20 @@ public final class QueryIndex implements AutoCloseable {
         return new QueryIndex(SqlIndexStore.postgres(pool), readers, durableSeq, maxWait);
     }
 
+    /** Default nice value of the follower thread. */
+    public static final int DEFAULT_FOLLOWER_NICE = IndexFollower.DEFAULT_NICE;
+    public static final int MAX_FOLLOWER_NICE = 19;
+
+    /**
+     * The follower thread's nice value (0..19, default {@value #DEFAULT_FOLLOWER_NICE}): the higher,
+     * the more requests go first under CPU saturation and the more the index lags. Before {@link #start}.
+     */
+    public QueryIndex followerNice(int nice) {
+        if (nice < 0 || nice > MAX_FOLLOWER_NICE) throw new IllegalArgumentException("follower nice must be 0.." + MAX_FOLLOWER_NICE + ", got " + nice);
+        follower.nice(nice);
+        return this;
+    }
+
     /** Starts following the log. */
     public QueryIndex start() {
         startedMillis = System.currentTimeMillis();

@@ -8,7 +8,9 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.Env;
 import org.rocksdb.LRUCache;
+import org.rocksdb.Priority;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -64,6 +66,9 @@ final class RocksIndexStore implements IndexStore {
 
     static {
         RocksDB.loadLibrary();
+        // Flushes and compactions yield to requests under CPU saturation, as the follower does
+        // (the index then lags; it never slows the ledger).
+        Env.getDefault().lowerThreadPoolCPUPriority(Priority.LOW).lowerThreadPoolCPUPriority(Priority.HIGH);
     }
 
     private final LRUCache cache;
@@ -182,14 +187,14 @@ final class RocksIndexStore implements IndexStore {
             public Prior operation(String id) throws IOException {
                 byte[] v = get(tx, utf8(id));
                 if (v == null) return null;
-                StoredTx t = StoredTx.read(id, v);
+                IndexRows.Tx t = readTx(id, v);
                 return new Prior(t.type, t.debit, t.credit, t.amount, t.reversed);
             }
 
             @Override
             public void write(IndexRows rows, long seq, byte[] hash) throws IOException {
                 try (WriteBatch b = new WriteBatch()) {
-                    for (IndexRows.Tx t : rows.txs) b.put(tx, utf8(t.id), StoredTx.of(t).bytes());
+                    for (IndexRows.Tx t : rows.txs) b.put(tx, utf8(t.id), txValue(t));
                     // Entries carry their operation's status, so a history page is one range scan.
                     Map<String, String> statusOf = new HashMap<>();
                     for (IndexRows.Tx t : rows.txs) statusOf.put(t.id, t.status);
@@ -198,7 +203,7 @@ final class RocksIndexStore implements IndexStore {
                         String status = statusOf.get(e.txId());
                         if (status == null) {
                             byte[] t = get(tx, utf8(e.txId()));
-                            status = t == null ? null : StoredTx.read(e.txId(), t).status;
+                            status = t == null ? null : readTx(e.txId(), t).status;
                         }
                         b.put(entries, entryKey(e.account(), e.seq(), e.leg()), entryValue(e, status));
                     }
@@ -214,10 +219,10 @@ final class RocksIndexStore implements IndexStore {
                     for (IndexRows.TxUpdate u : rows.txUpdates) {
                         byte[] v = get(tx, utf8(u.id()));
                         if (v == null) throw new IllegalStateException("index: update of unknown operation " + u.id());
-                        StoredTx t = StoredTx.read(u.id(), v);
+                        IndexRows.Tx t = readTx(u.id(), v);
                         t.status = u.status();
                         if (u.reversed() != null) t.reversed = u.reversed();
-                        b.put(tx, utf8(u.id()), t.bytes());
+                        b.put(tx, utf8(u.id()), txValue(t));
                         // Its two entries (debit leg 0, credit leg 1 at its seq) take the new status.
                         if (t.debit != null && t.credit != null) {
                             for (int leg = 0; leg < 2; leg++) {
@@ -305,7 +310,7 @@ final class RocksIndexStore implements IndexStore {
     public Views.Transaction transaction(String id) {
         try {
             byte[] v = db.get(tx, utf8(id));
-            return v == null ? null : StoredTx.read(id, v).view();
+            return v == null ? null : view(readTx(id, v));
         } catch (RocksDBException e) {
             throw new IndexUnavailableException(e);
         }
@@ -415,58 +420,27 @@ final class RocksIndexStore implements IndexStore {
                 .longValue(resolvedSeq).bytes();
     }
 
-    /** An operation as stored: its row with status and reversed changeable. */
-    private static final class StoredTx {
-        String id, type, status, debit, credit, asset, amount, reversed, refId;
-        long seq, timestamp;
-        boolean linked;
-        byte[] hash;
+    /** An operation's value: its row without the id (the key). */
+    private static byte[] txValue(IndexRows.Tx t) {
+        return new Out().longValue(t.seq).word(t.type).word(t.status).longValue(t.timestamp).string(t.debit).string(t.credit).string(t.asset)
+                .string(t.amount).string(t.reversed).string(t.refId).bool(t.linked).raw(t.hash).bytes();
+    }
 
-        static StoredTx of(IndexRows.Tx t) {
-            StoredTx s = new StoredTx();
-            s.id = t.id;
-            s.seq = t.seq;
-            s.type = t.type;
-            s.status = t.status;
-            s.timestamp = t.timestamp;
-            s.debit = t.debit;
-            s.credit = t.credit;
-            s.asset = t.asset;
-            s.amount = t.amount;
-            s.reversed = t.reversed;
-            s.refId = t.refId;
-            s.linked = t.linked;
-            s.hash = t.hash;
-            return s;
-        }
+    private static IndexRows.Tx readTx(String id, byte[] v) {
+        In in = new In(v);
+        long seq = in.longValue();
+        String type = in.word(), status = in.word();
+        long timestamp = in.longValue();
+        String debit = in.string(), credit = in.string(), asset = in.string(), amount = in.string(), reversed = in.string(), refId = in.string();
+        boolean linked = in.bool();
+        IndexRows.Tx t = new IndexRows.Tx(seq, id, type, status, timestamp, debit, credit, asset, amount, refId, linked, in.raw(32));
+        t.reversed = reversed;
+        return t;
+    }
 
-        static StoredTx read(String id, byte[] v) {
-            In in = new In(v);
-            StoredTx s = new StoredTx();
-            s.id = id;
-            s.seq = in.longValue();
-            s.type = in.word();
-            s.status = in.word();
-            s.timestamp = in.longValue();
-            s.debit = in.string();
-            s.credit = in.string();
-            s.asset = in.string();
-            s.amount = in.string();
-            s.reversed = in.string();
-            s.refId = in.string();
-            s.linked = in.bool();
-            s.hash = in.raw(32);
-            return s;
-        }
-
-        byte[] bytes() {
-            return new Out().longValue(seq).word(type).word(status).longValue(timestamp).string(debit).string(credit).string(asset)
-                    .string(amount).string(reversed).string(refId).bool(linked).raw(hash).bytes();
-        }
-
-        Views.Transaction view() {
-            return new Views.Transaction(seq, id, type, status, timestamp, debit, credit, asset, amount, reversed, refId, linked, HexFormat.of().formatHex(hash));
-        }
+    private static Views.Transaction view(IndexRows.Tx t) {
+        return new Views.Transaction(t.seq, t.id, t.type, t.status, t.timestamp, t.debit, t.credit, t.asset, t.amount, t.reversed, t.refId, t.linked,
+                HexFormat.of().formatHex(t.hash));
     }
 
     /** Values: strings as a varint length (0 for null, else length + 1) and UTF-8, numbers as 8 bytes, booleans as one. */
