@@ -48,10 +48,6 @@ public record EmbeddedIndex(Kind kind, int cacheMib) {
     }
 
     public static EmbeddedIndex defaults() {
-        return of(DEFAULT_KIND);
-    }
-
-    public static EmbeddedIndex of(Kind kind) {
-        return new EmbeddedIndex(kind, kind.defaultCacheMib);
+        return new EmbeddedIndex(DEFAULT_KIND, DEFAULT_KIND.defaultCacheMib);
     }
 }

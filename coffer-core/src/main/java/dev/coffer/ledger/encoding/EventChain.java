@@ -8,7 +8,7 @@ import java.security.NoSuchAlgorithmException;
 /**
  * The hash chain over the log (docs/JOURNAL.md), in one place for every backend: the hash of event
  * n is {@code SHA-256(hash(n − 1) ‖ encoding(n))}, where the encoding is {@link EventCodec}'s and the
- * hash before the first event is {@link #GENESIS} (32 zero bytes). The journal writes it after each
+ * hash before the first event is {@link #genesis()} (32 zero bytes). The journal writes it after each
  * event and its readers verify it; PostgreSQL stores it per row and verifies it at recovery; a
  * receipt quotes it. Not thread-safe: one instance per thread (it holds a digest).
  */

@@ -66,7 +66,7 @@ public final class JournalReader {
             throw new CorruptJournalException(all.get(start), 0, "journal starts at seq " + JournalFormat.firstSeqOf(all.get(start)) + " but seq " + fromSeq + " is needed");
         }
         Scanner scanner = new Scanner(visitor);
-        Tail tail = new Tail(null, 0, 0, false, 0, new byte[JournalFormat.HASH_BYTES], 0);
+        Tail tail = new Tail(null, 0, 0, false, 0, EventChain.genesis(), 0);
         for (int i = start; i < all.size(); i++) {
             tail = scanner.segment(all.get(i), i == all.size() - 1, i == start);
         }
@@ -180,7 +180,7 @@ public final class JournalReader {
                 if (!header(file, buf, size, first)) {
                     if (last && size <= JournalFormat.SEGMENT_HEADER_BYTES) {
                         long lastSeq = chain == null ? JournalFormat.firstSeqOf(file) - 1 : nextSeq - 1;
-                        byte[] lastHash = chain == null ? new byte[JournalFormat.HASH_BYTES] : chain.clone();
+                        byte[] lastHash = chain == null ? EventChain.genesis() : chain.clone();
                         return new Tail(file, 0, size, true, lastSeq, lastHash, lastTimestamp);
                     }
                     throw new CorruptJournalException(file, 0, "bad segment header");

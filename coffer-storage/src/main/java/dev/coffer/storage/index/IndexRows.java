@@ -71,10 +71,6 @@ final class IndexRows {
     final List<HoldUpdate> holdUpdates = new ArrayList<>();
     final List<StatusUpdate> statusUpdates = new ArrayList<>();
 
-    int size() {
-        return txs.size() + entries.size() + accounts.size() + holds.size() + txUpdates.size() + holdUpdates.size() + statusUpdates.size();
-    }
-
     void clear() {
         txs.clear();
         entries.clear();

@@ -205,13 +205,19 @@ final class RocksIndexStore implements IndexStore {
                         }
                         b.put(entries, entryKey(e.account(), e.seq(), e.leg()), entryValue(e, status));
                     }
+                    // Accounts and holds of this flush, for updates later in the same flush (not in the store yet).
+                    Map<String, IndexRows.Account> freshAccounts = new HashMap<>();
                     for (IndexRows.Account a : rows.accounts) {
                         b.put(accounts, utf8(a.id()), accountValue(a));
                         b.put(owners, ownerKey(a.owner(), a.id()), EMPTY);
+                        freshAccounts.put(a.id(), a);
                     }
+                    Map<String, byte[]> freshHolds = new HashMap<>();
                     for (IndexRows.Hold h : rows.holds) {
-                        b.put(holds, utf8(h.id()), holdValue(h.debit(), h.credit(), h.amount(), null, h.status(), h.expiresAt(), h.seq(), 0));
+                        byte[] value = holdValue(h.debit(), h.credit(), h.amount(), null, h.status(), h.expiresAt(), h.seq(), 0);
+                        b.put(holds, utf8(h.id()), value);
                         b.put(pending, utf8(h.id()), EMPTY);
+                        freshHolds.put(h.id(), value);
                     }
                     // Updates read what earlier flushes wrote (the batch is not visible yet; rows of this flush were changed in place).
                     for (IndexRows.TxUpdate u : rows.txUpdates) {
@@ -232,12 +238,8 @@ final class RocksIndexStore implements IndexStore {
                     }
                     for (IndexRows.HoldUpdate u : rows.holdUpdates) {
                         byte[] key = utf8(u.id());
-                        byte[] v = get(holds, key);
-                        if (v == null) {
-                            IndexRows.Hold fresh = rows.holds.stream().filter(h -> h.id().equals(u.id())).findFirst()
-                                    .orElseThrow(() -> new IllegalStateException("index: update of unknown hold " + u.id()));
-                            v = holdValue(fresh.debit(), fresh.credit(), fresh.amount(), null, fresh.status(), fresh.expiresAt(), fresh.seq(), 0);
-                        }
+                        byte[] v = freshHolds.containsKey(u.id()) ? freshHolds.get(u.id()) : get(holds, key);
+                        if (v == null) throw new IllegalStateException("index: update of unknown hold " + u.id());
                         In h = new In(v);
                         String debit = h.string(), credit = h.string(), amount = h.string();
                         h.string();
@@ -248,10 +250,12 @@ final class RocksIndexStore implements IndexStore {
                     }
                     for (IndexRows.StatusUpdate u : rows.statusUpdates) {
                         byte[] key = utf8(u.accountId());
-                        byte[] v = get(accounts, key);
-                        IndexRows.Account a = v != null ? readAccount(u.accountId(), v)
-                                : rows.accounts.stream().filter(x -> x.id().equals(u.accountId())).findFirst()
-                                .orElseThrow(() -> new IllegalStateException("index: status of unknown account " + u.accountId()));
+                        IndexRows.Account a = freshAccounts.get(u.accountId());
+                        if (a == null) {
+                            byte[] v = get(accounts, key);
+                            if (v == null) throw new IllegalStateException("index: status of unknown account " + u.accountId());
+                            a = readAccount(u.accountId(), v);
+                        }
                         b.put(accounts, key, accountValue(new IndexRows.Account(a.id(), a.asset(), a.owner(), u.status(), a.flags(), a.metadataJson(), a.createdSeq(), u.seq())));
                     }
                     b.put(meta, CHECKPOINT, ByteBuffer.allocate(8 + hash.length).putLong(seq).put(hash).array());

@@ -36,7 +36,7 @@ import java.util.function.Consumer;
 public final class PostgresLogStore implements LogStore {
 
     private static final System.Logger LOG = System.getLogger(PostgresLogStore.class.getName());
-    private static final int HASH = 32;
+    private static final int HASH = EventChain.HASH_BYTES;
     private static final byte[] COPY_HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
     /** Rows fetched per round trip while recovering. */
     static final int RECOVERY_FETCH_SIZE = 10_000;
@@ -47,7 +47,7 @@ public final class PostgresLogStore implements LogStore {
     private final ByteSink sink = new ByteSink(1 << 20);
     private final ByteSink payload = new ByteSink(1 << 12);
     private final EventChain chain = new EventChain();
-    private byte[] lastHash = new byte[HASH];
+    private byte[] lastHash = EventChain.genesis();
     private long lastSeq;
     private long syncs;
 
@@ -143,7 +143,7 @@ public final class PostgresLogStore implements LogStore {
     @Override
     public Tail recover(long fromSeq, BatchVisitor visitor) throws IOException {
         try {
-            byte[] chain = new byte[HASH];
+            byte[] chain = EventChain.genesis();
             if (fromSeq > 1) {
                 try (PreparedStatement st = writer.prepareStatement("SELECT hash FROM coffer_events WHERE seq = ?")) {
                     st.setLong(1, fromSeq - 1);
