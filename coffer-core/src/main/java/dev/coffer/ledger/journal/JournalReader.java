@@ -108,8 +108,11 @@ public final class JournalReader {
             int[] handed = {0};
             scanner.visitor = (timestamp, events, hashes) -> {
                 if (events.getFirst().seq() <= position) {
-                    if (events.getLast().seq() > position) throw new IllegalStateException("follower position " + position + " falls inside a batch");
-                    return;
+                    if (events.getLast().seq() <= position) return;
+                    // Positioned inside this batch: hand over the rest of it.
+                    int skip = (int) (position - events.getFirst().seq() + 1);
+                    events = events.subList(skip, events.size());
+                    hashes = Arrays.copyOfRange(hashes, skip * EventChain.HASH_BYTES, hashes.length);
                 }
                 visitor.batch(timestamp, events, hashes);
                 position = events.getLast().seq();

@@ -8,6 +8,12 @@ import java.io.IOException;
  */
 public interface LogReader extends AutoCloseable {
 
+    /** Opens a reader positioned after {@code afterSeq} (0 = from the first event). */
+    @FunctionalInterface
+    interface Factory {
+        LogReader open(long afterSeq) throws IOException;
+    }
+
     /**
      * Hands whole batches after the current position to {@code visitor}, in order, until at least
      * {@code maxEvents} were handed over or nothing more is durable.

@@ -34,6 +34,29 @@ public final class MerkleHash {
         return leaf(input, 0, input.length);
     }
 
+    /** Writes the leaf hash of {@code input} into {@code out[outOff, outOff + 32)}. */
+    public void leafInto(byte[] input, byte[] out, int outOff) {
+        sha.update((byte) 0x00);
+        sha.update(input);
+        finish(out, outOff);
+    }
+
+    /** Writes the hash of the node over the hashes at {@code left[lo]} and {@code right[ro]} into {@code out[outOff]}. */
+    public void nodeInto(byte[] left, int lo, byte[] right, int ro, byte[] out, int outOff) {
+        sha.update((byte) 0x01);
+        sha.update(left, lo, BYTES);
+        sha.update(right, ro, BYTES);
+        finish(out, outOff);
+    }
+
+    private void finish(byte[] out, int outOff) {
+        try {
+            sha.digest(out, outOff, BYTES);
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException(e); // out has room: the caller reserved it
+        }
+    }
+
     /** The hash of an interior node over {@code left} and {@code right}. */
     public byte[] node(byte[] left, byte[] right) {
         sha.update((byte) 0x01);
