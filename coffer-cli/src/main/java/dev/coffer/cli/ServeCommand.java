@@ -73,6 +73,8 @@ final class ServeCommand implements Callable<Integer> {
         log.info("coffer ready", started);
         System.out.printf("coffer: listening on %s (%s store at seq %d, data dir %s)%n", url, r.store(), r.lastSeq(),
                 Path.of(config.ledger().dataDir()).toAbsolutePath());
+        System.out.println("coffer: verifiable log key (give it to whoever checks receipts: ./coffer verify receipt FILE --vkey KEY):");
+        System.out.println("    " + service.tlog().verifierKey());
         ApiKeys.Created firstKey = service.firstKey();
         if (firstKey != null) {
             System.out.println("coffer: created an admin API key. It is shown only this once (only its hash is stored):");

@@ -1,6 +1,18 @@
 package dev.coffer.ledger;
 
+import dev.coffer.ledger.journal.FileLogStore;
+import dev.coffer.ledger.log.LogReader;
+import dev.coffer.ledger.tlog.CheckpointStore;
+import dev.coffer.ledger.tlog.FileCheckpointStore;
+import dev.coffer.ledger.tlog.FileTileStore;
+import dev.coffer.ledger.tlog.TileStore;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.function.LongSupplier;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +60,67 @@ public final class TestStores {
             if (v != null) flags.add("-D" + p + "=" + v);
         }
         return flags;
+    }
+
+    /** The verifiable log's stores and log readers for a data directory, on the store under test. */
+    public record Tlog(TileStore tiles, CheckpointStore checkpoints, LogReader.Factory readers) {}
+
+    public static Tlog tlog(Path dataDir, LongSupplier durableSeq) throws IOException {
+        if (!onFile()) return (Tlog) call("tlog", new Class<?>[] {Path.class}, dataDir);
+        Path at = dataDir.resolve("tlog");
+        return new Tlog(FileTileStore.open(at), FileCheckpointStore.open(at.resolve("checkpoints")), after -> FileLogStore.reader(dataDir, after, durableSeq));
+    }
+
+    /** Changes a byte of a stored tile (the log must be closed). */
+    public static void damageTile(Path dataDir, int level, long index) throws IOException {
+        if (!onFile()) {
+            call("damageTile", new Class<?>[] {Path.class, int.class, long.class}, dataDir, level, index);
+            return;
+        }
+        try (RandomAccessFile f = new RandomAccessFile(dataDir.resolve("tlog/tiles-" + level + ".pack").toFile(), "rw")) {
+            f.seek(index * 8192 + 100);
+            int b = f.read();
+            f.seek(index * 8192 + 100);
+            f.write(b ^ 0x55);
+        }
+    }
+
+    /** Deletes every stored tile of these levels ({@code -1}: entry bundles); the log must be closed. */
+    public static void dropTiles(Path dataDir, int... levels) throws IOException {
+        if (!onFile()) {
+            call("dropTiles", new Class<?>[] {Path.class, int[].class}, dataDir, levels);
+            return;
+        }
+        for (int l : levels) {
+            if (l == -1) {
+                Files.delete(dataDir.resolve("tlog/entries.pack"));
+                Files.delete(dataDir.resolve("tlog/entries.idx"));
+            } else {
+                Files.delete(dataDir.resolve("tlog/tiles-" + l + ".pack"));
+            }
+        }
+    }
+
+    /** Puts the published checkpoints of one data directory's log beside another's. */
+    public static void copyCheckpoints(Path from, Path to) throws IOException {
+        if (!onFile()) {
+            call("copyCheckpoints", new Class<?>[] {Path.class, Path.class}, from, to);
+            return;
+        }
+        Files.createDirectories(to.resolve("tlog"));
+        Files.copy(from.resolve("tlog/checkpoints"), to.resolve("tlog/checkpoints"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static Object call(String method, Class<?>[] types, Object... args) {
+        try {
+            Class<?> c = Class.forName(POSTGRES_FIXTURE);
+            return c.getMethod(method, types).invoke(null, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("the postgres test store needs " + POSTGRES_FIXTURE + " on the class path", e);
+        }
     }
 
     private static Object call(String method, Object arg) {

@@ -3,6 +3,9 @@ package dev.coffer.server;
 import dev.coffer.ledger.Ledger;
 import dev.coffer.ledger.LedgerConfig;
 import dev.coffer.ledger.Limits;
+import dev.coffer.ledger.tlog.LogKey;
+import dev.coffer.ledger.tlog.NoteSigner;
+import dev.coffer.ledger.tlog.VerifiableLog;
 import dev.coffer.server.auth.ApiKeys;
 import dev.coffer.server.auth.Scope;
 import dev.coffer.server.config.CofferConfig;
@@ -34,19 +37,21 @@ public final class Service implements AutoCloseable {
     private final Backend backend;
     private final Ledger ledger;
     private final QueryIndex index;
+    private final VerifiableLog tlog;
     private final ApiKeys keys;
     private final ApiServer api;
     private final ApiKeys.Created firstKey;
     private final Thread keyWatcher;
     private volatile boolean closed;
 
-    private Service(CofferConfig config, JsonLog log, Backend backend, Ledger ledger, QueryIndex index, ApiKeys keys, ApiServer api,
-                    ApiKeys.Created firstKey) {
+    private Service(CofferConfig config, JsonLog log, Backend backend, Ledger ledger, QueryIndex index, VerifiableLog tlog, ApiKeys keys,
+                    ApiServer api, ApiKeys.Created firstKey) {
         this.config = config;
         this.log = log;
         this.backend = backend;
         this.ledger = ledger;
         this.index = index;
+        this.tlog = tlog;
         this.keys = keys;
         this.api = api;
         this.firstKey = firstKey;
@@ -63,23 +68,51 @@ public final class Service implements AutoCloseable {
         ServiceMetrics metrics = new ServiceMetrics();
         Ledger ledger = null;
         QueryIndex index = null;
+        VerifiableLog tlog = null;
         try {
             ledger = Ledger.open(backend.configure(ledgerConfig(config, data).withBatchListener(metrics)));
+            tlog = startLog(config, backend, ledger, data, log);
             index = backend.startIndex(ledger, Duration.ofMillis(config.index().maxWaitMs()), config.index().embeddedIndex(), config.index().followerNice());
             Ledger l = ledger;
             metrics.watch(() -> l, index, log);
             ApiKeys keys = ApiKeys.open(data);
             ApiKeys.Created firstKey = keys.fileExists() ? null : keys.create("admin", Scope.ADMIN);
             Json json = new Json(config.server().maxJsonDepth(), config.server().maxBodyBytes());
-            List<Route> v1 = V1Routes.table(ledger, index, keys, json, config.server(), metrics, log);
-            ApiServer api = new ApiServer(config, json, v1, ledger, index, keys, metrics, log).start();
-            return new Service(config, log, backend, ledger, index, keys, api, firstKey);
+            List<Route> v1 = V1Routes.table(ledger, index, tlog, keys, json, config, metrics, log);
+            ApiServer api = new ApiServer(config, json, v1, ledger, index, tlog, keys, metrics, log).start();
+            return new Service(config, log, backend, ledger, index, tlog, keys, api, firstKey);
         } catch (IOException | RuntimeException e) {
             if (index != null) index.close();
+            if (tlog != null) tlog.close();
             if (ledger != null) ledger.close();
             backend.close();
             throw e;
         }
+    }
+
+    /**
+     * Starts the verifiable log and waits until its tree has been checked against the newest
+     * signed checkpoint: a start never serves, or signs, anything that contradicts it.
+     */
+    private static VerifiableLog startLog(CofferConfig config, Backend backend, Ledger ledger, Path data, JsonLog log) throws IOException {
+        Path keyFile = config.log().keyFile().isBlank() ? Backend.tlogDir(data).resolve("log.key") : Path.of(config.log().keyFile());
+        NoteSigner key = LogKey.load(config.log().origin(), CofferConfig.LOG_KEY_ENV, System.getenv(CofferConfig.LOG_KEY_ENV), keyFile);
+        VerifiableLog tlog = backend.startLog(ledger, config.logSettings(), key);
+        try {
+            while (!tlog.awaitVerified(Duration.ofSeconds(10))) {
+                log.info("verifiable log: building its tree from the log before start-up completes", Map.of("tree_size", tlog.treeSize(),
+                        "durable_seq", ledger.durableSeq()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            tlog.close();
+            throw new IOException("interrupted while verifying the log");
+        } catch (IllegalStateException e) {
+            tlog.close();
+            throw e;
+        }
+        log.info("verifiable log", Map.of("origin", config.log().origin(), "verifier_key", tlog.verifierKey(), "tree_size", tlog.treeSize()));
+        return tlog;
     }
 
     static LedgerConfig ledgerConfig(CofferConfig config, Path data) {
@@ -102,6 +135,8 @@ public final class Service implements AutoCloseable {
     public Ledger ledger() { return ledger; }
 
     public QueryIndex index() { return index; }
+
+    public VerifiableLog tlog() { return tlog; }
 
     public ApiKeys keys() { return keys; }
 
@@ -130,6 +165,11 @@ public final class Service implements AutoCloseable {
         api.close();
         keyWatcher.interrupt();
         index.close();
+        try {
+            tlog.close();
+        } catch (IOException e) {
+            log.warn("closing the verifiable log failed", Map.of("error", e.toString()));
+        }
         ledger.close();
         backend.close();
     }

@@ -3,7 +3,13 @@ package dev.coffer.storage;
 import dev.coffer.ledger.Ledger;
 import dev.coffer.ledger.LedgerConfig;
 import dev.coffer.ledger.journal.FileLogStore;
+import dev.coffer.ledger.tlog.FileCheckpointStore;
+import dev.coffer.ledger.tlog.FileTileStore;
+import dev.coffer.ledger.tlog.NoteSigner;
+import dev.coffer.ledger.tlog.VerifiableLog;
 import dev.coffer.storage.index.QueryIndex;
+import dev.coffer.storage.postgres.PostgresCheckpointStore;
+import dev.coffer.storage.postgres.PostgresTileStore;
 import dev.coffer.storage.postgres.PostgresDatabase;
 import dev.coffer.storage.postgres.PostgresLogReader;
 import dev.coffer.storage.postgres.PostgresLogStore;
@@ -81,6 +87,25 @@ public final class Backend implements AutoCloseable {
                     : QueryIndex.sqlite(at, readers, ledger::durableSeq, maxWait, embedded.cacheMib())).followerNice(followerNice).start();
         }
         return QueryIndex.postgres(db.pool(), after -> new PostgresLogReader(db.pool(), after), ledger::durableSeq, maxWait).followerNice(followerNice).start();
+    }
+
+    /**
+     * Starts the verifiable log following {@code ledger}'s log: tiles and checkpoints under
+     * {@code <data dir>/tlog} beside a file journal, in the PostgreSQL schema otherwise.
+     */
+    public VerifiableLog startLog(Ledger ledger, VerifiableLog.Settings settings, NoteSigner key) throws IOException {
+        if (db == null) {
+            Path at = tlogDir(dataDir);
+            return VerifiableLog.start(FileTileStore.open(at), FileCheckpointStore.open(at.resolve("checkpoints")), key, settings,
+                    after -> FileLogStore.reader(dataDir, after, ledger::durableSeq), ledger::durableSeq);
+        }
+        return VerifiableLog.start(PostgresTileStore.open(db), PostgresCheckpointStore.open(db), key, settings,
+                after -> new PostgresLogReader(db.pool(), after), ledger::durableSeq);
+    }
+
+    /** Where a file backend keeps the verifiable log's tiles, checkpoints and (by default) key. */
+    public static Path tlogDir(Path dataDir) {
+        return dataDir.resolve("tlog");
     }
 
     /** Bytes the log and index take: the data directory, or the PostgreSQL schema's relations. */

@@ -78,12 +78,24 @@ class SignedNoteTest {
         assertThat(SignedNote.open(note, List.of(s.verifier())).signedBy()).containsExactly("example.com/log");
         NoteSigner other = NoteSigner.generate("example.com/log");
         assertThatThrownBy(() -> SignedNote.open(note, List.of(other.verifier()))).isInstanceOf(SignedNote.NoteException.class);
-        // Every byte of the signed text and of the signature line matters.
-        byte[] bytes = note.getBytes(StandardCharsets.UTF_8);
+        // Every byte of the signed text, of the key id and of the signature matters. (The signature is
+        // flipped in its decoded form: the last base64 character also carries two unused bits.)
+        String text = note.substring(0, note.indexOf("\n\n") + 1);
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < bytes.length; i++) {
             byte[] flipped = bytes.clone();
             flipped[i] ^= 0x01;
-            assertThatThrownBy(() -> SignedNote.open(flipped, List.of(s.verifier()))).as("byte %d flipped", i).isInstanceOf(SignedNote.NoteException.class);
+            String forged = new String(flipped, StandardCharsets.UTF_8) + note.substring(text.length());
+            assertThatThrownBy(() -> SignedNote.open(forged, List.of(s.verifier()))).as("text byte %d flipped", i).isInstanceOf(SignedNote.NoteException.class);
+        }
+        String line = note.substring(text.length() + 1);
+        String prefix = line.substring(0, line.lastIndexOf(' ') + 1);
+        byte[] sig = Base64.getDecoder().decode(line.substring(prefix.length()).trim());
+        for (int i = 0; i < sig.length; i++) {
+            byte[] flipped = sig.clone();
+            flipped[i] ^= 0x01;
+            String forged = text + "\n" + prefix + Base64.getEncoder().encodeToString(flipped) + "\n";
+            assertThatThrownBy(() -> SignedNote.open(forged, List.of(s.verifier()))).as("signature byte %d flipped", i).isInstanceOf(SignedNote.NoteException.class);
         }
     }
 

@@ -4,9 +4,9 @@ import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Ledger;
 import dev.coffer.ledger.LedgerConfig;
 import dev.coffer.ledger.Result;
+import dev.coffer.ledger.TestStores;
 import dev.coffer.ledger.TestSupport;
 import dev.coffer.ledger.UInt128;
-import dev.coffer.ledger.journal.FileLogStore;
 import dev.coffer.ledger.merkle.MerkleHash;
 import dev.coffer.ledger.merkle.MerkleProofs;
 import org.junit.jupiter.api.AfterEach;
@@ -14,10 +14,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The verifiable log over a real ledger and its file journal: receipts proven against signed
+ * The verifiable log over a real ledger, on the file journal and (run again from coffer-storage)
+ * on PostgreSQL: receipts proven against signed
  * checkpoints by nothing but the verifier key; every checkpoint consistent with the later ones
  * across restarts; damaged tiles rebuilt; a log that disagrees with its signed checkpoints stops
  * start-up; each refused question its own refusal.
@@ -44,7 +43,7 @@ class VerifiableLogTest {
     void open() throws IOException {
         dir = Files.createTempDirectory("coffer-tlog");
         key = LogKey.load("test.coffer/log", "COFFER_LOG_KEY", null, dir.resolve("tlog/log.key"));
-        ledger = Ledger.open(LedgerConfig.defaults(dir));
+        ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir)));
         ledger.submit(new Command.CreateAsset("asset", "USD", 2)).join();
         ledger.submit(new Command.CreateAccount("acct", "a", "USD", "o", 0, Map.of())).join();
     }
@@ -57,8 +56,8 @@ class VerifiableLogTest {
     }
 
     VerifiableLog startLog(Path at, Ledger l) throws IOException {
-        return VerifiableLog.start(FileTileStore.open(at.resolve("tlog")), FileCheckpointStore.open(at.resolve("tlog/checkpoints")), key,
-                new VerifiableLog.Settings("test.coffer/log", 20, 64), after -> FileLogStore.reader(at, after, l::durableSeq), l::durableSeq);
+        TestStores.Tlog t = TestStores.tlog(at, l::durableSeq);
+        return VerifiableLog.start(t.tiles(), t.checkpoints(), key, new VerifiableLog.Settings("test.coffer/log", 20, 64), t.readers(), l::durableSeq);
     }
 
     List<Result> deposits(Ledger l, String prefix, int n) {
@@ -113,7 +112,7 @@ class VerifiableLogTest {
             }
             log.close();
             ledger.close();
-            ledger = Ledger.open(LedgerConfig.defaults(dir));
+            ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir)));
         }
         log = startLog(dir, ledger);
         assertThat(log.awaitVerified(WAIT)).isTrue();
@@ -137,12 +136,9 @@ class VerifiableLogTest {
         CheckpointStore.Published cp = log.awaitCheckpoint(ledger.durableSeq(), WAIT);
         byte[] before = log.entry(1000);
         log.close();
-        // The upper levels' tiles gone, a level-0 tile changed:
-        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("tlog/tiles-0.pack").toFile(), "rw")) {
-            f.seek(3 * 8192 + 100);
-            f.write(0x55);
-        }
-        Files.delete(dir.resolve("tlog/tiles-1.pack"));
+        // A level-0 tile changed, the upper levels' tiles gone:
+        TestStores.damageTile(dir, 0, 3);
+        TestStores.dropTiles(dir, 1);
         log = startLog(dir, ledger);
         assertThat(log.awaitVerified(WAIT)).isTrue();
         assertThat(log.entry(1000)).isEqualTo(before);
@@ -150,7 +146,7 @@ class VerifiableLogTest {
         assertProven(p, log.entry(900), log.verifierKey());
         // Everything missing:
         log.close();
-        for (Path p2 : List.of("tiles-0.pack", "entries.pack", "entries.idx").stream().map(n -> dir.resolve("tlog").resolve(n)).toList()) Files.delete(p2);
+        TestStores.dropTiles(dir, 0, -1);
         log = startLog(dir, ledger);
         assertThat(log.awaitVerified(WAIT)).isTrue();
         assertProven(log.inclusion(1500, cp.size()), log.entry(1500), log.verifierKey());
@@ -166,12 +162,11 @@ class VerifiableLogTest {
         log = null;
         // Another log of the same length, with this log's checkpoints and key beside it.
         Path other = Files.createTempDirectory("coffer-tlog-other");
-        try (Ledger l2 = Ledger.open(LedgerConfig.defaults(other))) {
+        try (Ledger l2 = Ledger.open(TestStores.configure(LedgerConfig.defaults(other)))) {
             l2.submit(new Command.CreateAsset("asset", "USD", 2)).join();
             l2.submit(new Command.CreateAccount("acct", "a", "USD", "o", 0, Map.of())).join();
             deposits(l2, "x", 300);
-            Files.createDirectories(other.resolve("tlog"));
-            Files.copy(dir.resolve("tlog/checkpoints"), other.resolve("tlog/checkpoints"), StandardCopyOption.REPLACE_EXISTING);
+            TestStores.copyCheckpoints(dir, other);
             VerifiableLog foreign = startLog(other, l2);
             try {
                 assertThatThrownBy(() -> foreign.awaitVerified(WAIT)).isInstanceOf(IllegalStateException.class)
@@ -225,8 +220,8 @@ class VerifiableLogTest {
         log = null;
         NoteSigner other = NoteSigner.generate("test.coffer/log");
         assertThat(LogKey.load("test.coffer/log", "COFFER_LOG_KEY", other.encode(), file).verifier().encode()).isEqualTo(other.verifier().encode());
-        assertThatThrownBy(() -> VerifiableLog.start(FileTileStore.open(dir.resolve("tlog")), FileCheckpointStore.open(dir.resolve("tlog/checkpoints")), other,
-                new VerifiableLog.Settings("test.coffer/log", 20, 64), after -> FileLogStore.reader(dir, after, ledger::durableSeq), ledger::durableSeq))
+        TestStores.Tlog t = TestStores.tlog(dir, ledger::durableSeq);
+        assertThatThrownBy(() -> VerifiableLog.start(t.tiles(), t.checkpoints(), other, new VerifiableLog.Settings("test.coffer/log", 20, 64), t.readers(), ledger::durableSeq))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("not signed by the log key");
         Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         assertThatThrownBy(() -> LogKey.load("test.coffer/log", "X", null, file)).hasMessageContaining("readable by others");

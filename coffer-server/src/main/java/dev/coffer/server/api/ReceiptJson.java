@@ -28,7 +28,7 @@ final class ReceiptJson {
         buf = new byte[capacity];
     }
 
-    /** {"transaction_id":…,"type":…,"seq":…,"event_hash":…,"timestamp_us":…} */
+    /** {"transaction_id":…,"type":…,"seq":…,"leaf_index":…,"event_hash":…,"timestamp_us":…} (leaf_index = seq − 1, the event's leaf in the verifiable log) */
     static byte[] receipt(Command c, Result r) {
         ReceiptJson w = new ReceiptJson(224);
         w.receiptObject(c, r);
@@ -103,6 +103,7 @@ final class ReceiptJson {
         g.writeStringField("transaction_id", c.id());
         g.writeStringField("type", Operations.typeOf(c));
         g.writeNumberField("seq", r.seq());
+        g.writeNumberField("leaf_index", r.seq() - 1);
         g.writeStringField("event_hash", r.hash().hex());
         g.writeNumberField("timestamp_us", r.timestamp());
         g.writeEndObject();
@@ -115,6 +116,8 @@ final class ReceiptJson {
         string(Operations.typeOf(c));
         ascii(",\"seq\":");
         number(r.seq());
+        ascii(",\"leaf_index\":");
+        number(r.seq() - 1);
         ascii(",\"event_hash\":\"");
         ensure(64);
         r.hash().hexInto(buf, len);

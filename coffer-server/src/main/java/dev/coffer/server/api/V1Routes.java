@@ -9,6 +9,10 @@ import dev.coffer.server.ops.JsonLog;
 import dev.coffer.server.ops.ServiceMetrics;
 import dev.coffer.storage.index.QueryIndex;
 
+import dev.coffer.ledger.tlog.VerifiableLog;
+import dev.coffer.server.auth.Scope;
+
+import java.time.Duration;
 import java.util.List;
 
 import static dev.coffer.server.auth.Scope.ADMIN;
@@ -26,8 +30,11 @@ public final class V1Routes {
 
     private V1Routes() {}
 
-    public static List<Route> table(Ledger ledger, QueryIndex index, ApiKeys keys, Json json, CofferConfig.Server limits,
+    public static List<Route> table(Ledger ledger, QueryIndex index, VerifiableLog tlog, ApiKeys keys, Json json, CofferConfig config,
                                     ServiceMetrics metrics, JsonLog log) {
+        CofferConfig.Server limits = config.server();
+        Scope logScope = config.log().publicProofs() ? null : READ;
+        LogApi logApi = new LogApi(tlog, index, json, Duration.ofMillis(config.log().proofWaitMs()), ledger::durableSeq);
         LedgerCalls calls = new LedgerCalls(ledger, limits.requestTimeoutMs(), metrics);
         AccountsApi accounts = new AccountsApi(calls, index, json);
         MovementsApi movements = new MovementsApi(calls);
@@ -59,6 +66,14 @@ public final class V1Routes {
                 // transactions and history (the query index)
                 new Route("GET", "/v1/accounts/{id}/history", READ, false, "get_history", history::history),
                 new Route("GET", "/v1/transactions/{id}", READ, false, "get_transaction", history::transaction),
+                new Route("GET", "/v1/transactions/{id}/proof", READ, false, "get_transaction_proof", logApi::transactionProof),
+                // the verifiable log (public unless log.public_proofs = false); /v1/log is a C2SP tlog-tiles prefix
+                new Route("GET", "/v1/log/checkpoint", logScope, false, "get_checkpoint", logApi::checkpoint),
+                new Route("GET", "/v1/log/key", logScope, false, "get_log_key", logApi::key),
+                new Route("GET", "/v1/log/proof/inclusion", logScope, false, "get_inclusion_proof", logApi::inclusion),
+                new Route("GET", "/v1/log/proof/consistency", logScope, false, "get_consistency_proof", logApi::consistency),
+                new Route("GET", "/v1/log/entries/{seq}", logScope, false, "get_log_entry", logApi::entry),
+                new Route("GET", "/v1/log/tile/{path*}", logScope, false, "get_tile", logApi::tile),
                 // keys (admin)
                 new Route("GET", "/v1/keys", ADMIN, false, "list_keys", keyAdmin::list),
                 new Route("POST", "/v1/keys", ADMIN, true, "create_key", keyAdmin::create),

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.coffer.ledger.tlog.Checkpoint;
+import dev.coffer.ledger.tlog.TiledTree;
+import dev.coffer.ledger.tlog.VerifiableLog;
 import dev.coffer.storage.EmbeddedIndex;
 import dev.coffer.storage.index.QueryIndex;
 import dev.coffer.storage.postgres.PostgresDatabase;
@@ -27,8 +30,11 @@ import java.util.Set;
  */
 public record CofferConfig(Server server, LedgerSection ledger, Postgres postgres, Index index, Log log) {
 
+    /** The variable that may hold the log's signing key (never a configuration key: it is secret). */
+    public static final String LOG_KEY_ENV = "COFFER_LOG_KEY";
+
     /** Environment variables of the launcher and the command line that are not configuration keys. */
-    public static final Set<String> OTHER_ENV = Set.of("COFFER_JAVA_OPTS", "COFFER_AOT", "COFFER_CONFIG", "COFFER_PG_URL");
+    public static final Set<String> OTHER_ENV = Set.of("COFFER_JAVA_OPTS", "COFFER_AOT", "COFFER_CONFIG", "COFFER_PG_URL", LOG_KEY_ENV);
 
     /**
      * The shortest {@code server.idle_timeout_ms}: the web server dates a connection's last request
@@ -82,8 +88,23 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         }
     }
 
-    /** Logging: {@code level} is {@code debug}, {@code info}, {@code warn} or {@code error}; {@code requests} logs one line per request at info. */
-    public record Log(String level, boolean requests) {}
+    /**
+     * Logging, and the verifiable log (docs/LOG.md).
+     *
+     * @param level                {@code debug}, {@code info}, {@code warn} or {@code error}
+     * @param requests             one line per request at info
+     * @param origin               the checkpoints' origin line and the log key's name
+     * @param checkpointIntervalMs shortest time between two checkpoints while the log grows
+     * @param keyFile              the log's signing key; empty = {@code <data_dir>/tlog/log.key}, created on first
+     *                             start; the variable {@code COFFER_LOG_KEY}, when set, holds the key instead
+     * @param publicProofs         the log routes (checkpoint, proofs, entries, tiles) need no key; false = read scope
+     * @param tileCacheTiles       verified level-0 tiles kept in memory (16 KiB each)
+     * @param proofWaitMs          longest wait of {@code GET /v1/transactions/{id}/proof} for a checkpoint covering it
+     */
+    public record Log(String level, boolean requests, String origin, int checkpointIntervalMs, String keyFile, boolean publicProofs,
+                      int tileCacheTiles, int proofWaitMs) {}
+
+
 
     public static CofferConfig defaults() {
         return new CofferConfig(
@@ -92,7 +113,8 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                 new Postgres("", "coffer", 8, PostgresDatabase.Settings.DEFAULT_LOCK_WAIT_MILLIS),
                 new Index(2_000, 1_000_000, EmbeddedIndex.DEFAULT_KIND.wireName(), QueryIndex.DEFAULT_SQLITE_CACHE_MIB, QueryIndex.DEFAULT_ROCKSDB_CACHE_MIB,
                         QueryIndex.DEFAULT_FOLLOWER_NICE),
-                new Log("info", true));
+                new Log("info", true, VerifiableLog.DEFAULT_ORIGIN, (int) VerifiableLog.DEFAULT_CHECKPOINT_INTERVAL_MILLIS, "", true,
+                        TiledTree.DEFAULT_TILE_CACHE, 3_000));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -207,6 +229,17 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("index.rocksdb_cache_mib", index.rocksdbCacheMib() >= 1 && index.rocksdbCacheMib() <= QueryIndex.MAX_ROCKSDB_CACHE_MIB);
         positive("index.follower_nice", index.followerNice() >= 0 && index.followerNice() <= QueryIndex.MAX_FOLLOWER_NICE);
         positive("log.level", Set.of("debug", "info", "warn", "error").contains(log.level()));
+        positive("log.checkpoint_interval_ms", log.checkpointIntervalMs() >= 1 && log.checkpointIntervalMs() <= 3_600_000);
+        positive("log.tile_cache_tiles", log.tileCacheTiles() >= 1 && log.tileCacheTiles() <= 65_536);
+        positive("log.proof_wait_ms", log.proofWaitMs() >= 0 && log.proofWaitMs() <= 60_000);
+        try {
+            new Checkpoint(log.origin(), 0, new byte[32]);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("configuration value out of range: log.origin (" + e.getMessage() + ")");
+        }
+        if (log.origin().contains("+") || log.origin().chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("configuration value out of range: log.origin (no spaces or '+': it is the key's name)");
+        }
         if (ledger.store().equals("postgres") && postgres.url().isBlank()) {
             throw new IllegalArgumentException("ledger.store = postgres needs postgres.url or COFFER_PG_URL");
         }
@@ -214,6 +247,11 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
 
     private static void positive(String key, boolean ok) {
         if (!ok) throw new IllegalArgumentException("configuration value out of range: " + key);
+    }
+
+    /** The verifiable log's settings. */
+    public VerifiableLog.Settings logSettings() {
+        return new VerifiableLog.Settings(log.origin(), log.checkpointIntervalMs(), log.tileCacheTiles());
     }
 
     /** The values as {@code section.key → value}, for the start-up log (the PostgreSQL URL is masked). */

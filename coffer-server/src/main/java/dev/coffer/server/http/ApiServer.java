@@ -7,6 +7,7 @@ import dev.coffer.server.auth.Scope;
 import dev.coffer.server.config.CofferConfig;
 import dev.coffer.server.ops.JsonLog;
 import dev.coffer.server.ops.ServiceMetrics;
+import dev.coffer.ledger.tlog.VerifiableLog;
 import dev.coffer.storage.index.QueryIndex;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderName;
@@ -45,6 +46,7 @@ public final class ApiServer implements AutoCloseable {
     private final CofferConfig config;
     private final Ledger ledger;
     private final QueryIndex index;
+    private final VerifiableLog tlog;
     private final ApiKeys keys;
     private final ServiceMetrics metrics;
     private final JsonLog log;
@@ -60,10 +62,11 @@ public final class ApiServer implements AutoCloseable {
     private WebServer server;
 
     /** {@code api} is the service's route table (the v1 API); the edge adds health, metrics and the OpenAPI document. */
-    public ApiServer(CofferConfig config, Json json, List<Route> api, Ledger ledger, QueryIndex index, ApiKeys keys, ServiceMetrics metrics, JsonLog log) throws IOException {
+    public ApiServer(CofferConfig config, Json json, List<Route> api, Ledger ledger, QueryIndex index, VerifiableLog tlog, ApiKeys keys, ServiceMetrics metrics, JsonLog log) throws IOException {
         this.config = config;
         this.ledger = ledger;
         this.index = index;
+        this.tlog = tlog;
         this.keys = keys;
         this.metrics = metrics;
         this.log = log;
@@ -288,7 +291,16 @@ public final class ApiServer implements AutoCloseable {
         checks.put("index", ic);
         // The store is reachable exactly when the ledger takes writes (a failed append stops it until reopened).
         checks.put("store", Map.of("ok", ledgerOk, "kind", ledger.recovery().store(), "reopens", ledger.reopens()));
-        boolean ready = ledgerOk && indexOk;
+        boolean logOk = tlog.healthy();
+        Map<String, Object> lc = new LinkedHashMap<>();
+        lc.put("ok", logOk);
+        lc.put("tree_size", tlog.treeSize());
+        lc.put("lag_events", tlog.lag());
+        var cp = tlog.latest();
+        lc.put("checkpoint_size", cp == null ? 0 : cp.size());
+        lc.put("detail", logOk ? "following, signing checkpoints" : "the verifiable log stopped; see the server log");
+        checks.put("log", lc);
+        boolean ready = ledgerOk && indexOk && logOk;
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("ready", ready);
         body.put("checks", checks);

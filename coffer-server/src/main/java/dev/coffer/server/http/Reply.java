@@ -14,6 +14,11 @@ public record Reply(int status, byte[] body, String contentType, Map<String, Str
         return new Reply(status, body, "application/json", Map.of(), outcome, null);
     }
 
+    /** A body of another type than JSON (a signed note, tile bytes). */
+    public static Reply bytes(int status, byte[] body, String contentType, String outcome) {
+        return new Reply(status, body, contentType, Map.of(), outcome, null);
+    }
+
     public static Reply error(ApiError error) {
         return new Reply(error.status(), null, "application/json", Map.of(), error.code(), error);
     }

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * Matches a method and path against the route table. Templates are literal segments and
- * {@code {name}} parameters (one whole segment each). Linear over the table: it has ~30 routes
+ * {@code {name}} parameters (one whole segment each); a last segment {@code {name*}} takes the rest
+ * of the path, one segment or more, slashes included (the log's tile paths). Linear over the table: it has ~30 routes
  * and a match is a few string comparisons.
  */
 final class Router {
@@ -43,11 +44,17 @@ final class Router {
     }
 
     private static Map<String, String> params(String[] template, String[] parts) {
-        if (template.length != parts.length) return null;
+        boolean rest = template[template.length - 1].endsWith("*}");
+        if (rest ? parts.length < template.length : template.length != parts.length) return null;
         Map<String, String> params = null;
         for (int i = 0; i < template.length; i++) {
             String t = template[i];
-            if (t.startsWith("{")) {
+            if (rest && i == template.length - 1) {
+                String joined = String.join("/", java.util.Arrays.copyOfRange(parts, i, parts.length));
+                if (joined.isEmpty()) return null;
+                if (params == null) params = new java.util.HashMap<>(4);
+                params.put(t.substring(1, t.length() - 2), joined);
+            } else if (t.startsWith("{")) {
                 if (parts[i].isEmpty()) return null;
                 if (params == null) params = new java.util.HashMap<>(4);
                 params.put(t.substring(1, t.length() - 1), parts[i]);

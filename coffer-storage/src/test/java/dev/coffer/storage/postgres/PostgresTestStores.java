@@ -74,6 +74,26 @@ public final class PostgresTestStores {
         }
     }
 
+    public static TestStores.Tlog tlog(Path dataDir) throws IOException {
+        PostgresDatabase db = database(schemaOf(dataDir));
+        return new TestStores.Tlog(PostgresTileStore.open(db), PostgresCheckpointStore.open(db), after -> new PostgresLogReader(db.pool(), after));
+    }
+
+    public static void damageTile(Path dataDir, int level, long index) {
+        execute("UPDATE " + schemaOf(dataDir) + ".coffer_tlog_tiles SET data = overlay(data placing '\\x55'::bytea from 101 for 1) WHERE level = "
+                + level + " AND idx = " + index);
+    }
+
+    public static void dropTiles(Path dataDir, int[] levels) {
+        for (int l : levels) execute("DELETE FROM " + schemaOf(dataDir) + ".coffer_tlog_tiles WHERE level = " + l);
+    }
+
+    public static void copyCheckpoints(Path from, Path to) {
+        String target = schemaOf(to);
+        database(target); // migrated
+        execute("INSERT INTO " + target + ".coffer_tlog_checkpoints SELECT * FROM " + schemaOf(from) + ".coffer_tlog_checkpoints");
+    }
+
     private static synchronized String schemaOf(Path dataDir) {
         Path marker = dataDir.resolve("pg-schema");
         try {
