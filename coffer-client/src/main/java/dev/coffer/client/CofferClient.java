@@ -1,12 +1,14 @@
 package dev.coffer.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.coffer.ledger.tlog.ProofVerifier;
 
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -212,6 +214,31 @@ public final class CofferClient implements AutoCloseable {
     public JsonNode history(String accountId, String cursor, int limit) {
         String q = "?limit=" + limit + (cursor == null ? "" : "&cursor=" + Http.query(cursor));
         return join(http.send("GET", "/v1/accounts/" + Http.segment(accountId) + "/history" + q, null)).body();
+    }
+
+    // ------------------------------------------------------------------ the verifiable log
+
+    /**
+     * Fetches the receipt's proof ({@code GET /v1/transactions/{id}/proof}) and verifies it here:
+     * the checkpoint's signature with {@code vkey}, then that the receipt's event is in the tree of
+     * that checkpoint's size and root (never a size or root taken from the answer unsigned).
+     *
+     * @throws LogVerificationException when it does not verify
+     */
+    public ProofVerifier.Included verify(Receipt receipt, String vkey) {
+        JsonNode p = join(http.send("GET", "/v1/transactions/" + Http.segment(receipt.transactionId()) + "/proof", null)).body();
+        if (p.path("seq").asLong() != receipt.seq()) throw new LogVerificationException("the proof is of seq " + p.path("seq").asLong() + ", the receipt says " + receipt.seq());
+        try {
+            return ProofVerifier.of(vkey).inclusion(p.path("checkpoint").asText(), receipt.leafIndex(), Base64.getDecoder().decode(p.path("entry").asText()),
+                    LogMonitor.hashes(p.path("inclusion_proof")), receipt.transactionId());
+        } catch (ProofVerifier.VerificationException e) {
+            throw new LogVerificationException(e.getMessage());
+        }
+    }
+
+    /** A monitor of the log that trusts {@code vkey}: each {@link LogMonitor#check()} proves the log only grew since the last one. */
+    public LogMonitor monitor(String vkey) {
+        return new LogMonitor(http, ProofVerifier.of(vkey));
     }
 
     /** Batch requests sent by the coalescer so far (0 with batching off). */

@@ -52,6 +52,21 @@ final class Http {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
+    /** GET of a text answer (a signed note); a non-200 answer is a {@link CofferException}. */
+    String getText(String path) {
+        HttpRequest r = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).header("Authorization", authorization).GET().build();
+        try {
+            HttpResponse<byte[]> res = client.send(r, HttpResponse.BodyHandlers.ofByteArray());
+            if (res.statusCode() != 200) throw decode(res).error;
+            return new String(res.body(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CofferException(0, "no_answer", e.toString(), true, null, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CofferException(0, "interrupted", e.toString(), true, null, e);
+        }
+    }
+
     CompletableFuture<Answer> send(String method, String path, Object body) {
         byte[] bytes;
         try {

@@ -176,6 +176,29 @@ class VerifiableLogApiTest {
     }
 
     @Test
+    void theJavaClientVerifiesReceiptsAndMonitorsTheLog() throws Exception {
+        try (dev.coffer.client.CofferClient c = dev.coffer.client.CofferClient.builder(f.uri("")).apiKey(writer).batching(false).build()) {
+            dev.coffer.client.LogMonitor monitor = c.monitor(vkey);
+            Checkpoint first = monitor.check();
+            dev.coffer.client.Receipt r = c.deposit("client-1", "alice", java.math.BigInteger.TEN);
+            var verified = c.verify(r, vkey);
+            assertThat(verified.event().command().id()).isEqualTo("client-1");
+            assertThat(verified.checkpoint().size()).isGreaterThanOrEqualTo(r.seq());
+            Checkpoint second = monitor.check();
+            assertThat(second.size()).isGreaterThanOrEqualTo(first.size());
+            String otherKey = dev.coffer.ledger.tlog.NoteSigner.generate("localhost/coffer").verifier().encode();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.verify(r, otherKey)).isInstanceOf(dev.coffer.client.LogVerificationException.class);
+            // A checkpoint signed by the log's own key for another tree (what a log that rewrote its
+            // history would have signed): a monitor that trusted it sees the fork.
+            dev.coffer.ledger.tlog.NoteSigner logKey = dev.coffer.ledger.tlog.NoteSigner.parse(java.nio.file.Files.readString(f.dir.resolve("tlog/log.key")));
+            String forged = SignedNote.sign(new Checkpoint("localhost/coffer", 2, new byte[32]).body(), logKey);
+            dev.coffer.client.LogMonitor forkWatcher = c.monitor(vkey).trust(forged);
+            org.assertj.core.api.Assertions.assertThatThrownBy(forkWatcher::check).isInstanceOf(dev.coffer.client.LogVerificationException.class)
+                    .hasMessageContaining("fork");
+        }
+    }
+
+    @Test
     void theTransactionProofNeedsAKeyTheLogRoutesDoNot() {
         assertThat(f.get("/v1/transactions/proof-1/proof", null).status()).isEqualTo(401);
         assertThat(f.get("/v1/log/checkpoint", null).status()).isEqualTo(200);

@@ -6,7 +6,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -32,33 +34,55 @@ public final class FileCheckpointStore implements CheckpointStore {
     private FileCheckpointStore(Path file) throws IOException {
         this.file = file;
         this.ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        Scan scan = scan(ch, file, (size, at, note) -> add(size, at));
+        if (scan.end < ch.size()) {
+            LOG.log(System.Logger.Level.WARNING, "cutting a torn checkpoint record off " + file + ": " + (ch.size() - scan.end) + " bytes at offset " + scan.end);
+            ch.truncate(scan.end);
+            ch.force(true);
+        }
+        end = scan.end;
+        latest = count == 0 ? null : new Published(sizes[count - 1], scan.lastNote);
+    }
+
+    private interface RecordVisitor {
+        void record(long size, long offset, String note) throws IOException;
+    }
+
+    private record Scan(long end, String lastNote) {}
+
+    /** Reads every whole record; damage before the last record is an error, a torn last one ends the scan. */
+    private static Scan scan(FileChannel ch, Path file, RecordVisitor visitor) throws IOException {
         long length = ch.size();
         long at = 0;
+        long prev = -1;
         String note = null;
-        while (at < length) {
-            if (length - at < HEADER) break;
-            ByteBuffer h = read(at, HEADER);
+        while (length - at >= HEADER) {
+            ByteBuffer h = read(ch, file, at, HEADER);
             int len = h.getInt(0);
             int crc = h.getInt(4);
             long size = h.getLong(8);
             if (len < 0 || len > SignedNote.MAX_NOTE_BYTES || at + HEADER + len > length) break;
-            byte[] body = read(at + HEADER, len).array();
+            byte[] body = read(ch, file, at + HEADER, len).array();
             if (crc(size, body) != crc) {
                 if (at + HEADER + len == length) break; // a torn last record
                 throw new IOException("checkpoint record at offset " + at + " of " + file + " is damaged (CRC mismatch)");
             }
-            if (count > 0 && size <= sizes[count - 1]) throw new IOException("checkpoint sizes in " + file + " do not increase at offset " + at);
-            add(size, at);
+            if (size <= prev) throw new IOException("checkpoint sizes in " + file + " do not increase at offset " + at);
+            prev = size;
             note = new String(body, StandardCharsets.UTF_8);
+            visitor.record(size, at, note);
             at += HEADER + len;
         }
-        if (at < length) {
-            LOG.log(System.Logger.Level.WARNING, "cutting a torn checkpoint record off " + file + ": " + (length - at) + " bytes at offset " + at);
-            ch.truncate(at);
-            ch.force(true);
+        return new Scan(at, note);
+    }
+
+    /** Every checkpoint in {@code file}, oldest first, read without changing the file (for audits). */
+    public static List<Published> readAll(Path file) throws IOException {
+        List<Published> out = new ArrayList<>();
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
+            scan(c, file, (size, at, note) -> out.add(new Published(size, note)));
         }
-        end = at;
-        latest = count == 0 ? null : new Published(sizes[count - 1], note);
+        return out;
     }
 
     /** Opens (creating) the checkpoint file {@code file}. */
@@ -111,6 +135,10 @@ public final class FileCheckpointStore implements CheckpointStore {
     }
 
     private ByteBuffer read(long at, int len) throws IOException {
+        return read(ch, file, at, len);
+    }
+
+    private static ByteBuffer read(FileChannel ch, Path file, long at, int len) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(len);
         while (b.hasRemaining()) {
             if (ch.read(b, at + b.position()) < 0) throw new IOException("unexpected end of " + file);
