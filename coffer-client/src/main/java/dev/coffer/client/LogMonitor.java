@@ -52,7 +52,13 @@ public final class LogMonitor {
             if (trusted != null) {
                 List<byte[]> proof = List.of();
                 if (now.size() > trusted.size() && trusted.size() > 0) {
-                    JsonNode p = CofferClient.join(http.send("GET", "/v1/log/proof/consistency?from=" + trusted.size() + "&to=" + now.size(), null)).body();
+                    JsonNode p;
+                    try {
+                        p = CofferClient.join(http.send("GET", "/v1/log/proof/consistency?from=" + trusted.size() + "&to=" + now.size(), null)).body();
+                    } catch (CofferException e) {
+                        if (!e.code().equals("size_not_published")) throw e;
+                        throw new LogVerificationException("the log denies ever publishing the size " + trusted.size() + " of a checkpoint signed with its key: a fork");
+                    }
                     proof = hashes(p.path("consistency_proof"));
                 }
                 verifier.consistency(trusted, now, proof);

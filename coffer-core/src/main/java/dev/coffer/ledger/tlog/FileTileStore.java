@@ -13,8 +13,8 @@ import java.nio.file.StandardOpenOption;
  * entry bundles back to back and {@code entries.idx} each bundle's end offset (u64). A full tile is
  * appended with one write to an open file, not as a file of its own: at a million leaves a second
  * that is 4,000 tile files and 4,000 bundle files created and renamed per second. The HTTP routes
- * serve them under their {@code tile/…} paths and {@code coffer tiles export} writes the
- * static-file layout. A pack's torn end (a crash mid-write) is cut off on open.
+ * serve them under their C2SP {@code tile/…} paths (a static mirror copies them from there). A
+ * pack's torn end (a crash mid-write) is cut off on open.
  */
 public final class FileTileStore implements TileStore {
 
