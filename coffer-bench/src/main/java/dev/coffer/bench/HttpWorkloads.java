@@ -19,7 +19,7 @@ final class HttpWorkloads {
     static final String ASSET = "USD";
     /** Transactions created before the run for read workloads to look up. */
     static final int SEEDED_TRANSACTIONS = 10_000;
-    static final List<String> NAMES = List.of("transfers", "batch", "read-heavy", "write-mix", "replay", "holds", "overload");
+    static final List<String> NAMES = List.of("transfers", "batch", "read-heavy", "write-mix", "replay", "holds", "overload", "log-proofs");
 
     /** One request and what it is, for the per-kind figures. */
     record Request(byte[] bytes, String kind, int operations) {}
@@ -51,6 +51,7 @@ final class HttpWorkloads {
             case "write-mix" -> new WriteMix("write-mix", accounts, 0);
             case "replay" -> new WriteMix("replay", accounts, 1);
             case "holds" -> new Holds(accounts);
+            case "log-proofs" -> new LogProofs(accounts);
             default -> throw new IllegalArgumentException("unknown workload " + name + "; one of " + NAMES);
         };
     }
@@ -190,6 +191,26 @@ final class HttpWorkloads {
             return () -> r.nextInt(100) < 95
                     ? new Request(format.get("/v1/accounts/" + account(r.nextInt(accounts)) + "/balance"), "balance", 1)
                     : new Request(format.get("/v1/transactions/seed-" + r.nextInt(SEEDED_TRANSACTIONS)), "transaction", 1);
+        }
+    }
+
+    /**
+     * Inclusion proofs of the verifiable log for events uniformly at random among those set-up
+     * wrote (accounts, deposits, seeded transfers), against the newest checkpoint.
+     */
+    record LogProofs(int accounts) implements Workload {
+        public String name() { return "log-proofs"; }
+
+        public String mix() {
+            return "GET /v1/log/proof/inclusion?seq=N, N uniformly among the first " + (2L * accounts + SEEDED_TRANSACTIONS) + " events";
+        }
+
+        public boolean needsSeededTransactions() { return true; }
+
+        public Stream stream(Format format, int conn, int conns, long seed) {
+            SplittableRandom r = new SplittableRandom(seed);
+            long events = 2L * accounts + SEEDED_TRANSACTIONS;
+            return () -> new Request(format.get("/v1/log/proof/inclusion?seq=" + (1 + r.nextLong(events))), "inclusion_proof", 1);
         }
     }
 

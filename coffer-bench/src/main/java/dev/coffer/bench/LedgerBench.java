@@ -7,6 +7,8 @@ import dev.coffer.ledger.Limits;
 import dev.coffer.ledger.Result;
 import dev.coffer.ledger.ResultCode;
 import dev.coffer.ledger.UInt128;
+import dev.coffer.ledger.tlog.NoteSigner;
+import dev.coffer.ledger.tlog.VerifiableLog;
 import dev.coffer.storage.Backend;
 import org.HdrHistogram.Histogram;
 
@@ -54,6 +56,15 @@ public final class LedgerBench {
 
     /** Runs on {@code backend} (a fresh log: a new data directory, or a new PostgreSQL schema). */
     public static Map<String, Object> run(Options o, Backend backend) throws Exception {
+        return run(o, backend, false);
+    }
+
+    /**
+     * Runs on {@code backend}; with {@code verifiableLog} the service's Merkle tree follows the log
+     * (its thread, tiles and checkpoints at the default interval), and the figures add how long the
+     * tree took to catch up with the last durable event.
+     */
+    public static Map<String, Object> run(Options o, Backend backend, boolean verifiableLog) throws Exception {
         if (Files.exists(o.dataDir())) throw new IllegalArgumentException(o.dataDir() + " exists; the benchmark needs a fresh directory");
         Histogram batchLatency = new Histogram(3_600_000_000_000L, 3);
         AtomicLong measuring = new AtomicLong();
@@ -72,7 +83,9 @@ public final class LedgerBench {
         long elapsed;
         long failed;
         Ledger.RecoveryReport reopen;
-        try (Ledger ledger = Ledger.open(config)) {
+        try (Ledger ledger = Ledger.open(config);
+             VerifiableLog tree = verifiableLog ? backend.startLog(ledger, VerifiableLog.Settings.defaults(), NoteSigner.generate(VerifiableLog.DEFAULT_ORIGIN)) : null) {
+            if (tree != null && !tree.awaitVerified(java.time.Duration.ofMinutes(5))) throw new IllegalStateException("the verifiable log did not start");
             setUp(ledger, ids, o.batch());
             fsyncsBefore = ledger.fsyncs();
             AtomicLong rejected = new AtomicLong();
@@ -105,6 +118,14 @@ public final class LedgerBench {
             window.acquire(o.inFlight());
             elapsed = System.nanoTime() - started;
             measuring.set(0);
+            if (tree != null) {
+                long durable = ledger.durableSeq();
+                long caughtUp = System.nanoTime();
+                while (tree.treeSize() < durable) Thread.sleep(1);
+                out.put("verifiable_log", true);
+                out.put("tree_catch_up_ms", round((System.nanoTime() - caughtUp) / 1e6));
+                out.put("tree_leaves", tree.treeSize());
+            }
             failed = rejected.get();
             out.put("fsyncs", ledger.fsyncs() - fsyncsBefore);
             out.put("batches", ledger.batches());

@@ -5,6 +5,7 @@ import dev.coffer.bench.BenchSuite;
 import dev.coffer.bench.HistoryBench;
 import dev.coffer.bench.HttpBench;
 import dev.coffer.bench.LedgerBench;
+import dev.coffer.bench.LogBench;
 import dev.coffer.bench.Pgbench;
 import dev.coffer.bench.StartupBench;
 import dev.coffer.storage.Backend;
@@ -29,7 +30,7 @@ import java.util.concurrent.Callable;
  * rounds and draws the chart; {@code check} is the regression gate against bench/baselines.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark workload.",
-        subcommands = {BenchCommand.LedgerWorkload.class, BenchCommand.HistoryWorkload.class,
+        subcommands = {BenchCommand.LedgerWorkload.class, BenchCommand.HistoryWorkload.class, BenchCommand.LogWorkload.class,
                 BenchCommand.Transfers.class, BenchCommand.Batch.class, BenchCommand.ReadHeavy.class, BenchCommand.WriteMix.class,
                 BenchCommand.Replay.class, BenchCommand.Holds.class, BenchCommand.Overload.class,
                 BenchCommand.BaselinePgbench.class, BenchCommand.Startup.class, BenchCommand.Suite.class, BenchCommand.Check.class})
@@ -44,7 +45,7 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        System.out.println("usage: coffer bench ledger|history|transfers|batch|read-heavy|write-mix|replay|holds|overload|baseline-pgbench|startup|suite|check [options]"
+        System.out.println("usage: coffer bench ledger|history|log|transfers|batch|read-heavy|write-mix|replay|holds|overload|baseline-pgbench|startup|suite|check [options]"
                 + "   (see coffer bench <workload> --help)");
     }
 
@@ -101,6 +102,44 @@ final class BenchCommand implements Runnable {
             return run.go("history", (dataDir, backend) -> HistoryBench.run(
                     new HistoryBench.Options(accounts, transfers, batch, writeRate, readers, pageSize, seconds, dataDir, run.keep, embedded,
                             followerNice == null ? QueryIndex.DEFAULT_FOLLOWER_NICE : followerNice), backend));
+        }
+    }
+
+    @Command(name = "log", mixinStandardHelpOptions = true,
+            description = "The verifiable log: ledger throughput with the tree on against off, 10k-leaf build, proofs at 10 M leaves, checkpoint lag, proof requests over HTTP.")
+    static final class LogWorkload implements Callable<Integer> {
+        @Option(names = "--transfers", defaultValue = "2000000", description = "Transfers per in-process run (default: ${DEFAULT-VALUE}).")
+        long transfers;
+        @Option(names = "--rounds", defaultValue = "3", description = "Tree-on and tree-off runs each (default: ${DEFAULT-VALUE}).")
+        int rounds;
+        @Option(names = "--proof-leaves", defaultValue = "10000000", description = "Leaves of the tree proofs are generated in (default: ${DEFAULT-VALUE}).")
+        long proofLeaves;
+        @Option(names = "--proof-samples", defaultValue = "20000", description = "Proofs of each kind timed (default: ${DEFAULT-VALUE}).")
+        int proofSamples;
+        @Option(names = "--http-seconds", defaultValue = "15", description = "Measured seconds of proof requests over HTTP (default: ${DEFAULT-VALUE}).")
+        int httpSeconds;
+        @Option(names = "--connections", defaultValue = "64", description = "HTTP connections (default: ${DEFAULT-VALUE}).")
+        int connections;
+        @Option(names = "--lag-seconds", defaultValue = "15", description = "Seconds of writes whose checkpoint lag is measured (default: ${DEFAULT-VALUE}).")
+        int lagSeconds;
+        @Option(names = "--lag-rate", defaultValue = "2000", description = "Deposits/s while the checkpoint lag is measured (default: ${DEFAULT-VALUE}).")
+        int lagRate;
+        @Option(names = "--server-jvm", defaultValue = DEFAULT_SERVER_JVM, description = "JVM options of the started server (default: ${DEFAULT-VALUE}).")
+        String serverJvm;
+        @Option(names = "--dir", description = "Working directory (default: a fresh temporary one).")
+        Path dir;
+        @Option(names = "--json", description = "Also write the figures to this file.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Path d = dir != null ? dir : Files.createTempDirectory("coffer-bench-log").resolve("run");
+            Map<String, Object> figures = LogBench.run(new LogBench.Options(transfers, rounds, proofLeaves, proofSamples, httpSeconds, connections,
+                    lagSeconds, lagRate, d, List.of(serverJvm.trim().split("\\s+"))));
+            String out = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(figures);
+            System.out.println(out);
+            if (json != null) Files.writeString(json, out + "\n");
+            return 0;
         }
     }
 
