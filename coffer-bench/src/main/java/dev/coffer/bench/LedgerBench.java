@@ -56,15 +56,15 @@ public final class LedgerBench {
 
     /** Runs on {@code backend} (a fresh log: a new data directory, or a new PostgreSQL schema). */
     public static Map<String, Object> run(Options o, Backend backend) throws Exception {
-        return run(o, backend, false);
+        return run(o, backend, null);
     }
 
     /**
-     * Runs on {@code backend}; with {@code verifiableLog} the service's Merkle tree follows the log
-     * (its thread, tiles and checkpoints at the default interval), and the figures add how long the
+     * Runs on {@code backend}; with {@code verifiableLog} settings (null: off) the service's Merkle
+     * tree follows the log (its thread, tiles and checkpoints), and the figures add how long the
      * tree took to catch up with the last durable event.
      */
-    public static Map<String, Object> run(Options o, Backend backend, boolean verifiableLog) throws Exception {
+    public static Map<String, Object> run(Options o, Backend backend, VerifiableLog.Settings verifiableLog) throws Exception {
         if (Files.exists(o.dataDir())) throw new IllegalArgumentException(o.dataDir() + " exists; the benchmark needs a fresh directory");
         Histogram batchLatency = new Histogram(3_600_000_000_000L, 3);
         AtomicLong measuring = new AtomicLong();
@@ -84,7 +84,7 @@ public final class LedgerBench {
         long failed;
         Ledger.RecoveryReport reopen;
         try (Ledger ledger = Ledger.open(config);
-             VerifiableLog tree = verifiableLog ? backend.startLog(ledger, VerifiableLog.Settings.defaults(), NoteSigner.generate(VerifiableLog.DEFAULT_ORIGIN)) : null) {
+             VerifiableLog tree = verifiableLog != null ? backend.startLog(ledger, verifiableLog, NoteSigner.generate(VerifiableLog.DEFAULT_ORIGIN)) : null) {
             if (tree != null && !tree.awaitVerified(java.time.Duration.ofMinutes(5))) throw new IllegalStateException("the verifiable log did not start");
             setUp(ledger, ids, o.batch());
             fsyncsBefore = ledger.fsyncs();

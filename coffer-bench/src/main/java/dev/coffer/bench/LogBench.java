@@ -43,7 +43,7 @@ public final class LogBench {
 
     /** What to run; {@code dir} is created fresh and removed afterwards. */
     public record Options(long transfers, int rounds, long proofLeaves, int proofSamples, int httpSeconds, int httpConnections,
-                          int lagSeconds, int lagRate, Path dir, List<String> serverJvmOptions) {
+                          int lagSeconds, int lagRate, int treeNice, Path dir, List<String> serverJvmOptions) {
         public Options {
             if (transfers < 1 || rounds < 1 || proofLeaves < 2 || proofSamples < 1 || httpSeconds < 1 || httpConnections < 1 || lagSeconds < 2 || lagRate < 1) {
                 throw new IllegalArgumentException("every count and duration must be positive");
@@ -81,7 +81,7 @@ public final class LogBench {
                 Path d = o.dir().resolve("ledger-" + r + (tree ? "-on" : "-off"));
                 Map<String, Object> m;
                 try (Backend b = Backend.file(d)) {
-                    m = LedgerBench.run(new LedgerBench.Options(10_000, o.transfers(), 1000, d, false, 4), b, tree);
+                    m = LedgerBench.run(new LedgerBench.Options(10_000, o.transfers(), 1000, d, false, 4), b, tree ? settings(o) : null);
                 }
                 long tps = ((Number) m.get("transfers_per_sec")).longValue();
                 (tree ? on : off).add(tps);
@@ -95,6 +95,7 @@ public final class LogBench {
         f.put("ledger_rounds_tree_off", off);
         f.put("ledger_rounds_tree_on", on);
         f.put("tree_on_off_ratio", Math.round(1000.0 * medOn / medOff) / 1000.0);
+        f.put("tree_nice", o.treeNice());
         f.put("tree_catch_up_ms_median", catchUp.stream().sorted().toList().get(catchUp.size() / 2));
     }
 
@@ -179,7 +180,7 @@ public final class LogBench {
         Path d = o.dir().resolve("lag");
         Histogram lag = new Histogram(600_000_000_000L, 3);
         try (Backend b = Backend.file(d); Ledger ledger = Ledger.open(LedgerConfig.defaults(d));
-             VerifiableLog log = b.startLog(ledger, VerifiableLog.Settings.defaults(), NoteSigner.generate(VerifiableLog.DEFAULT_ORIGIN))) {
+             VerifiableLog log = b.startLog(ledger, settings(o), NoteSigner.generate(VerifiableLog.DEFAULT_ORIGIN))) {
             log.awaitVerified(Duration.ofMinutes(1));
             ledger.submit(new Command.CreateAsset("asset", "USD", 2)).join();
             ledger.submit(new Command.CreateAccount("acct", "a", "USD", "o", 0, Map.of())).join();
@@ -253,6 +254,11 @@ public final class LogBench {
         f.put("http_server_cpu_cores_used", m.get("server_cpu_cores_used"));
         f.put("http_server_peak_rss_mb", m.get("server_peak_rss_mb"));
         f.put("http_note", m.get("mix") + "; " + o.httpConnections() + " connections, closed loop");
+    }
+
+    private static VerifiableLog.Settings settings(Options o) {
+        VerifiableLog.Settings d = VerifiableLog.Settings.defaults();
+        return new VerifiableLog.Settings(d.origin(), d.checkpointIntervalMillis(), d.tileCacheTiles(), o.treeNice());
     }
 
     private static long median(List<Long> v) {

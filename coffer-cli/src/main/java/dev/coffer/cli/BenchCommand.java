@@ -6,6 +6,7 @@ import dev.coffer.bench.HistoryBench;
 import dev.coffer.bench.HttpBench;
 import dev.coffer.bench.LedgerBench;
 import dev.coffer.bench.LogBench;
+import dev.coffer.ledger.tlog.VerifiableLog;
 import dev.coffer.bench.Pgbench;
 import dev.coffer.bench.StartupBench;
 import dev.coffer.storage.Backend;
@@ -124,6 +125,8 @@ final class BenchCommand implements Runnable {
         int lagSeconds;
         @Option(names = "--lag-rate", defaultValue = "2000", description = "Deposits/s while the checkpoint lag is measured (default: ${DEFAULT-VALUE}).")
         int lagRate;
+        @Option(names = "--tree-nice", description = "Nice value of the in-process tree thread, 0..19 (default: the service's default).")
+        Integer treeNice;
         @Option(names = "--server-jvm", defaultValue = DEFAULT_SERVER_JVM, description = "JVM options of the started server (default: ${DEFAULT-VALUE}).")
         String serverJvm;
         @Option(names = "--dir", description = "Working directory (default: a fresh temporary one).")
@@ -135,7 +138,7 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             Path d = dir != null ? dir : Files.createTempDirectory("coffer-bench-log").resolve("run");
             Map<String, Object> figures = LogBench.run(new LogBench.Options(transfers, rounds, proofLeaves, proofSamples, httpSeconds, connections,
-                    lagSeconds, lagRate, d, List.of(serverJvm.trim().split("\\s+"))));
+                    lagSeconds, lagRate, treeNice == null ? VerifiableLog.DEFAULT_TREE_NICE : treeNice, d, List.of(serverJvm.trim().split("\\s+"))));
             String out = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(figures);
             System.out.println(out);
             if (json != null) Files.writeString(json, out + "\n");

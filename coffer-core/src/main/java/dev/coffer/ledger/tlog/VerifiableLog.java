@@ -37,14 +37,23 @@ public final class VerifiableLog implements AutoCloseable {
     static final long RETRY_MILLIS = 1_000;
     public static final long DEFAULT_CHECKPOINT_INTERVAL_MILLIS = 1_000;
     public static final String DEFAULT_ORIGIN = "localhost/coffer";
+    public static final int DEFAULT_TREE_NICE = 0;
 
     /**
      * @param origin                   the checkpoint's first line, and the key's name
      * @param checkpointIntervalMillis shortest time between two checkpoints
      * @param tileCacheTiles           verified level-0 tiles kept in memory
+     * @param treeNice                 nice value of the {@code coffer-tree} thread (0..19): higher lets
+     *                                 the writer and journal go first when the cores are saturated,
+     *                                 the tree (and the checkpoints) lagging meanwhile
      */
-    public record Settings(String origin, long checkpointIntervalMillis, int tileCacheTiles) {
+    public record Settings(String origin, long checkpointIntervalMillis, int tileCacheTiles, int treeNice) {
+        public Settings(String origin, long checkpointIntervalMillis, int tileCacheTiles) {
+            this(origin, checkpointIntervalMillis, tileCacheTiles, DEFAULT_TREE_NICE);
+        }
+
         public Settings {
+            if (treeNice < 0 || treeNice > 19) throw new IllegalArgumentException("log.tree_nice must be 0..19");
             new Checkpoint(origin, 0, new byte[32]); // validates the origin
             if (checkpointIntervalMillis < 1 || checkpointIntervalMillis > 3_600_000) throw new IllegalArgumentException("log.checkpoint_interval_ms must be 1..3600000");
             if (tileCacheTiles < 1 || tileCacheTiles > 65_536) throw new IllegalArgumentException("log.tile_cache_tiles must be 1..65536");
@@ -318,6 +327,7 @@ public final class VerifiableLog implements AutoCloseable {
     // ---------------------------------------------------------------- the coffer-tree thread
 
     private void run() {
+        if (settings.treeNice() > 0) dev.coffer.ledger.ThreadNice.lowerCurrentThread(settings.treeNice());
         boolean rebuilt = false;
         while (!closed) {
             try {

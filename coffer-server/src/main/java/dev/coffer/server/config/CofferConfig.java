@@ -100,9 +100,10 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
      * @param publicProofs         the log routes (checkpoint, proofs, entries, tiles) need no key; false = read scope
      * @param tileCacheTiles       verified level-0 tiles kept in memory (16 KiB each)
      * @param proofWaitMs          longest wait of {@code GET /v1/transactions/{id}/proof} for a checkpoint covering it
+     * @param treeNice             nice value of the tree thread (0..19)
      */
     public record Log(String level, boolean requests, String origin, int checkpointIntervalMs, String keyFile, boolean publicProofs,
-                      int tileCacheTiles, int proofWaitMs) {}
+                      int tileCacheTiles, int proofWaitMs, int treeNice) {}
 
 
 
@@ -114,7 +115,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                 new Index(2_000, 1_000_000, EmbeddedIndex.DEFAULT_KIND.wireName(), QueryIndex.DEFAULT_SQLITE_CACHE_MIB, QueryIndex.DEFAULT_ROCKSDB_CACHE_MIB,
                         QueryIndex.DEFAULT_FOLLOWER_NICE),
                 new Log("info", true, VerifiableLog.DEFAULT_ORIGIN, (int) VerifiableLog.DEFAULT_CHECKPOINT_INTERVAL_MILLIS, "", true,
-                        TiledTree.DEFAULT_TILE_CACHE, 3_000));
+                        TiledTree.DEFAULT_TILE_CACHE, 3_000, VerifiableLog.DEFAULT_TREE_NICE));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -232,6 +233,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("log.checkpoint_interval_ms", log.checkpointIntervalMs() >= 1 && log.checkpointIntervalMs() <= 3_600_000);
         positive("log.tile_cache_tiles", log.tileCacheTiles() >= 1 && log.tileCacheTiles() <= 65_536);
         positive("log.proof_wait_ms", log.proofWaitMs() >= 0 && log.proofWaitMs() <= 60_000);
+        positive("log.tree_nice", log.treeNice() >= 0 && log.treeNice() <= 19);
         try {
             new Checkpoint(log.origin(), 0, new byte[32]);
         } catch (IllegalArgumentException e) {
@@ -251,7 +253,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
 
     /** The verifiable log's settings. */
     public VerifiableLog.Settings logSettings() {
-        return new VerifiableLog.Settings(log.origin(), log.checkpointIntervalMs(), log.tileCacheTiles());
+        return new VerifiableLog.Settings(log.origin(), log.checkpointIntervalMs(), log.tileCacheTiles(), log.treeNice());
     }
 
     /** The values as {@code section.key → value}, for the start-up log (the PostgreSQL URL is masked). */

@@ -1,6 +1,7 @@
 package dev.coffer.storage.index;
 
 import dev.coffer.ledger.Event;
+import dev.coffer.ledger.ThreadNice;
 import dev.coffer.ledger.log.LogReader;
 
 import java.io.IOException;

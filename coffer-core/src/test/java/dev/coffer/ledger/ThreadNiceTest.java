@@ -1,4 +1,4 @@
-package dev.coffer.storage.index;
+package dev.coffer.ledger;
 
 import org.junit.jupiter.api.Test;
 
