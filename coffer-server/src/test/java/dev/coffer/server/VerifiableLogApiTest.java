@@ -191,7 +191,7 @@ class VerifiableLogApiTest {
             // A checkpoint signed by the log's own key for another tree (what a log that rewrote its
             // history would have signed): a monitor that trusted it sees the fork.
             dev.coffer.ledger.tlog.NoteSigner logKey = dev.coffer.ledger.tlog.NoteSigner.parse(java.nio.file.Files.readString(f.dir.resolve("tlog/log.key")));
-            String forged = SignedNote.sign(new Checkpoint("localhost/coffer", first.size(), new byte[32]).body(), logKey);
+            String forged = SignedNote.sign(new Checkpoint("localhost/coffer", second.size(), new byte[32]).body(), logKey);
             dev.coffer.client.LogMonitor forkWatcher = c.monitor(vkey).trust(forged);
             org.assertj.core.api.Assertions.assertThatThrownBy(forkWatcher::check).isInstanceOf(dev.coffer.client.LogVerificationException.class)
                     .hasMessageContaining("fork");

@@ -432,8 +432,11 @@ public final class VerifiableLog implements AutoCloseable {
         } else if (v.size() < durableSeq.getAsLong()) {
             return; // build the first checkpoint over the whole log
         }
-        verified = true;
+        // The first checkpoint of this start is signed before anyone is told the log is ready, so a
+        // ready log always has one to serve.
         lastCheckpointNanos = System.nanoTime() - settings.checkpointIntervalMillis() * 1_000_000;
+        maybeCheckpoint(t, v);
+        verified = true;
         synchronized (published) {
             published.notifyAll();
         }
