@@ -9,6 +9,7 @@ import dev.coffer.ledger.tlog.NoteVerifier;
 import dev.coffer.ledger.tlog.ProofVerifier;
 import dev.coffer.ledger.tlog.VerifiableLog;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -43,10 +44,22 @@ final class VerifyCommand implements Runnable {
         System.out.println("usage: coffer verify receipt|log|monitor   (see coffer verify <command> --help)");
     }
 
-    static String vkey(String vkey, Path vkeyFile) throws IOException {
-        if (vkey != null) return vkey;
-        if (vkeyFile != null) return Files.readString(vkeyFile).trim();
-        throw new IllegalArgumentException("give the log's verifier key with --vkey KEY or --vkey-file FILE (the server prints it at start; GET /v1/log/key)");
+    /** The trusted verifier key, from {@code --vkey} or {@code --vkey-file}. */
+    static final class VerifierKey {
+        @Option(names = "--vkey", description = "The log's verifier key, <origin>+<key id>+<key>.")
+        String vkey;
+        @Option(names = "--vkey-file", description = "A file holding the verifier key.")
+        Path vkeyFile;
+
+        boolean given() {
+            return vkey != null || vkeyFile != null;
+        }
+
+        String text() throws IOException {
+            if (vkey != null) return vkey;
+            if (vkeyFile != null) return Files.readString(vkeyFile).trim();
+            throw new IllegalArgumentException("give the log's verifier key with --vkey KEY or --vkey-file FILE (the server prints it at start; GET /v1/log/key)");
+        }
     }
 
     static List<byte[]> hashes(JsonNode array) {
@@ -60,10 +73,8 @@ final class VerifyCommand implements Runnable {
     static final class Receipt implements Callable<Integer> {
         @Parameters(index = "0", description = "The proof (JSON), or - for standard input.")
         String file;
-        @Option(names = "--vkey", description = "The log's verifier key, <origin>+<key id>+<key>.")
-        String vkey;
-        @Option(names = "--vkey-file", description = "A file holding the verifier key.")
-        Path vkeyFile;
+        @Mixin
+        VerifierKey key;
 
         @Override
         public Integer call() throws Exception {
@@ -72,7 +83,7 @@ final class VerifyCommand implements Runnable {
             for (String f : List.of("transaction_id", "leaf_index", "entry", "inclusion_proof", "checkpoint")) {
                 if (!p.has(f)) throw new IllegalArgumentException(file + " is not a proof from GET /v1/transactions/{id}/proof: no " + f);
             }
-            ProofVerifier v = ProofVerifier.of(vkey(vkey, vkeyFile));
+            ProofVerifier v = ProofVerifier.of(key.text());
             try {
                 ProofVerifier.Included in = v.inclusion(p.path("checkpoint").asText(), p.path("leaf_index").asLong(),
                         Base64.getDecoder().decode(p.path("entry").asText()), hashes(p.path("inclusion_proof")), p.path("transaction_id").asText());
@@ -89,27 +100,25 @@ final class VerifyCommand implements Runnable {
     }
 
     @Command(name = "log", mixinStandardHelpOptions = true,
-            description = "Audit a file data directory from genesis: every CRC and chain link, every tile, every checkpoint's signature and root.")
+            description = "Audit a file data directory from genesis: every CRC and chain link, every tile, every checkpoint's signature and root. Without --vkey, the key of DIR/tlog/log.key.")
     static final class Log implements Callable<Integer> {
         @Option(names = "--data-dir", defaultValue = "data", description = "Data directory (default: ${DEFAULT-VALUE}).")
         Path dataDir;
-        @Option(names = "--vkey", description = "The log's verifier key (default: derived from the data directory's tlog/log.key).")
-        String vkey;
-        @Option(names = "--vkey-file", description = "A file holding the verifier key.")
-        Path vkeyFile;
+        @Mixin
+        VerifierKey key;
 
         @Override
         public Integer call() throws Exception {
-            String key;
-            if (vkey != null || vkeyFile != null) {
-                key = vkey(vkey, vkeyFile);
+            String vkey;
+            if (key.given()) {
+                vkey = key.text();
             } else {
                 Path keyFile = dataDir.resolve("tlog/log.key");
                 if (!Files.exists(keyFile)) throw new IllegalArgumentException("no " + keyFile + ": give the verifier key with --vkey");
-                key = NoteSigner.parse(Files.readString(keyFile)).verifier().encode();
+                vkey = NoteSigner.parse(Files.readString(keyFile)).verifier().encode();
             }
             long t0 = System.nanoTime();
-            LogAudit.Report r = LogAudit.run(dataDir, NoteVerifier.parse(key), line -> System.out.println("  " + line));
+            LogAudit.Report r = LogAudit.run(dataDir, NoteVerifier.parse(vkey), line -> System.out.println("  " + line));
             System.out.printf("  %d tiles and bundles compared with the log, %d not yet written (the server builds them), in %.1f s%n",
                     r.tilesChecked(), r.tilesNotYetWritten(), (System.nanoTime() - t0) / 1e9);
             if (r.ok()) {
@@ -128,10 +137,8 @@ final class VerifyCommand implements Runnable {
     static final class Monitor implements Callable<Integer> {
         @Parameters(index = "0", description = "The service's URL, e.g. http://127.0.0.1:8480")
         String url;
-        @Option(names = "--vkey", description = "The log's verifier key.")
-        String vkey;
-        @Option(names = "--vkey-file", description = "A file holding the verifier key.")
-        Path vkeyFile;
+        @Mixin
+        VerifierKey key;
         @Option(names = "--interval-ms", defaultValue = "1000", description = "Time between two fetches (default: ${DEFAULT-VALUE}).")
         long intervalMs;
         @Option(names = "--count", defaultValue = "0", description = "Stop after this many checkpoints (0: run until stopped).")
@@ -143,7 +150,7 @@ final class VerifyCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            ProofVerifier v = ProofVerifier.of(vkey(vkey, vkeyFile));
+            ProofVerifier v = ProofVerifier.of(key.text());
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
             Checkpoint trusted = null;

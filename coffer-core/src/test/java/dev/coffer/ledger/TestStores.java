@@ -124,12 +124,6 @@ public final class TestStores {
     }
 
     private static Object call(String method, Object arg) {
-        try {
-            Class<?> c = Class.forName(POSTGRES_FIXTURE);
-            Method m = c.getMethod(method, arg instanceof Path ? Path.class : arg.getClass());
-            return m.invoke(null, arg);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("the postgres test store needs " + POSTGRES_FIXTURE + " on the class path", e);
-        }
+        return call(method, new Class<?>[] {arg instanceof Path ? Path.class : arg.getClass()}, arg);
     }
 }

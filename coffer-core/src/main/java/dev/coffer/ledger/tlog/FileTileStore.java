@@ -153,13 +153,13 @@ public final class FileTileStore implements TileStore {
         if (data.length != HASH_TILE_BYTES) throw new IllegalArgumentException("a full hash tile has " + HASH_TILE_BYTES + " bytes, not " + data.length);
     }
 
-    private static long readLong(FileChannel c, long at) throws IOException {
+    static long readLong(FileChannel c, long at) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(8);
         readFully(c, b, at);
         return b.getLong(0);
     }
 
-    private static void readFully(FileChannel c, ByteBuffer b, long at) throws IOException {
+    static void readFully(FileChannel c, ByteBuffer b, long at) throws IOException {
         while (b.hasRemaining()) {
             int n = c.read(b, at + b.position());
             if (n < 0) throw new IOException("unexpected end of " + c);

@@ -155,7 +155,7 @@ public final class LogAudit {
                 tilesMissing++;
             } else {
                 ByteBuffer stored = ByteBuffer.allocate(TiledTree.TILE_BYTES);
-                read(pack, stored, t * TiledTree.TILE_BYTES);
+                FileTileStore.readFully(pack, stored, t * TiledTree.TILE_BYTES);
                 tilesChecked++;
                 if (!Arrays.equals(stored.array(), tiles[l])) problems.add("tile " + new TilePath(l, t, TilePath.WIDTH).path() + " differs from the tree of the log");
             }
@@ -170,33 +170,21 @@ public final class LogAudit {
                 tilesMissing++;
                 return;
             }
-            long start = t == 0 ? 0 : readLong(entriesIdx, (t - 1) * 8);
-            long end = readLong(entriesIdx, t * 8);
+            long start = t == 0 ? 0 : FileTileStore.readLong(entriesIdx, (t - 1) * 8);
+            long end = FileTileStore.readLong(entriesIdx, t * 8);
             tilesChecked++;
             if (end - start != want.length || end > entries.size()) {
                 problems.add("entry bundle " + new TilePath(TilePath.ENTRIES, t, TilePath.WIDTH).path() + " differs from the log's events");
                 return;
             }
             ByteBuffer stored = ByteBuffer.allocate(want.length);
-            read(entries, stored, start);
+            FileTileStore.readFully(entries, stored, start);
             if (!Arrays.equals(stored.array(), want)) problems.add("entry bundle " + new TilePath(TilePath.ENTRIES, t, TilePath.WIDTH).path() + " differs from the log's events");
         }
 
         void finish() {
             for (int i = nextCheckpoint; i < checkpoints.size(); i++) {
                 problems.add("the signed checkpoint of size " + checkpoints.get(i).size() + " covers more events than the log holds (" + events + ")");
-            }
-        }
-
-        private static long readLong(FileChannel c, long at) throws IOException {
-            ByteBuffer b = ByteBuffer.allocate(8);
-            read(c, b, at);
-            return b.getLong(0);
-        }
-
-        private static void read(FileChannel c, ByteBuffer b, long at) throws IOException {
-            while (b.hasRemaining()) {
-                if (c.read(b, at + b.position()) < 0) throw new IOException("unexpected end of " + c);
             }
         }
 

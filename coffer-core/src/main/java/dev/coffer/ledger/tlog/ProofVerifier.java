@@ -45,6 +45,12 @@ public final class ProofVerifier {
 
     /** Opens a signed checkpoint: its signature by a trusted key, its form, its origin. */
     public Checkpoint checkpoint(String note) throws VerificationException {
+        return open(note).checkpoint();
+    }
+
+    private record Signed(Checkpoint checkpoint, List<String> signedBy) {}
+
+    private Signed open(String note) throws VerificationException {
         SignedNote.Opened opened;
         try {
             opened = SignedNote.open(note, keys);
@@ -61,7 +67,7 @@ public final class ProofVerifier {
         if (origin == null && !opened.signedBy().contains(cp.origin())) {
             throw new VerificationException("the checkpoint's origin '" + cp.origin() + "' is not the name of the key that signed it");
         }
-        return cp;
+        return new Signed(cp, opened.signedBy());
     }
 
     /**
@@ -71,7 +77,8 @@ public final class ProofVerifier {
      * @param transactionId when not null, the event must be this operation's
      */
     public Included inclusion(String checkpointNote, long leafIndex, byte[] entry, List<byte[]> proof, String transactionId) throws VerificationException {
-        Checkpoint cp = checkpoint(checkpointNote);
+        Signed signed = open(checkpointNote);
+        Checkpoint cp = signed.checkpoint();
         if (leafIndex < 0 || leafIndex >= cp.size()) throw new VerificationException("leaf " + leafIndex + " is not in the checkpoint's tree of size " + cp.size());
         Event event;
         try {
@@ -86,13 +93,7 @@ public final class ProofVerifier {
         if (!MerkleProofs.verifyInclusion(leafIndex, cp.size(), new MerkleHash().leaf(entry), proof, cp.root())) {
             throw new VerificationException("the inclusion proof does not lead from the entry to the checkpoint's root");
         }
-        List<String> by;
-        try {
-            by = SignedNote.open(checkpointNote, keys).signedBy();
-        } catch (SignedNote.NoteException e) {
-            throw new VerificationException(e.getMessage());
-        }
-        return new Included(event, leafIndex, cp, by);
+        return new Included(event, leafIndex, cp, signed.signedBy());
     }
 
     /** Verifies that the tree of the signed {@code newNote} extends the tree of the signed {@code oldNote}. */

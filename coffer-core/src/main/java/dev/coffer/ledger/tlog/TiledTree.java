@@ -6,7 +6,6 @@ import dev.coffer.ledger.merkle.SubtreeHashes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -209,14 +208,29 @@ public final class TiledTree {
         long t = index >>> 8;
         int at = (int) (index & (W - 1));
         if (t == v.size >>> 8) return v.edgeEntries[at];
+        List<byte[]> entries = storedEntries(t);
+        checkEntry(t, at, entries.get(at), verifiedNodes(v, t));
+        return entries.get(at);
+    }
+
+    /** The entries of stored bundle {@code t}, every one checked against its leaf hash in the tile. */
+    private List<byte[]> verifiedEntries(View v, long t) throws IOException {
+        List<byte[]> entries = storedEntries(t);
+        byte[] nodes = verifiedNodes(v, t);
+        for (int i = 0; i < W; i++) checkEntry(t, i, entries.get(i), nodes);
+        return entries;
+    }
+
+    private List<byte[]> storedEntries(long t) throws IOException {
         byte[] bundle = store.read(TilePath.ENTRIES, t);
         List<byte[]> entries = bundle == null ? null : parseBundle(bundle);
-        byte[] nodes = verifiedNodes(v, t);
         if (entries == null || entries.size() != W) throw new TileDamagedException(t, "entry bundle " + t + " is damaged");
-        byte[] e = entries.get(at);
-        byte[] leaf = new MerkleHash().leaf(e);
+        return entries;
+    }
+
+    private static void checkEntry(long t, int at, byte[] entry, byte[] nodes) {
+        byte[] leaf = new MerkleHash().leaf(entry);
         if (!Arrays.equals(leaf, 0, HB, nodes, at * HB, at * HB + HB)) throw new TileDamagedException(t, "entry bundle " + t + " disagrees with its tile");
-        return e;
     }
 
     /**
@@ -229,13 +243,7 @@ public final class TiledTree {
         if (path.entries()) {
             long fullTiles = v.size >>> 8;
             if (t < fullTiles) {
-                if (path.full()) {
-                    entry(v, t * W); // checks the bundle against its tile
-                    return store.read(TilePath.ENTRIES, t);
-                }
-                List<byte[]> entries = new ArrayList<>(W);
-                for (int i = 0; i < width; i++) entries.add(entry(v, t * W + i));
-                return bundle(entries.toArray(byte[][]::new), width);
+                return bundle(verifiedEntries(v, t).toArray(byte[][]::new), width);
             }
             if (t == fullTiles && !path.full() && width <= (v.size & (W - 1))) return bundle(v.edgeEntries, width);
             return null;
@@ -388,9 +396,5 @@ public final class TiledTree {
                 throw new UncheckedIOException(e);
             }
         }
-    }
-
-    static boolean equal(byte[] a, byte[] b) {
-        return MessageDigest.isEqual(a, b);
     }
 }

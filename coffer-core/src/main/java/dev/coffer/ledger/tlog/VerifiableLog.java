@@ -8,7 +8,6 @@ import dev.coffer.ledger.merkle.SubtreeHashes;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -53,8 +52,13 @@ public final class VerifiableLog implements AutoCloseable {
         }
 
         public Settings {
+            if (!NoteVerifier.validName(origin)) throw new IllegalArgumentException("log.origin '" + origin + "' is the key's name too: no spaces or '+'");
             if (treeNice < 0 || treeNice > 19) throw new IllegalArgumentException("log.tree_nice must be 0..19");
-            new Checkpoint(origin, 0, new byte[32]); // validates the origin
+            try {
+                new Checkpoint(origin, 0, new byte[32]);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("log.origin: " + e.getMessage());
+            }
             if (checkpointIntervalMillis < 1 || checkpointIntervalMillis > 3_600_000) throw new IllegalArgumentException("log.checkpoint_interval_ms must be 1..3600000");
             if (tileCacheTiles < 1 || tileCacheTiles > 65_536) throw new IllegalArgumentException("log.tile_cache_tiles must be 1..65536");
         }
@@ -489,13 +493,6 @@ public final class VerifiableLog implements AutoCloseable {
     /** Base64 of a hash, as the C2SP formats write it. */
     public static String b64(byte[] hash) {
         return Base64.getEncoder().encodeToString(hash);
-    }
-
-    /** Hashes as base64 strings. */
-    public static List<String> b64(List<byte[]> hashes) {
-        List<String> out = new ArrayList<>(hashes.size());
-        for (byte[] h : hashes) out.add(b64(h));
-        return out;
     }
 
     @Override

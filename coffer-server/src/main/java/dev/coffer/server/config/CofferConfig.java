@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-import dev.coffer.ledger.tlog.Checkpoint;
 import dev.coffer.ledger.tlog.TiledTree;
 import dev.coffer.ledger.tlog.VerifiableLog;
 import dev.coffer.storage.EmbeddedIndex;
@@ -230,17 +229,11 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("index.rocksdb_cache_mib", index.rocksdbCacheMib() >= 1 && index.rocksdbCacheMib() <= QueryIndex.MAX_ROCKSDB_CACHE_MIB);
         positive("index.follower_nice", index.followerNice() >= 0 && index.followerNice() <= QueryIndex.MAX_FOLLOWER_NICE);
         positive("log.level", Set.of("debug", "info", "warn", "error").contains(log.level()));
-        positive("log.checkpoint_interval_ms", log.checkpointIntervalMs() >= 1 && log.checkpointIntervalMs() <= 3_600_000);
-        positive("log.tile_cache_tiles", log.tileCacheTiles() >= 1 && log.tileCacheTiles() <= 65_536);
         positive("log.proof_wait_ms", log.proofWaitMs() >= 0 && log.proofWaitMs() <= 60_000);
-        positive("log.tree_nice", log.treeNice() >= 0 && log.treeNice() <= 19);
         try {
-            new Checkpoint(log.origin(), 0, new byte[32]);
+            logSettings(); // origin, checkpoint interval, tile cache, tree nice
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("configuration value out of range: log.origin (" + e.getMessage() + ")");
-        }
-        if (log.origin().contains("+") || log.origin().chars().anyMatch(Character::isWhitespace)) {
-            throw new IllegalArgumentException("configuration value out of range: log.origin (no spaces or '+': it is the key's name)");
+            throw new IllegalArgumentException("configuration value out of range: " + e.getMessage());
         }
         if (ledger.store().equals("postgres") && postgres.url().isBlank()) {
             throw new IllegalArgumentException("ledger.store = postgres needs postgres.url or COFFER_PG_URL");
