@@ -68,11 +68,23 @@ public final class LedgerBench {
         if (Files.exists(o.dataDir())) throw new IllegalArgumentException(o.dataDir() + " exists; the benchmark needs a fresh directory");
         Histogram batchLatency = new Histogram(3_600_000_000_000L, 3);
         AtomicLong measuring = new AtomicLong();
+        AtomicLong snapshotPauseMax = new AtomicLong();
+        AtomicLong snapshotsTaken = new AtomicLong();
         LedgerConfig config = backend.configure(LedgerConfig.defaults(o.dataDir()))
                 .withLimits(new Limits(Limits.DEFAULTS.maxIdBytes(), Limits.DEFAULTS.maxMetadataEntries(), Limits.DEFAULTS.maxMetadataBytes(),
                         o.batch(), Limits.DEFAULTS.queueCapacity(), Limits.DEFAULTS.maxHoldTimeoutSeconds(), Limits.DEFAULTS.maxScale()))
-                .withBatchListener((commands, events, nanos) -> {
-                    if (measuring.get() == 1) batchLatency.recordValue(nanos);
+                .withBatchListener(new LedgerConfig.BatchListener() {
+                    @Override
+                    public void batchDurable(int commands, int events, long nanos) {
+                        if (measuring.get() == 1) batchLatency.recordValue(nanos);
+                    }
+
+                    @Override
+                    public void snapshotTaken(long writerPauseNanos) {
+                        if (measuring.get() != 1) return;
+                        snapshotsTaken.incrementAndGet();
+                        snapshotPauseMax.accumulateAndGet(writerPauseNanos, Math::max);
+                    }
                 });
         String[] ids = new String[o.accounts()];
         for (int i = 0; i < ids.length; i++) ids[i] = "acct-" + i;
@@ -86,7 +98,13 @@ public final class LedgerBench {
         try (Ledger ledger = Ledger.open(config);
              VerifiableLog tree = verifiableLog != null ? backend.startLog(ledger, verifiableLog, NoteSigner.generate(VerifiableLog.DEFAULT_ORIGIN)) : null) {
             if (tree != null && !tree.awaitVerified(java.time.Duration.ofMinutes(5))) throw new IllegalStateException("the verifiable log did not start");
+            Memory before = Memory.settled();
+            long setupStarted = System.nanoTime();
             setUp(ledger, ids, o.batch());
+            out.put("setup_seconds", round((System.nanoTime() - setupStarted) / 1e9));
+            Memory after = Memory.settled();
+            out.put("bytes_per_account", (after.rssBytes() - before.rssBytes()) / ids.length);
+            out.put("heap_bytes_per_account", (after.heapBytes() - before.heapBytes()) / ids.length);
             fsyncsBefore = ledger.fsyncs();
             AtomicLong rejected = new AtomicLong();
             Semaphore window = new Semaphore(o.inFlight());
@@ -130,6 +148,8 @@ public final class LedgerBench {
             out.put("fsyncs", ledger.fsyncs() - fsyncsBefore);
             out.put("batches", ledger.batches());
             out.put("snapshots_written", ledger.snapshotsWritten());
+            out.put("snapshots_taken_measured", snapshotsTaken.get());
+            out.put("snapshot_writer_pause_max_ms", round(snapshotPauseMax.get() / 1e6));
         }
         long rssPeakMb = ProcessStats.peakRssMb();
         try (Ledger ledger = Ledger.open(config)) {
@@ -173,6 +193,20 @@ public final class LedgerBench {
                 ledger.submitAll(chunk).join().forEach(LedgerBench::expectCreated);
                 chunk = new ArrayList<>();
             }
+        }
+    }
+
+    /**
+     * The process's resident set and the heap in use after a full collection: taken before and
+     * after the accounts are created, their difference per account is what an account costs.
+     * The ids the benchmark itself holds (one {@code String} per account, about 56 bytes) are
+     * created before the first reading.
+     */
+    private record Memory(long rssBytes, long heapBytes) {
+        static Memory settled() {
+            System.gc();
+            Runtime r = Runtime.getRuntime();
+            return new Memory(ProcessStats.rssBytes(), r.totalMemory() - r.freeMemory());
         }
     }
 

@@ -14,6 +14,11 @@ public final class ProcessStats {
         return statusKb("VmHWM:") / 1024;
     }
 
+    /** Current resident set size in bytes (VmRSS, kB resolution), or a negative number. */
+    public static long rssBytes() {
+        return statusKb("VmRSS:") * 1024;
+    }
+
     /** Current resident set size in MiB (VmRSS), or -1. */
     public static long rssMb() {
         return statusKb("VmRSS:") / 1024;

@@ -52,6 +52,12 @@ public record LedgerConfig(Path dataDir, Limits limits, int idempotencyCap, Dura
          * @param appendNanos how long the append took, its fsync or commit included
          */
         default void logAppended(int batches, int events, long appendNanos) {}
+
+        /**
+         * The writer took the state image for a snapshot: how long it stopped applying commands
+         * to do so (the rest of the snapshot is written in the background).
+         */
+        default void snapshotTaken(long writerPauseNanos) {}
     }
 
     public LedgerConfig {

@@ -53,6 +53,7 @@ final class Recovery {
                 if (first <= snapSeq) throw new IllegalStateException("snapshot seq " + snapSeq + " falls inside a batch");
                 state.beginReplayBatch(timestamp);
                 for (int i = 0; i < events.size(); i++) state.replay(events.get(i), EventHash.of(hashes, i * EventHash.BYTES));
+                state.endBatch();
                 replayed[0] += events.size();
             }
         });

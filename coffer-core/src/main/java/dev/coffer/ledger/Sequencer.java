@@ -27,10 +27,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * durable with one write and one fsync (group commit across batches). While it writes batch N the writer applies batch
  * N+1, so the two cores work in a pipeline; {@link LedgerConfig#pipelineDepth()} bounds how far the
  * writer may run ahead. No caller ever observes a state that a crash could take back: the journal
- * thread publishes the views of the accounts a batch changed ({@link #durableView}) before it
- * completes the batch's futures, and an account read is answered from them without the queue.
- * Other reads (and accounts not changed since start) go through the queue and are answered in
- * order after the batch they saw is durable — at once when nothing applied is still unwritten.
+ * thread publishes the number of each durable batch before it completes the batch's futures, and
+ * an account read is answered without the queue ({@link #durableView}) when the batch that last
+ * changed the account is durable and no batch in progress has touched it. Other reads (and
+ * accounts changed by a batch still in flight) go through the queue and are answered in order
+ * after the batch they saw is durable — at once when nothing applied is still unwritten.
  */
 final class Sequencer {
 
@@ -59,10 +60,10 @@ final class Sequencer {
 
     /** {@code hashes}: per event, the hash its results carry (null for events no caller waits on). */
     private record Batch(long startedNanos, long timestamp, int commands, List<Event> events, List<EventHash> hashes,
-                         List<Submission> submissions, StateImage snapshot, List<AccountView> changed) {}
+                         List<Submission> submissions, StateImage snapshot, long batchNumber) {}
 
     private static final Submission STOP = new Submission(Kind.READ, null, null);
-    private static final Batch STOP_BATCH = new Batch(0, 0, 0, List.of(), List.of(), List.of(), null, List.of());
+    private static final Batch STOP_BATCH = new Batch(0, 0, 0, List.of(), List.of(), List.of(), null, 0);
 
     private final LedgerConfig config;
     private final LedgerState state;
@@ -79,11 +80,11 @@ final class Sequencer {
     private volatile boolean stopping;
     private volatile long durableSeq;
     /**
-     * Each account as of the newest durable batch that changed it, written only by the journal
-     * thread in batch order, so balance reads need not queue behind the writer. An account not
-     * changed since start-up is not here: its read takes the queue ({@link Kind#READ}).
+     * The writer's number of the newest durable batch, written only by the journal thread in
+     * batch order before it answers the batch's callers: an account the writer last changed in
+     * this batch or earlier is read without queueing behind the writer ({@link LedgerState#readDurable}).
      */
-    private final java.util.concurrent.ConcurrentHashMap<String, AccountView> durableViews = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile long durableBatch;
     private volatile long batches;
     private volatile long snapshotsWritten;
     private long lastSnapshotSeq;
@@ -103,6 +104,7 @@ final class Sequencer {
         this.queue = new ArrayBlockingQueue<>(config.limits().queueCapacity());
         this.handoff = new ArrayBlockingQueue<>(config.pipelineDepth());
         this.durableSeq = state.lastSeq();
+        this.durableBatch = state.batchNumber();
         this.continuity = new LogContinuity(state.lastSeq(), state.lastTimestamp());
         this.lastSnapshotSeq = lastSnapshotSeq;
         this.writer = new Thread(this::writeLoop, "coffer-writer");
@@ -134,10 +136,12 @@ final class Sequencer {
 
     boolean failed() { return failure != null; }
 
-    /** The account as of the newest durable batch that changed it, or null (not changed since start, or the ledger stopped). */
+    /** The account as of a durable batch, read without the writer, or null (only the writer can answer now, or the ledger stopped). */
     AccountView durableView(String accountId) {
         if (failure != null || stopping) return null;
-        return durableViews.get(accountId);
+        // a hold that is due may have reserved part of the balance: the writer expires it first
+        if (config.clockMicros().getAsLong() >= state.nextExpiryMicros()) return null;
+        return state.readDurable(accountId, durableBatch);
     }
 
     long batches() { return batches; }
@@ -223,10 +227,13 @@ final class Sequencer {
         }
         StateImage image = null;
         if (state.lastSeq() - lastSnapshotSeq >= config.snapshotEveryEvents() && snapshotInFlight.compareAndSet(false, true)) {
+            long pauseStarted = System.nanoTime();
             image = state.image();
             lastSnapshotSeq = state.lastSeq();
+            if (config.batchListener() != null) config.batchListener().snapshotTaken(System.nanoTime() - pauseStarted);
         }
-        handoff.put(new Batch(started, timestamp, commands, events, hashes, List.copyOf(taken), image, state.changedAccounts()));
+        state.endBatch();
+        handoff.put(new Batch(started, timestamp, commands, events, hashes, List.copyOf(taken), image, state.batchNumber()));
     }
 
     private Result execute(Command command, long timestamp, List<Event> events, List<EventHash> hashes) {
@@ -308,7 +315,7 @@ final class Sequencer {
         }
         if (!b.events().isEmpty()) durableSeq = b.events().getLast().seq();
         // Published before the callers hear of the batch: a read after an acknowledged write sees it.
-        for (AccountView v : b.changed()) durableViews.put(v.id(), v);
+        durableBatch = b.batchNumber();
         batches++;
         for (Submission s : b.submissions()) s.future.complete(s.answer);
         if (config.batchListener() != null) {

@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Balance reads answered from the views the journal thread publishes after each durable batch:
+ * Balance reads answered without the writer, from the account table once the batch that changed the account is durable:
  * they see every acknowledged write, never an account a rolled-back linked group created, and
  * stop once the ledger is closed.
  */

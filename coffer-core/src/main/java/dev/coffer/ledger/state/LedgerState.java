@@ -48,7 +48,11 @@ public final class LedgerState {
 
     private final Limits limits;
     private final Map<String, Asset> assets = new TreeMap<>();
-    private final HashMap<String, Account> accounts = new HashMap<>();
+    /** Assets by index (the index an account's word holds), with each one's operator account. */
+    private final ArrayList<Asset> assetList = new ArrayList<>();
+    private int[] operators = new int[4];
+    private volatile String[] assetCodes = new String[0];
+    private final AccountTable accounts = new AccountTable();
     private final HashMap<String, PendingHold> holds = new HashMap<>();
     private final TreeSet<PendingHold> pendingByExpiry = new TreeSet<>(BY_EXPIRY);
     private final HashMap<String, UInt128> reversed = new HashMap<>();
@@ -69,7 +73,9 @@ public final class LedgerState {
     private long lastSeq;
     /** Counts batches (live and replayed): marks which batch an account was last touched in. */
     private long batchNumber;
-    private final List<Account> touched = new ArrayList<>();
+    /** Accounts the batch in progress has touched, in touch order. */
+    private int[] touched = new int[1024];
+    private int touchedCount;
     private final BatchConservation conservation = new BatchConservation();
     private long lastTimestamp;
     private long now;
@@ -94,9 +100,38 @@ public final class LedgerState {
     public int windowSize() { return window.size(); }
 
     public AccountView account(String id) {
-        Account a = accounts.get(id);
-        return a == null ? null : a.view();
+        int a = accounts.find(id);
+        return a < 0 ? null : view(a);
     }
+
+    private AccountView view(int a) {
+        return accounts.view(a, assetList.get(accounts.assetIndex(a)).code());
+    }
+
+    /**
+     * Account {@code id} as of batch {@code durableBatch} or later, read from any thread without
+     * the writer; null when only the writer can answer (see {@link AccountTable#readDurable}).
+     */
+    public AccountView readDurable(String id, long durableBatch) {
+        return accounts.readDurable(id, durableBatch, assetCodes);
+    }
+
+    /**
+     * Batch time (µs) at which the earliest pending hold expires, as of the last batch ended;
+     * {@code Long.MAX_VALUE} when none will. Read from any thread: once the clock reaches it, a
+     * balance read must go to the writer, whose next batch expires the hold first.
+     */
+    public long nextExpiryMicros() { return nextExpiry; }
+
+    private volatile long nextExpiry = Long.MAX_VALUE;
+
+    private void publishNextExpiry() {
+        long next = pendingByExpiry.isEmpty() ? Long.MAX_VALUE : pendingByExpiry.first().expiresAt;
+        if (next != nextExpiry) nextExpiry = next;
+    }
+
+    /** Batches begun so far (live and replayed): the number {@link #readDurable} is given. */
+    public long batchNumber() { return batchNumber; }
 
     public int accountCount() { return accounts.size(); }
 
@@ -116,7 +151,7 @@ public final class LedgerState {
         now = timestamp;
         lastTimestamp = timestamp;
         batchNumber++;
-        touched.clear();
+        touchedCount = 0;
         conservation.reset();
         window.evict(now, onEvict);
         while (!pendingByExpiry.isEmpty() && pendingByExpiry.first().expiresAt <= now) {
@@ -138,7 +173,7 @@ public final class LedgerState {
         now = timestamp;
         lastTimestamp = timestamp;
         batchNumber++;
-        touched.clear();
+        touchedCount = 0;
         conservation.reset();
         window.evict(now, onEvict);
     }
@@ -268,112 +303,164 @@ public final class LedgerState {
     private ResultCode createAsset(CreateAsset c) {
         if (assets.containsKey(c.code())) return ASSET_EXISTS;
         Asset asset = new Asset(c.code(), c.scale(), Asset.operatorAccountId(c.code()));
-        if (accounts.containsKey(asset.operatorAccountId())) return ACCOUNT_EXISTS;
-        assets.put(asset.code(), asset);
-        Account operator = new Account(asset.operatorAccountId(), asset, "$operator", AccountView.FLAG_ALLOW_NEGATIVE, Map.of());
-        accounts.put(operator.id, operator);
+        if (accounts.find(asset.operatorAccountId()) >= 0) return ACCOUNT_EXISTS;
+        int assetIndex = addAsset(asset);
+        int operator = accounts.next();
         touch(operator);
+        accounts.add(asset.operatorAccountId(), "$operator", Map.of(), assetIndex, AccountView.FLAG_ALLOW_NEGATIVE);
+        operators[assetIndex] = operator;
         onUndo(() -> {
+            accounts.removeNewest(operator);
             assets.remove(asset.code());
-            accounts.remove(operator.id);
+            assetList.removeLast();
+            assetCodes = java.util.Arrays.copyOf(assetCodes, assetList.size());
         });
         return CREATED;
+    }
+
+    private int addAsset(Asset asset) {
+        int index = assetList.size();
+        assets.put(asset.code(), asset);
+        assetList.add(asset);
+        if (index == operators.length) operators = java.util.Arrays.copyOf(operators, index * 2);
+        String[] codes = java.util.Arrays.copyOf(assetCodes, index + 1);
+        codes[index] = asset.code();
+        assetCodes = codes;
+        return index;
+    }
+
+    private int assetIndex(Asset asset) {
+        return assetList.indexOf(asset);
     }
 
     private ResultCode createAccount(CreateAccount c) {
         Asset asset = assets.get(c.asset());
         if (asset == null) return ASSET_NOT_FOUND;
-        if (accounts.containsKey(c.accountId())) return ACCOUNT_EXISTS;
-        Account account = new Account(c.accountId(), asset, c.owner(), c.flags(), c.metadata());
-        accounts.put(account.id, account);
+        if (accounts.find(c.accountId()) >= 0) return ACCOUNT_EXISTS;
+        int account = accounts.next();
         touch(account);
-        onUndo(() -> accounts.remove(account.id));
+        accounts.add(c.accountId(), c.owner(), c.metadata(), assetIndex(asset), c.flags());
+        onUndo(() -> accounts.removeNewest(account));
         return CREATED;
     }
 
     private ResultCode setStatus(SetAccountStatus c) {
-        Account a = accounts.get(c.accountId());
-        if (a == null) return ACCOUNT_NOT_FOUND;
-        if (a.status == AccountStatus.CLOSED) return ACCOUNT_CLOSED;
+        int a = accounts.find(c.accountId());
+        if (a < 0) return ACCOUNT_NOT_FOUND;
+        if (accounts.statusCode(a) == CLOSED_CODE) return ACCOUNT_CLOSED;
         if (c.status() == AccountStatus.CLOSED) {
-            if (a.allowsNegative()) return ACCOUNT_IS_OPERATOR;
-            if (!a.isEmpty()) return ACCOUNT_NOT_EMPTY;
+            if (accounts.allowsNegative(a)) return ACCOUNT_IS_OPERATOR;
+            if (!isEmpty(a)) return ACCOUNT_NOT_EMPTY;
         }
         changing(a);
-        a.status = c.status();
+        accounts.setStatus(a, c.status().code());
         return CREATED;
     }
 
     private ResultCode transfer(Transfer t) {
         if (t.from().equals(t.to())) return SAME_ACCOUNT;
-        Account from = accounts.get(t.from());
-        Account to = accounts.get(t.to());
-        if (from == null || to == null) return ACCOUNT_NOT_FOUND;
-        if (from.asset != to.asset) return ASSET_MISMATCH;
+        int from = accounts.find(t.from());
+        int to = accounts.find(t.to());
+        if (from < 0 || to < 0) return ACCOUNT_NOT_FOUND;
+        if (accounts.assetIndex(from) != accounts.assetIndex(to)) return ASSET_MISMATCH;
         return post(from, to, t.amount(), from, t.nonce());
     }
 
     private ResultCode deposit(Deposit d) {
-        Account account = accounts.get(d.accountId());
-        if (account == null) return ACCOUNT_NOT_FOUND;
-        if (account.allowsNegative()) return ACCOUNT_IS_OPERATOR;
+        int account = accounts.find(d.accountId());
+        if (account < 0) return ACCOUNT_NOT_FOUND;
+        if (accounts.allowsNegative(account)) return ACCOUNT_IS_OPERATOR;
         return post(operatorOf(account), account, d.amount(), account, d.nonce());
     }
 
     private ResultCode withdraw(Withdraw w) {
-        Account account = accounts.get(w.accountId());
-        if (account == null) return ACCOUNT_NOT_FOUND;
-        if (account.allowsNegative()) return ACCOUNT_IS_OPERATOR;
+        int account = accounts.find(w.accountId());
+        if (account < 0) return ACCOUNT_NOT_FOUND;
+        if (accounts.allowsNegative(account)) return ACCOUNT_IS_OPERATOR;
         return post(account, operatorOf(account), w.amount(), account, w.nonce());
     }
 
-    private Account operatorOf(Account account) {
-        return accounts.get(account.asset.operatorAccountId());
+    private int operatorOf(int account) {
+        return operators[accounts.assetIndex(account)];
     }
 
     /** A posted double-entry movement after every check: the core of transfer, deposit, withdraw, reverse. */
-    private ResultCode post(Account from, Account to, UInt128 amount, Account nonceAccount, long nonce) {
+    private ResultCode post(int from, int to, UInt128 amount, int nonceAccount, long nonce) {
         ResultCode usable = usable(from, to);
         if (usable != null) return usable;
-        if (nonce != Command.NO_NONCE && nonce != nonceAccount.nonce + 1) return NONCE_CONFLICT;
-        if (!from.canDebit(amount)) return INSUFFICIENT_FUNDS;
-        UInt128 debits = from.debitsPosted.addOrNull(amount);
-        if (debits == null) return OVERFLOWS_DEBITS;
-        UInt128 credits = to.creditsPosted.addOrNull(amount);
-        if (credits == null) return OVERFLOWS_CREDITS;
+        if (nonce != Command.NO_NONCE && nonce != accounts.get(nonceAccount, AccountTable.NONCE) + 1) return NONCE_CONFLICT;
+        if (!canDebit(from, amount.hi(), amount.lo())) return INSUFFICIENT_FUNDS;
+        long[] fp = accounts.page(from);
+        int fb = AccountTable.base(from) + AccountTable.DP;
+        if (Balances.addOverflows(fp[fb], fp[fb + 1], amount.hi(), amount.lo())) return OVERFLOWS_DEBITS;
+        long[] tp = accounts.page(to);
+        int tb = AccountTable.base(to) + AccountTable.CP;
+        if (Balances.addOverflows(tp[tb], tp[tb + 1], amount.hi(), amount.lo())) return OVERFLOWS_CREDITS;
         changing(from);
         changing(to);
-        from.debitsPosted = debits;
-        to.creditsPosted = credits;
-        if (nonce != Command.NO_NONCE) nonceAccount.nonce = nonce;
+        Balances.add(fp, fb, amount.hi(), amount.lo());
+        Balances.add(tp, tb, amount.hi(), amount.lo());
+        if (nonce != Command.NO_NONCE) accounts.set(nonceAccount, AccountTable.NONCE, nonce);
         return CREATED;
     }
 
-    private static ResultCode usable(Account from, Account to) {
-        if (from.status == AccountStatus.CLOSED || to.status == AccountStatus.CLOSED) return ACCOUNT_CLOSED;
-        if (from.status == AccountStatus.FROZEN || to.status == AccountStatus.FROZEN) return ACCOUNT_FROZEN;
+    private static final int CLOSED_CODE = AccountStatus.CLOSED.code();
+    private static final int FROZEN_CODE = AccountStatus.FROZEN.code();
+
+    private ResultCode usable(int from, int to) {
+        int f = accounts.statusCode(from), t = accounts.statusCode(to);
+        if (f == CLOSED_CODE || t == CLOSED_CODE) return ACCOUNT_CLOSED;
+        if (f == FROZEN_CODE || t == FROZEN_CODE) return ACCOUNT_FROZEN;
         return null;
+    }
+
+    /**
+     * Whether {@code amount} more can be debited: posted credits cover posted and pending
+     * debits plus the amount. Operator accounts may go negative.
+     */
+    private boolean canDebit(int a, long amountHi, long amountLo) {
+        if (accounts.allowsNegative(a)) return true;
+        return Balances.covers(accounts.page(a), AccountTable.base(a), amountHi, amountLo);
+    }
+
+    private boolean isEmpty(int a) {
+        long[] p = accounts.page(a);
+        int b = AccountTable.base(a);
+        return p[b + AccountTable.DP] == p[b + AccountTable.CP] && p[b + AccountTable.DP + 1] == p[b + AccountTable.CP + 1]
+                && p[b + AccountTable.DN] == 0 && p[b + AccountTable.DN + 1] == 0
+                && p[b + AccountTable.CN] == 0 && p[b + AccountTable.CN + 1] == 0;
     }
 
     private ResultCode hold(Hold h) {
         if (h.from().equals(h.to())) return SAME_ACCOUNT;
-        Account from = accounts.get(h.from());
-        Account to = accounts.get(h.to());
-        if (from == null || to == null) return ACCOUNT_NOT_FOUND;
-        if (from.asset != to.asset) return ASSET_MISMATCH;
+        int from = accounts.find(h.from());
+        int to = accounts.find(h.to());
+        if (from < 0 || to < 0) return ACCOUNT_NOT_FOUND;
+        if (accounts.assetIndex(from) != accounts.assetIndex(to)) return ASSET_MISMATCH;
         ResultCode usable = usable(from, to);
         if (usable != null) return usable;
-        if (h.nonce() != Command.NO_NONCE && h.nonce() != from.nonce + 1) return NONCE_CONFLICT;
-        if (!from.canDebit(h.amount())) return INSUFFICIENT_FUNDS;
-        UInt128 debits = from.debitsPending.addOrNull(h.amount());
-        if (debits == null || debits.addOrNull(from.debitsPosted) == null) return OVERFLOWS_DEBITS;
-        UInt128 credits = to.creditsPending.addOrNull(h.amount());
-        if (credits == null || credits.addOrNull(to.creditsPosted) == null) return OVERFLOWS_CREDITS;
+        if (h.nonce() != Command.NO_NONCE && h.nonce() != accounts.get(from, AccountTable.NONCE) + 1) return NONCE_CONFLICT;
+        long hi = h.amount().hi(), lo = h.amount().lo();
+        if (!canDebit(from, hi, lo)) return INSUFFICIENT_FUNDS;
+        long[] fp = accounts.page(from);
+        int fb = AccountTable.base(from);
+        if (Balances.addOverflows(fp[fb + AccountTable.DN], fp[fb + AccountTable.DN + 1], hi, lo)
+                || Balances.addOverflows(fp[fb + AccountTable.DP], fp[fb + AccountTable.DP + 1],
+                        Balances.sumHi(fp[fb + AccountTable.DN], fp[fb + AccountTable.DN + 1], hi, lo), fp[fb + AccountTable.DN + 1] + lo)) {
+            return OVERFLOWS_DEBITS;
+        }
+        long[] tp = accounts.page(to);
+        int tb = AccountTable.base(to);
+        if (Balances.addOverflows(tp[tb + AccountTable.CN], tp[tb + AccountTable.CN + 1], hi, lo)
+                || Balances.addOverflows(tp[tb + AccountTable.CP], tp[tb + AccountTable.CP + 1],
+                        Balances.sumHi(tp[tb + AccountTable.CN], tp[tb + AccountTable.CN + 1], hi, lo), tp[tb + AccountTable.CN + 1] + lo)) {
+            return OVERFLOWS_CREDITS;
+        }
         changing(from);
         changing(to);
-        from.debitsPending = debits;
-        to.creditsPending = credits;
-        if (h.nonce() != Command.NO_NONCE) from.nonce = h.nonce();
+        Balances.add(fp, fb + AccountTable.DN, hi, lo);
+        Balances.add(tp, tb + AccountTable.CN, hi, lo);
+        if (h.nonce() != Command.NO_NONCE) accounts.set(from, AccountTable.NONCE, h.nonce());
         long expiresAt = h.timeoutSeconds() == 0 ? 0 : now + h.timeoutSeconds() * 1_000_000L;
         PendingHold hold = new PendingHold(h.id(), from, to, h.amount(), lastSeq + 1, expiresAt);
         holds.put(hold.id, hold);
@@ -407,8 +494,8 @@ public final class LedgerState {
         changing(hold.to);
         saveForUndo(hold);
         release(hold);
-        hold.from.debitsPosted = hold.from.debitsPosted.plus(amount);
-        hold.to.creditsPosted = hold.to.creditsPosted.plus(amount);
+        Balances.addChecked(accounts.page(hold.from), AccountTable.base(hold.from) + AccountTable.DP, amount.hi(), amount.lo());
+        Balances.addChecked(accounts.page(hold.to), AccountTable.base(hold.to) + AccountTable.CP, amount.hi(), amount.lo());
         hold.resolve(PendingHold.State.CAPTURED);
         hold.captured = amount;
         return CREATED;
@@ -436,8 +523,8 @@ public final class LedgerState {
     private void release(PendingHold hold) {
         touch(hold.from);
         touch(hold.to);
-        hold.from.debitsPending = hold.from.debitsPending.minus(hold.amount);
-        hold.to.creditsPending = hold.to.creditsPending.minus(hold.amount);
+        Balances.subtract(accounts.page(hold.from), AccountTable.base(hold.from) + AccountTable.DN, hold.amount.hi(), hold.amount.lo());
+        Balances.subtract(accounts.page(hold.to), AccountTable.base(hold.to) + AccountTable.CN, hold.amount.hi(), hold.amount.lo());
         if (hold.expiresAt != 0) {
             pendingByExpiry.remove(hold);
             onUndo(() -> pendingByExpiry.add(hold));
@@ -454,13 +541,13 @@ public final class LedgerState {
     private ResultCode reverse(Reverse r) {
         IdempotencyWindow.Entry original = window.get(r.transferId());
         if (original == null) return TRANSFER_NOT_FOUND;
-        Account sender;
-        Account receiver;
+        int sender;
+        int receiver;
         UInt128 reversible;
         switch (original.command()) {
-            case Transfer t -> { sender = accounts.get(t.from()); receiver = accounts.get(t.to()); reversible = t.amount(); }
-            case Deposit d -> { receiver = accounts.get(d.accountId()); sender = operatorOf(receiver); reversible = d.amount(); }
-            case Withdraw w -> { sender = accounts.get(w.accountId()); receiver = operatorOf(sender); reversible = w.amount(); }
+            case Transfer t -> { sender = accounts.find(t.from()); receiver = accounts.find(t.to()); reversible = t.amount(); }
+            case Deposit d -> { receiver = accounts.find(d.accountId()); sender = operatorOf(receiver); reversible = d.amount(); }
+            case Withdraw w -> { sender = accounts.find(w.accountId()); receiver = operatorOf(sender); reversible = w.amount(); }
             case Capture c -> {
                 PendingHold hold = holds.get(c.holdId());
                 if (hold == null) return TRANSFER_NOT_FOUND;
@@ -510,34 +597,39 @@ public final class LedgerState {
         if (undo != null) undo.add(action);
     }
 
-    /** Called before an account's fields change: remembers it for undo and for {@link #changedAccounts}. */
-    private void changing(Account a) {
-        if (undo != null) undo.add(a.memento());
+    /** Called before an account's fields change: remembers it for undo and for {@link #endBatch}. */
+    private void changing(int a) {
+        if (undo != null) undo.add(memento(a));
         touch(a);
     }
 
-    private void touch(Account a) {
-        if (a.touchedInBatch != batchNumber) {
-            a.touchedInBatch = batchNumber;
-            touched.add(a);
-            conservation.touched(a);
+    /** An action that puts account {@code a}'s numbers back as they are now (linked groups only). */
+    private Runnable memento(int a) {
+        long[] page = accounts.page(a);
+        int base = AccountTable.base(a);
+        long[] saved = java.util.Arrays.copyOfRange(page, base, base + AccountTable.STATE_LONGS);
+        return () -> System.arraycopy(saved, 0, accounts.page(a), base, AccountTable.STATE_LONGS);
+    }
+
+    private void touch(int a) {
+        if (accounts.touch(a, batchNumber)) {
+            if (touchedCount == touched.length) touched = java.util.Arrays.copyOf(touched, touchedCount * 2);
+            touched[touchedCount++] = a;
+            conservation.touched(accounts.page(a), AccountTable.base(a));
         }
     }
 
     /**
-     * Views of the accounts changed since the batch began (created, moved, held, released, status
-     * or nonce changed), as they are now; accounts whose creation a linked group rolled back are
-     * left out. Clears the set. The sequencer publishes these once the batch is durable.
-     *
-     * <p>First checks the batch's post-condition ({@link BatchConservation}): a failure throws, and
-     * the sequencer stops before the batch is written.
+     * Ends the batch: checks its post-condition ({@link BatchConservation}) over the accounts it
+     * touched (created, moved, held, released, status or nonce changed) and publishes their state
+     * to {@link #readDurable} readers, who take it once the sequencer reports the batch durable.
+     * A failed check throws, and the sequencer stops before the batch is written.
      */
-    public List<AccountView> changedAccounts() {
-        conservation.check(touched);
-        List<AccountView> views = new ArrayList<>(touched.size());
-        for (Account a : touched) if (accounts.get(a.id) == a) views.add(a.view());
-        touched.clear();
-        return views;
+    public void endBatch() {
+        conservation.check(accounts, touched, touchedCount, assetCodes);
+        for (int i = 0; i < touchedCount; i++) accounts.settle(touched[i]);
+        touchedCount = 0;
+        publishNextExpiry();
     }
 
     private void saveForUndo(PendingHold h) {
@@ -552,22 +644,25 @@ public final class LedgerState {
      * overdrawn. O(accounts); run at snapshots, after recovery and in tests.
      */
     public void checkInvariants() {
-        Map<Asset, BigInteger[]> sums = new HashMap<>();
-        for (Account a : accounts.values()) {
-            BigInteger[] s = sums.computeIfAbsent(a.asset, k -> new BigInteger[]{BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO});
-            s[0] = s[0].add(a.debitsPosted.toBigInteger());
-            s[1] = s[1].add(a.creditsPosted.toBigInteger());
-            s[2] = s[2].add(a.debitsPending.toBigInteger());
-            s[3] = s[3].add(a.creditsPending.toBigInteger());
-            if (!a.allowsNegative() && !a.canDebit(UInt128.ZERO)) {
-                throw new IllegalStateException("invariant broken: account " + a.id + " is overdrawn");
+        BigInteger[][] sums = new BigInteger[assetList.size()][];
+        for (int a = 0; a < accounts.size(); a++) {
+            int asset = accounts.assetIndex(a);
+            if (sums[asset] == null) sums[asset] = new BigInteger[]{BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO};
+            BigInteger[] s = sums[asset];
+            s[0] = s[0].add(accounts.balance(a, AccountTable.DP).toBigInteger());
+            s[1] = s[1].add(accounts.balance(a, AccountTable.CP).toBigInteger());
+            s[2] = s[2].add(accounts.balance(a, AccountTable.DN).toBigInteger());
+            s[3] = s[3].add(accounts.balance(a, AccountTable.CN).toBigInteger());
+            if (!canDebit(a, 0, 0)) {
+                throw new IllegalStateException("invariant broken: account " + accounts.id(a) + " is overdrawn");
             }
         }
-        sums.forEach((asset, s) -> {
-            if (!s[0].equals(s[1]) || !s[2].equals(s[3])) {
-                throw new IllegalStateException("conservation broken for " + asset.code() + ": posted " + s[0] + "/" + s[1] + ", pending " + s[2] + "/" + s[3]);
+        for (int asset = 0; asset < sums.length; asset++) {
+            BigInteger[] s = sums[asset];
+            if (s != null && (!s[0].equals(s[1]) || !s[2].equals(s[3]))) {
+                throw new IllegalStateException("conservation broken for " + assetList.get(asset).code() + ": posted " + s[0] + "/" + s[1] + ", pending " + s[2] + "/" + s[3]);
             }
-        });
+        }
     }
 
     /**
@@ -577,10 +672,10 @@ public final class LedgerState {
      */
     public StateImage image() {
         List<AccountView> accountViews = new ArrayList<>(accounts.size());
-        for (Account a : accounts.values()) accountViews.add(a.view());
+        for (int a = 0; a < accounts.size(); a++) accountViews.add(view(a));
         List<StateImage.HoldImage> holdImages = new ArrayList<>(holds.size());
         for (PendingHold h : holds.values()) {
-            holdImages.add(new StateImage.HoldImage(h.id, h.from.id, h.to.id, h.amount, h.seq, h.expiresAt, h.state.code, h.captured));
+            holdImages.add(new StateImage.HoldImage(h.id, accounts.id(h.from), accounts.id(h.to), h.amount, h.seq, h.expiresAt, h.state.code, h.captured));
         }
         List<StateImage.AssetImage> assetImages = new ArrayList<>();
         for (Asset a : assets.values()) assetImages.add(new StateImage.AssetImage(a.code(), a.scale()));
@@ -591,22 +686,28 @@ public final class LedgerState {
     public static LedgerState fromImage(StateImage image, Limits limits, int idempotencyCap, long idempotencyTtlMicros) {
         LedgerState s = new LedgerState(limits, idempotencyCap, idempotencyTtlMicros);
         for (StateImage.AssetImage a : image.assets()) {
-            s.assets.put(a.code(), new Asset(a.code(), a.scale(), Asset.operatorAccountId(a.code())));
+            s.addAsset(new Asset(a.code(), a.scale(), Asset.operatorAccountId(a.code())));
         }
         for (AccountView v : image.accounts()) {
             Asset asset = s.assets.get(v.asset());
             if (asset == null) throw new IllegalStateException("snapshot names unknown asset " + v.asset());
-            Account a = new Account(v.id(), asset, v.owner(), v.flags(), v.metadata());
-            a.status = v.status();
-            a.debitsPosted = v.debitsPosted();
-            a.creditsPosted = v.creditsPosted();
-            a.debitsPending = v.debitsPending();
-            a.creditsPending = v.creditsPending();
-            a.nonce = v.nonce();
-            s.accounts.put(a.id, a);
+            if (s.accounts.find(v.id()) >= 0) throw new IllegalStateException("snapshot names account " + v.id() + " twice");
+            int a = s.accounts.next();
+            s.accounts.touch(a, 0);
+            s.accounts.add(v.id(), v.owner(), v.metadata(), s.assetIndex(asset), v.flags());
+            s.accounts.settle(a);
+            s.accounts.setStatus(a, v.status().code());
+            s.accounts.setBalance(a, AccountTable.DP, v.debitsPosted());
+            s.accounts.setBalance(a, AccountTable.CP, v.creditsPosted());
+            s.accounts.setBalance(a, AccountTable.DN, v.debitsPending());
+            s.accounts.setBalance(a, AccountTable.CN, v.creditsPending());
+            s.accounts.set(a, AccountTable.NONCE, v.nonce());
+            if (v.id().equals(asset.operatorAccountId())) s.operators[s.assetIndex(asset)] = a;
         }
         for (StateImage.HoldImage h : image.holds()) {
-            PendingHold hold = new PendingHold(h.id(), s.accounts.get(h.from()), s.accounts.get(h.to()), h.amount(), h.seq(), h.expiresAt());
+            int from = s.accounts.find(h.from()), to = s.accounts.find(h.to());
+            if (from < 0 || to < 0) throw new IllegalStateException("snapshot's hold " + h.id() + " names an unknown account");
+            PendingHold hold = new PendingHold(h.id(), from, to, h.amount(), h.seq(), h.expiresAt());
             hold.state = PendingHold.State.ofCode(h.state());
             hold.captured = h.captured();
             s.holds.put(hold.id, hold);
@@ -616,13 +717,14 @@ public final class LedgerState {
         s.lastSeq = image.lastSeq();
         s.lastTimestamp = image.lastTimestamp();
         s.now = image.lastTimestamp();
+        s.publishNextExpiry();
         return s;
     }
 
     // for tests in this package
     IdempotencyWindow window() { return window; }
 
-    Map<String, Account> accounts() { return accounts; }
+    AccountTable accounts() { return accounts; }
 
     /** Ids in the idempotency window, oldest first (for tests comparing live and replayed state). */
     public List<String> windowIds() {

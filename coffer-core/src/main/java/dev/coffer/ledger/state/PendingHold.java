@@ -26,8 +26,9 @@ final class PendingHold {
     }
 
     final String id;
-    final Account from;
-    final Account to;
+    /** Account indexes (see {@link AccountTable}). */
+    final int from;
+    final int to;
     final UInt128 amount;
     final long seq;
     /** Batch time (µs) at which it expires; 0 = never. */
@@ -36,7 +37,7 @@ final class PendingHold {
     /** What a capture posted; reversals of the capture are bounded by it. */
     UInt128 captured = UInt128.ZERO;
 
-    PendingHold(String id, Account from, Account to, UInt128 amount, long seq, long expiresAt) {
+    PendingHold(String id, int from, int to, UInt128 amount, long seq, long expiresAt) {
         this.id = id;
         this.from = from;
         this.to = to;

@@ -4,7 +4,6 @@ import dev.coffer.ledger.AccountView;
 import dev.coffer.ledger.UInt128;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -13,55 +12,66 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The per-batch post-conditions catch a state machine that moved money on one side only, overdrew an account, or resolved a hold twice. */
 class BatchConservationTest {
 
-    private final Asset usd = new Asset("USD", 2, Asset.operatorAccountId("USD"));
-    private final Account operator = new Account(usd.operatorAccountId(), usd, "$operator", AccountView.FLAG_ALLOW_NEGATIVE, Map.of());
-    private final Account alice = new Account("alice", usd, "u1", 0, Map.of());
-    private final Account bob = new Account("bob", usd, "u2", 0, Map.of());
+    private static final String[] ASSETS = {"USD"};
+    private final AccountTable table = new AccountTable();
+    private final int operator = open(Asset.operatorAccountId("USD"), AccountView.FLAG_ALLOW_NEGATIVE);
+    private final int alice = open("alice", 0);
+    private final int bob = open("bob", 0);
+    private final BatchConservation c = new BatchConservation();
+    private int[] touched = new int[0];
+
+    private int open(String id, int flags) {
+        int a = table.next();
+        table.touch(a, 0);
+        table.add(id, "owner", Map.of(), 0, flags);
+        table.settle(a);
+        return a;
+    }
+
+    private void touch(int... accounts) {
+        touched = accounts;
+        for (int a : accounts) c.touched(table.page(a), AccountTable.base(a));
+    }
+
+    private void check() {
+        c.check(table, touched, touched.length, ASSETS);
+    }
 
     @Test
     void balancedMovementsPassIncludingAmountsPast64Bits() {
-        BatchConservation c = new BatchConservation();
-        c.touched(operator);
-        c.touched(alice);
-        c.touched(bob);
+        touch(operator, alice, bob);
         UInt128 big = new UInt128(3, -5L); // crosses the low word's sign bit and carries into the high word
-        operator.debitsPosted = big;
-        alice.creditsPosted = big;
-        alice.debitsPosted = UInt128.of(7);
-        bob.creditsPosted = UInt128.of(7);
-        alice.debitsPending = UInt128.of(2);
-        bob.creditsPending = UInt128.of(2);
-        assertThatCode(() -> c.check(List.of(operator, alice, bob))).doesNotThrowAnyException();
+        table.setBalance(operator, AccountTable.DP, big);
+        table.setBalance(alice, AccountTable.CP, big);
+        table.setBalance(alice, AccountTable.DP, UInt128.of(7));
+        table.setBalance(bob, AccountTable.CP, UInt128.of(7));
+        table.setBalance(alice, AccountTable.DN, UInt128.of(2));
+        table.setBalance(bob, AccountTable.CN, UInt128.of(2));
+        assertThatCode(this::check).doesNotThrowAnyException();
     }
 
     @Test
     void aDebitWithoutItsCreditStopsTheBatch() {
-        BatchConservation c = new BatchConservation();
-        c.touched(alice);
-        c.touched(bob);
-        alice.creditsPosted = UInt128.of(10); // as if a deposit forgot the operator's debit
-        assertThatThrownBy(() -> c.check(List.of(alice, bob))).isInstanceOf(IllegalStateException.class).hasMessageContaining("conservation broken");
+        touch(alice, bob);
+        table.setBalance(alice, AccountTable.CP, UInt128.of(10)); // as if a deposit forgot the operator's debit
+        assertThatThrownBy(this::check).isInstanceOf(IllegalStateException.class).hasMessageContaining("conservation broken in a batch for USD");
     }
 
     @Test
     void aPendingAmountOnOneSideOnlyStopsTheBatch() {
-        BatchConservation c = new BatchConservation();
-        operator.creditsPosted = UInt128.of(100);
-        alice.creditsPosted = UInt128.of(100);
-        c.touched(alice);
-        c.touched(bob);
-        alice.debitsPending = UInt128.of(5);
-        assertThatThrownBy(() -> c.check(List.of(alice, bob))).hasMessageContaining("conservation broken");
+        table.setBalance(operator, AccountTable.CP, UInt128.of(100));
+        table.setBalance(alice, AccountTable.CP, UInt128.of(100));
+        touch(alice, bob);
+        table.setBalance(alice, AccountTable.DN, UInt128.of(5));
+        assertThatThrownBy(this::check).hasMessageContaining("conservation broken");
     }
 
     @Test
     void anOverdrawnAccountStopsTheBatch() {
-        BatchConservation c = new BatchConservation();
-        c.touched(alice);
-        c.touched(bob);
-        alice.debitsPosted = UInt128.of(3);
-        bob.creditsPosted = UInt128.of(3);
-        assertThatThrownBy(() -> c.check(List.of(alice, bob))).hasMessageContaining("alice is overdrawn");
+        touch(alice, bob);
+        table.setBalance(alice, AccountTable.DP, UInt128.of(3));
+        table.setBalance(bob, AccountTable.CP, UInt128.of(3));
+        assertThatThrownBy(this::check).hasMessageContaining("alice is overdrawn");
     }
 
     @Test

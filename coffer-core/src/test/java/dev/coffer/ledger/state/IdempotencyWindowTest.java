@@ -201,7 +201,7 @@ class IdempotencyWindowTest {
                 .isEqualTo(ResultCode.EXISTS_WITH_DIFFERENT_FIELDS);
         // A reversal reads the original's accounts and amount back from the window.
         assertThat(s.execute(new Command.Reverse("rev-1", "t-1", UInt128.of(2), Command.NO_NONCE)).code()).isEqualTo(ResultCode.CREATED);
-        assertThat(s.accounts().get("bob").view().balance()).isEqualTo(BigInteger.valueOf(3));
+        assertThat(s.account("bob").balance()).isEqualTo(BigInteger.valueOf(3));
     }
 
     private static void assertGone(List<IdempotencyWindow.Entry> actual, List<IdempotencyWindow.Entry> expected) {

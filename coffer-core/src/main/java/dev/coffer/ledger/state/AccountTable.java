@@ -1,0 +1,430 @@
+package dev.coffer.ledger.state;
+
+import dev.coffer.ledger.AccountStatus;
+import dev.coffer.ledger.AccountView;
+import dev.coffer.ledger.UInt128;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Every account of the ledger as columns of primitives, owned by the writer thread. An account is
+ * a dense index, given at creation in creation order; a transfer reads and writes a few words of
+ * two pages and allocates nothing.
+ *
+ * <p>Layout (see docs/ARCHITECTURE.md, "Account state"):
+ * <ul>
+ *   <li>records: pages of {@value #PAGE} accounts × {@value #STRIDE} longs — the four unsigned
+ *       128-bit balances as (hi, lo) pairs, the nonce, a word holding status code, flags and
+ *       asset index, the arena offset of the account's strings, and the writer's bookkeeping
+ *       (the batch that last touched it, and a stamp that is odd while the batch in progress has
+ *       touched it). What a transfer reads and writes of one account lies in one or two
+ *       adjacent cache lines;</li>
+ *   <li>the id, owner and metadata as bytes in an append-only arena of {@value #CHUNK}-byte
+ *       chunks; ids and owners are printable ASCII, one byte per character, so lookups compare
+ *       them with the {@code String} without encoding it;</li>
+ *   <li>the id index: an open-addressing table (linear probing, at most 3/4 full) of longs, each
+ *       the id's hash and the index, so a probe compares hashes without leaving the table and
+ *       a lookup costs the slot, the arena bytes and the record.</li>
+ * </ul>
+ *
+ * <p>Reads from other threads ({@link #readDurable}) see an account only when its stamp is even
+ * (no batch in progress has touched it) and the batch that last changed it is durable; anything
+ * else is refused and the caller asks the writer. The stamp makes the read a seqlock: the writer
+ * sets it odd (opaque store, then a store-store fence) before the first change in a batch and
+ * even (release store) when the batch ends; a reader that sees the same even stamp before and
+ * after its reads (acquire load, reads, load-load fence, load) read a state no change overlapped.
+ *
+ * <p>Rolling back a linked group removes the accounts it created, newest first
+ * ({@link #removeNewest}), so the arena and the records shrink from the end; the index deletes
+ * by backward shift.
+ */
+final class AccountTable {
+
+    static final int PAGE_SHIFT = 6;
+    static final int PAGE = 1 << PAGE_SHIFT;
+    /** Longs per account: the balances, nonce and word, then the writer's bookkeeping. */
+    static final int STRIDE = 13;
+    static final int DP = 0, CP = 2, DN = 4, CN = 6, NONCE = 8, WORD = 9;
+    /** Where the account's id, owner and metadata start in the arena: chunk << 32 | position. */
+    static final int OFFSET = 10;
+    /** The batch that last touched the account (writer bookkeeping). */
+    static final int TOUCHED = 11;
+    /** Odd while the batch in progress has touched the account (the seqlock of {@link #readDurable}). */
+    static final int STAMP = 12;
+    /** The account's own state, what a linked group's undo restores: balances, nonce and word. */
+    static final int STATE_LONGS = WORD + 1;
+    static final int CHUNK = 1 << 20;
+    private static final int MIN_SLOTS = 1 << 10;
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    private volatile long[][] numbers = new long[16][];
+    private volatile byte[][] chunks = new byte[16][];
+    private int chunkCount;
+    private int chunkPos = CHUNK; // forces the first chunk
+    /** The id index: per slot, the id's hash << 32 | (index + 1); 0 is empty. */
+    private volatile long[] slots = new long[MIN_SLOTS];
+    private int count;
+
+    int size() { return count; }
+
+    // ---------------------------------------------------------------- the id index
+
+    /** The index of account {@code id}, or -1. */
+    int find(String id) {
+        return find(slots, id, numbers, chunks);
+    }
+
+    private static int find(long[] table, String id, long[][] pages, byte[][] arena) {
+        int h = mix(id.hashCode());
+        int mask = table.length - 1;
+        for (int p = h & mask; ; p = (p + 1) & mask) {
+            long v = table[p];
+            if (v == 0) return -1;
+            if ((int) (v >>> 32) == h) {
+                int idx = (int) v - 1;
+                if (idEquals(pages, arena, idx, id)) return idx;
+            }
+        }
+    }
+
+    private static int mix(int h) {
+        h *= 0x9E3779B9;
+        return h ^ (h >>> 16);
+    }
+
+    /**
+     * The index the next {@link #add} will give, with its page in place. The caller touches it
+     * ({@link #touch}) before adding, so no other thread can read the account before it is durable.
+     */
+    int next() {
+        ensurePage(count);
+        return count;
+    }
+
+    /**
+     * Adds an account with zero balances at index {@link #next}, which the caller has touched;
+     * returns the index. The caller has checked that the id is new; {@code owner} and {@code id}
+     * are printable ASCII (Validation).
+     */
+    int add(String id, String owner, Map<String, String> metadata, int assetIndex, int flags) {
+        int idx = count;
+        long[] page = idx >>> PAGE_SHIFT < numbers.length ? numbers[idx >>> PAGE_SHIFT] : null;
+        int base = base(idx);
+        if (page == null || (page[base + STAMP] & 1) == 0) {
+            throw new IllegalStateException("account " + idx + " added without being touched first");
+        }
+        Arrays.fill(page, base, base + OFFSET, 0L);
+        page[base + WORD] = word(AccountStatus.ACTIVE.code(), flags, assetIndex);
+        page[base + OFFSET] = writeEntry(id, owner, metadata);
+        count = idx + 1;
+        if ((long) count * 4 > (long) slots.length * 3) rehash(slots.length * 2);
+        insert(slots, mix(id.hashCode()), idx);
+        return idx;
+    }
+
+    /** Removes the newest account (a rolled-back creation). */
+    void removeNewest(int idx) {
+        if (idx != count - 1) throw new IllegalStateException("account " + idx + " is not the newest of " + count);
+        long[] table = slots;
+        int mask = table.length - 1;
+        int h = mix(id(idx).hashCode());
+        for (int p = h & mask; ; p = (p + 1) & mask) {
+            if (table[p] == 0) throw new IllegalStateException("account " + idx + " missing from the index");
+            if ((int) table[p] == idx + 1) {
+                delete(table, p);
+                break;
+            }
+        }
+        long[] page = numbers[idx >>> PAGE_SHIFT];
+        int base = base(idx);
+        long offset = page[base + OFFSET];
+        chunkCount = (int) (offset >>> 32) + 1;
+        chunkPos = (int) offset;
+        Arrays.fill(page, base, base + OFFSET + 1, 0L);
+        count = idx;
+    }
+
+    /**
+     * Empties slot {@code i} and moves back the entries after it whose probe passed through it
+     * (backward-shift deletion, Knuth's Algorithm R), so no lookup needs a tombstone. A reader
+     * on another thread may miss a key while it moves; it then asks the writer.
+     */
+    private static void delete(long[] table, int i) {
+        int mask = table.length - 1;
+        table[i] = 0;
+        for (int j = (i + 1) & mask; table[j] != 0; j = (j + 1) & mask) {
+            int home = (int) (table[j] >>> 32) & mask;
+            boolean stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+            if (!stays) {
+                table[i] = table[j];
+                table[j] = 0;
+                i = j;
+            }
+        }
+    }
+
+    private static void insert(long[] table, int h, int idx) {
+        int mask = table.length - 1;
+        int p = h & mask;
+        while (table[p] != 0) p = (p + 1) & mask;
+        table[p] = ((long) h << 32) | (idx + 1);
+    }
+
+    /** Grows the index; readers keep using the old table until they read the new reference. */
+    private void rehash(int capacity) {
+        long[] old = slots;
+        long[] table = new long[capacity];
+        for (long v : old) if (v != 0) insert(table, (int) (v >>> 32), (int) v - 1);
+        slots = table;
+    }
+
+    /** Slots of the index (for the memory figures in docs/ARCHITECTURE.md and tests). */
+    int indexCapacity() { return slots.length; }
+
+    private void ensurePage(int idx) {
+        int p = idx >>> PAGE_SHIFT;
+        if (p >= numbers.length) numbers = Arrays.copyOf(numbers, numbers.length * 2);
+        if (numbers[p] == null) {
+            long[] page = new long[PAGE * STRIDE];
+            for (int i = 0; i < PAGE; i++) page[i * STRIDE + TOUCHED] = -1;
+            numbers[p] = page;
+        }
+    }
+
+    // ---------------------------------------------------------------- the arena
+
+    private long writeEntry(String id, String owner, Map<String, String> metadata) {
+        byte[][] meta = null;
+        int size = 1 + id.length() + 1 + owner.length() + 1;
+        if (metadata != null && !metadata.isEmpty()) {
+            TreeMap<String, String> sorted = new TreeMap<>(metadata);
+            meta = new byte[sorted.size() * 2][];
+            int i = 0;
+            for (Map.Entry<String, String> e : sorted.entrySet()) {
+                meta[i++] = e.getKey().getBytes(StandardCharsets.UTF_8);
+                meta[i++] = e.getValue().getBytes(StandardCharsets.UTF_8);
+            }
+            for (byte[] b : meta) size += 2 + b.length;
+        }
+        if (size > CHUNK) throw new IllegalArgumentException("account entry of " + size + " bytes exceeds the arena's chunk");
+        if (chunkPos + size > CHUNK || chunkCount == 0) {
+            if (chunkCount == chunks.length) chunks = Arrays.copyOf(chunks, chunks.length * 2);
+            byte[][] arena = chunks;
+            if (arena[chunkCount] == null) arena[chunkCount] = new byte[CHUNK];
+            chunkCount++;
+            chunkPos = 0;
+        }
+        byte[] c = chunks[chunkCount - 1];
+        long offset = ((long) (chunkCount - 1) << 32) | chunkPos;
+        int at = chunkPos;
+        at = ascii(c, at, id);
+        at = ascii(c, at, owner);
+        c[at++] = (byte) (meta == null ? 0 : meta.length / 2);
+        if (meta != null) {
+            for (byte[] b : meta) {
+                c[at++] = (byte) (b.length >>> 8);
+                c[at++] = (byte) b.length;
+                System.arraycopy(b, 0, c, at, b.length);
+                at += b.length;
+            }
+        }
+        chunkPos = at;
+        return offset;
+    }
+
+    private static int ascii(byte[] c, int at, String s) {
+        c[at++] = (byte) s.length();
+        for (int i = 0; i < s.length(); i++) c[at++] = (byte) s.charAt(i);
+        return at;
+    }
+
+    private static boolean idEquals(long[][] pages, byte[][] arena, int idx, String id) {
+        long[] page = idx >>> PAGE_SHIFT < pages.length ? pages[idx >>> PAGE_SHIFT] : null;
+        if (page == null) return false;
+        long offset = page[base(idx) + OFFSET];
+        int chunk = (int) (offset >>> 32);
+        byte[] c = chunk < arena.length ? arena[chunk] : null;
+        if (c == null) return false;
+        int at = (int) offset;
+        int len = c[at] & 0xFF;
+        if (len != id.length() || at + 1 + len > c.length) return false;
+        for (int i = 0; i < len; i++) if (c[at + 1 + i] != (byte) id.charAt(i)) return false;
+        return true;
+    }
+
+    String id(int idx) {
+        return entryString(idx, 0);
+    }
+
+    String owner(int idx) {
+        return entryString(idx, 1);
+    }
+
+    private String entryString(int idx, int which) {
+        long offset = get(idx, OFFSET);
+        byte[] c = chunks[(int) (offset >>> 32)];
+        int at = (int) offset;
+        if (which == 1) at += 1 + (c[at] & 0xFF);
+        return new String(c, at + 1, c[at] & 0xFF, StandardCharsets.US_ASCII);
+    }
+
+    Map<String, String> metadata(int idx) {
+        long offset = get(idx, OFFSET);
+        byte[] c = chunks[(int) (offset >>> 32)];
+        int at = (int) offset;
+        at += 1 + (c[at] & 0xFF);
+        at += 1 + (c[at] & 0xFF);
+        int n = c[at++] & 0xFF;
+        if (n == 0) return Map.of();
+        TreeMap<String, String> m = new TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            int kl = ((c[at] & 0xFF) << 8) | (c[at + 1] & 0xFF);
+            String k = new String(c, at + 2, kl, StandardCharsets.UTF_8);
+            at += 2 + kl;
+            int vl = ((c[at] & 0xFF) << 8) | (c[at + 1] & 0xFF);
+            String v = new String(c, at + 2, vl, StandardCharsets.UTF_8);
+            at += 2 + vl;
+            m.put(k, v);
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
+    // ---------------------------------------------------------------- numbers
+
+    static int base(int idx) {
+        return (idx & (PAGE - 1)) * STRIDE;
+    }
+
+    /** The page of numbers holding account {@code idx}; its fields start at {@link #base}. */
+    long[] page(int idx) {
+        return numbers[idx >>> PAGE_SHIFT];
+    }
+
+    long get(int idx, int field) {
+        return numbers[idx >>> PAGE_SHIFT][base(idx) + field];
+    }
+
+    void set(int idx, int field, long value) {
+        numbers[idx >>> PAGE_SHIFT][base(idx) + field] = value;
+    }
+
+    static long word(int statusCode, int flags, int assetIndex) {
+        return (statusCode & 0xFFL) | ((flags & 0xFFFFL) << 8) | ((long) assetIndex << 32);
+    }
+
+    int statusCode(int idx) { return (int) (get(idx, WORD) & 0xFF); }
+
+    int flags(int idx) { return (int) ((get(idx, WORD) >>> 8) & 0xFFFF); }
+
+    int assetIndex(int idx) { return (int) (get(idx, WORD) >>> 32); }
+
+    void setStatus(int idx, int statusCode) {
+        long w = get(idx, WORD);
+        set(idx, WORD, (w & ~0xFFL) | (statusCode & 0xFFL));
+    }
+
+    boolean allowsNegative(int idx) {
+        return (flags(idx) & AccountView.FLAG_ALLOW_NEGATIVE) != 0;
+    }
+
+    UInt128 balance(int idx, int field) {
+        long[] p = numbers[idx >>> PAGE_SHIFT];
+        int b = base(idx) + field;
+        return u128(p[b], p[b + 1]);
+    }
+
+    static UInt128 u128(long hi, long lo) {
+        return hi == 0 && lo == 0 ? UInt128.ZERO : new UInt128(hi, lo);
+    }
+
+    void setBalance(int idx, int field, UInt128 v) {
+        long[] p = numbers[idx >>> PAGE_SHIFT];
+        int b = base(idx) + field;
+        p[b] = v.hi();
+        p[b + 1] = v.lo();
+    }
+
+    /** The account as it is now (writer thread). */
+    AccountView view(int idx, String assetCode) {
+        long[] p = numbers[idx >>> PAGE_SHIFT];
+        int b = base(idx);
+        return new AccountView(id(idx), assetCode, owner(idx), AccountStatus.ofCode(statusCode(idx)), flags(idx), metadata(idx),
+                u128(p[b + DP], p[b + DP + 1]), u128(p[b + CP], p[b + CP + 1]),
+                u128(p[b + DN], p[b + DN + 1]), u128(p[b + CN], p[b + CN + 1]), p[b + NONCE]);
+    }
+
+    // ---------------------------------------------------------------- batch bookkeeping
+
+    /** Marks the account touched in {@code batch}; true the first time in that batch (its stamp turns odd). */
+    boolean touch(int idx, long batch) {
+        long[] page = numbers[idx >>> PAGE_SHIFT];
+        int base = base(idx);
+        if (page[base + TOUCHED] == batch) return false;
+        page[base + TOUCHED] = batch;
+        long stamp = (long) LONGS.getOpaque(page, base + STAMP);
+        if ((stamp & 1) == 0) {
+            LONGS.setOpaque(page, base + STAMP, stamp + 1);
+            VarHandle.storeStoreFence();
+        }
+        return true;
+    }
+
+    /** Ends the batch for an account it touched: its stamp turns even, publishing its state to {@link #readDurable}. */
+    void settle(int idx) {
+        long[] page = numbers[idx >>> PAGE_SHIFT];
+        int at = base(idx) + STAMP;
+        long stamp = (long) LONGS.getOpaque(page, at);
+        if ((stamp & 1) == 1) LONGS.setRelease(page, at, stamp + 1);
+    }
+
+    // ---------------------------------------------------------------- reads from other threads
+
+    /**
+     * Account {@code id} as of a durable batch, read from any thread, or null when that cannot be
+     * answered here: unknown (perhaps created a moment ago), touched by the batch in progress or
+     * changed by a batch not yet durable ({@code durableBatch}), or overlapped by a change.
+     * A null sends the caller to the writer.
+     */
+    AccountView readDurable(String id, long durableBatch, String[] assetCodes) {
+        long[][] pages = numbers;
+        byte[][] arena = chunks;
+        int idx;
+        try {
+            idx = find(slots, id, pages, arena);
+        } catch (RuntimeException raced) {
+            return null; // read part of an entry being written; the writer answers instead
+        }
+        if (idx < 0 || idx >>> PAGE_SHIFT >= pages.length) return null;
+        long[] page = pages[idx >>> PAGE_SHIFT];
+        if (page == null) return null;
+        int b = base(idx);
+        long before = (long) LONGS.getAcquire(page, b + STAMP);
+        if ((before & 1) == 1) return null;
+        long touched = page[b + TOUCHED];
+        long dpHi = page[b + DP], dpLo = page[b + DP + 1], cpHi = page[b + CP], cpLo = page[b + CP + 1];
+        long dnHi = page[b + DN], dnLo = page[b + DN + 1], cnHi = page[b + CN], cnLo = page[b + CN + 1];
+        long nonce = page[b + NONCE], word = page[b + WORD];
+        String owner;
+        Map<String, String> metadata;
+        try {
+            if (!idEquals(pages, arena, idx, id)) return null;
+            owner = owner(idx);
+            metadata = metadata(idx);
+        } catch (RuntimeException raced) {
+            return null;
+        }
+        VarHandle.loadLoadFence();
+        long after = (long) LONGS.getOpaque(page, b + STAMP);
+        if (after != before || touched > durableBatch) return null;
+        int asset = (int) (word >>> 32);
+        if (asset >= assetCodes.length) return null;
+        return new AccountView(id, assetCodes[asset], owner, AccountStatus.ofCode((int) (word & 0xFF)), (int) ((word >>> 8) & 0xFFFF), metadata,
+                u128(dpHi, dpLo), u128(cpHi, cpLo), u128(dnHi, dnLo), u128(cnHi, cnLo), nonce);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.coffer.ledger.state;
+
+/**
+ * Unsigned 128-bit arithmetic on the (hi, lo) pairs of an {@link AccountTable} page, so the
+ * writer changes balances in place without allocating. The rules are {@link dev.coffer.ledger.UInt128}'s:
+ * a sum past 2^128 − 1 or a difference below zero is never wrapped.
+ */
+final class Balances {
+
+    private Balances() {}
+
+    /** Whether (aHi, aLo) + (bHi, bLo) exceeds 2^128 − 1. */
+    static boolean addOverflows(long aHi, long aLo, long bHi, long bLo) {
+        long carry = Long.compareUnsigned(aLo + bLo, aLo) < 0 ? 1 : 0;
+        long hi = aHi + bHi;
+        if (Long.compareUnsigned(hi, aHi) < 0) return true;
+        return carry == 1 && hi == -1L;
+    }
+
+    /** The high word of (aHi, aLo) + (bHi, bLo); the low word is {@code aLo + bLo}. */
+    static long sumHi(long aHi, long aLo, long bHi, long bLo) {
+        return aHi + bHi + (Long.compareUnsigned(aLo + bLo, aLo) < 0 ? 1 : 0);
+    }
+
+    /** page[at..at+1] += (hi, lo); the caller has checked {@link #addOverflows}. */
+    static void add(long[] page, int at, long hi, long lo) {
+        long aHi = page[at], aLo = page[at + 1];
+        page[at] = sumHi(aHi, aLo, hi, lo);
+        page[at + 1] = aLo + lo;
+    }
+
+    /** page[at..at+1] += (hi, lo), throwing on overflow (callers have already checked the bound). */
+    static void addChecked(long[] page, int at, long hi, long lo) {
+        if (addOverflows(page[at], page[at + 1], hi, lo)) throw new ArithmeticException("UInt128 overflow");
+        add(page, at, hi, lo);
+    }
+
+    /** page[at..at+1] −= (hi, lo), throwing when that would go below zero (callers have already checked). */
+    static void subtract(long[] page, int at, long hi, long lo) {
+        long aHi = page[at], aLo = page[at + 1];
+        if (compare(aHi, aLo, hi, lo) < 0) throw new ArithmeticException("UInt128 underflow");
+        page[at] = aHi - hi - (Long.compareUnsigned(aLo, lo) < 0 ? 1 : 0);
+        page[at + 1] = aLo - lo;
+    }
+
+    static int compare(long aHi, long aLo, long bHi, long bLo) {
+        int c = Long.compareUnsigned(aHi, bHi);
+        return c != 0 ? c : Long.compareUnsigned(aLo, bLo);
+    }
+
+    /**
+     * Whether the account at {@code base} can take (hi, lo) more debits: posted credits cover
+     * posted debits, pending debits and the amount, with no sum overflowing.
+     */
+    static boolean covers(long[] page, int base, long hi, long lo) {
+        int dp = base + AccountTable.DP, dn = base + AccountTable.DN, cp = base + AccountTable.CP;
+        if (addOverflows(page[dp], page[dp + 1], page[dn], page[dn + 1])) return false;
+        long cHi = sumHi(page[dp], page[dp + 1], page[dn], page[dn + 1]);
+        long cLo = page[dp + 1] + page[dn + 1];
+        if (addOverflows(cHi, cLo, hi, lo)) return false;
+        return compare(sumHi(cHi, cLo, hi, lo), cLo + lo, page[cp], page[cp + 1]) <= 0;
+    }
+}
