@@ -27,9 +27,9 @@ final class Recovery {
         LogStore.Snapshot snapshot = store.newestSnapshot(msg -> LOG.log(System.Logger.Level.WARNING, msg));
         LedgerState state = snapshot == null
                 ? new LedgerState(config.limits(), config.idempotencyCap(), ttl)
-                : LedgerState.fromImage(snapshot.image(), config.limits(), config.idempotencyCap(), ttl);
-        long snapSeq = snapshot == null ? 0 : snapshot.image().lastSeq();
-        long windowFrom = snapshot == null ? 1 : snapshot.image().windowStartSeq();
+                : snapshot.content().load(config.limits(), config.idempotencyCap(), ttl);
+        long snapSeq = snapshot == null ? 0 : snapshot.content().lastSeq();
+        long windowFrom = snapshot == null ? 1 : snapshot.content().windowStartSeq();
         long scanFrom = snapshot == null ? 1 : Math.min(windowFrom, Math.max(1, snapSeq));
         long[] replayed = {0};
         boolean[] snapshotMatched = {snapshot == null};
@@ -44,7 +44,7 @@ final class Recovery {
                 }
                 if (last == snapSeq) {
                     byte[] lastHash = Arrays.copyOfRange(hashes, hashes.length - 32, hashes.length);
-                    if (!Arrays.equals(lastHash, snapshot.lastHash())) {
+                    if (!Arrays.equals(lastHash, snapshot.content().lastHash())) {
                         throw new IllegalStateException("snapshot " + snapshot.source() + " does not match the log's hash at seq " + snapSeq);
                     }
                     snapshotMatched[0] = true;

@@ -2,7 +2,7 @@ package dev.coffer.ledger;
 
 import dev.coffer.ledger.log.LogStore;
 import dev.coffer.ledger.state.LedgerState;
-import dev.coffer.ledger.state.StateImage;
+import dev.coffer.ledger.state.StateCapture;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -60,7 +60,7 @@ final class Sequencer {
 
     /** {@code hashes}: per event, the hash its results carry (null for events no caller waits on). */
     private record Batch(long startedNanos, long timestamp, int commands, List<Event> events, List<EventHash> hashes,
-                         List<Submission> submissions, StateImage snapshot, long batchNumber) {}
+                         List<Submission> submissions, StateCapture snapshot, long batchNumber) {}
 
     private static final Submission STOP = new Submission(Kind.READ, null, null);
     private static final Batch STOP_BATCH = new Batch(0, 0, 0, List.of(), List.of(), List.of(), null, 0);
@@ -225,10 +225,10 @@ final class Sequencer {
                 }
             }
         }
-        StateImage image = null;
+        StateCapture image = null;
         if (state.lastSeq() - lastSnapshotSeq >= config.snapshotEveryEvents() && snapshotInFlight.compareAndSet(false, true)) {
             long pauseStarted = System.nanoTime();
-            image = state.image();
+            image = state.capture();
             lastSnapshotSeq = state.lastSeq();
             if (config.batchListener() != null) config.batchListener().snapshotTaken(System.nanoTime() - pauseStarted);
         }
@@ -310,7 +310,10 @@ final class Sequencer {
     private void release(Batch b, byte[] snapshotHash) {
         if (failure != null) {
             failAll(b.submissions());
-            if (b.snapshot() != null) snapshotInFlight.set(false);
+            if (b.snapshot() != null) {
+                b.snapshot().finish();
+                snapshotInFlight.set(false);
+            }
             return;
         }
         if (!b.events().isEmpty()) durableSeq = b.events().getLast().seq();
@@ -322,6 +325,7 @@ final class Sequencer {
             config.batchListener().batchDurable(b.commands(), b.events().size(), System.nanoTime() - b.startedNanos());
         }
         if (b.snapshot() != null && !snapshotQueue.offer(new Object[]{b.snapshot(), snapshotHash})) {
+            b.snapshot().finish();
             snapshotInFlight.set(false);
         }
     }
@@ -336,13 +340,14 @@ final class Sequencer {
             } catch (InterruptedException e) {
                 return;
             }
+            StateCapture capture = (StateCapture) job[0];
             try {
-                StateImage image = ((StateImage) job[0]).sorted();
-                store.writeSnapshot(image, (byte[]) job[1]);
+                store.writeSnapshot(capture, (byte[]) job[1]);
                 snapshotsWritten++;
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "snapshot failed; the log still holds everything", e);
             } finally {
+                capture.finish();
                 snapshotInFlight.set(false);
             }
         }

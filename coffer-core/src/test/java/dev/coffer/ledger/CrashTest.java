@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -27,6 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CrashTest {
 
     static final int KILLS = 20;
+    /** How long a child may take to acknowledge its first batch before it is killed anyway (and the run fails). */
+    static final int FIRST_ACK_WAIT_SECONDS = 120;
 
     @Test
     void acknowledgedWritesSurviveSigkill() throws Exception {
@@ -71,7 +74,7 @@ class CrashTest {
         TestSupport.deleteTree(dir);
     }
 
-    private static void runAndKill(Path dir, String run, int millisAfterReady, Map<String, String[]> acked) throws Exception {
+    private static void runAndKill(Path dir, String run, int millisAfterFirstAck, Map<String, String[]> acked) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
         cmd.addAll(TestStores.childJvmFlags());
@@ -80,9 +83,14 @@ class CrashTest {
         BufferedReader reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String first = reader.readLine();
         assertThat(first).as("child started").isEqualTo("READY");
+        // The timer starts at the first acknowledgement, not at READY: a cold child JVM on a loaded
+        // machine can take longer than the delay to answer its first batch (run 15 once acknowledged
+        // nothing within 850 ms), and a run that acknowledged nothing checks nothing.
+        CountDownLatch firstAck = new CountDownLatch(1);
         Thread killer = new Thread(() -> {
             try {
-                Thread.sleep(millisAfterReady);
+                if (!firstAck.await(FIRST_ACK_WAIT_SECONDS, TimeUnit.SECONDS)) System.err.println("no acknowledgement within " + FIRST_ACK_WAIT_SECONDS + " s; killing");
+                Thread.sleep(millisAfterFirstAck);
             } catch (InterruptedException ignored) {
                 return;
             }
@@ -95,7 +103,9 @@ class CrashTest {
             String[] f = line.split(" ");
             if (f.length != 6) continue; // the kill can cut the last line short; it was not fully acknowledged to us
             acked.put(f[1], new String[]{f[2], f[3], f[4], f[5]});
+            firstAck.countDown();
         }
+        killer.interrupt(); // still waiting only if the child ended its output on its own; the exit check below then fails
         killer.join();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as("child was killed, not exited").isEqualTo(137);

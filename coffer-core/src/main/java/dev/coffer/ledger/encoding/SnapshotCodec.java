@@ -1,98 +1,116 @@
 package dev.coffer.ledger.encoding;
 
 import dev.coffer.ledger.AccountStatus;
-import dev.coffer.ledger.AccountView;
+import dev.coffer.ledger.Limits;
 import dev.coffer.ledger.UInt128;
-import dev.coffer.ledger.state.StateImage;
+import dev.coffer.ledger.state.LedgerState;
+import dev.coffer.ledger.state.StateCapture;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedOutputStream;
 
 /**
- * The snapshot encoding, version 1, for every backend (snapshot files of the journal, rows of
- * PostgreSQL's {@code coffer_snapshots}): the state image at a batch boundary and the chain hash of
- * its last event. Enum values are written by their explicit codes ({@link AccountStatus#code()},
- * the hold state's code), never by {@code ordinal()}. A trailing CRC32C covers everything before it.
+ * The snapshot encoding for every backend (snapshot files of the journal, rows of PostgreSQL's
+ * {@code coffer_snapshots}): the state at a batch boundary and the chain hash of its last event.
+ * Written as version 2 (accounts in index order, each as its arena entry, word and non-zero
+ * numbers: docs/JOURNAL.md); version 1 (accounts sorted by id, every field spelled out) is still
+ * read. Enum values are written by their explicit codes ({@link AccountStatus#code()}, the hold
+ * state's code), never by {@code ordinal()}. A trailing CRC32C covers everything before it.
  */
 public final class SnapshotCodec {
 
     private static final byte[] MAGIC = {'C', 'O', 'F', 'F', 'E', 'R', 'S', '1'};
+    static final int VERSION = 2;
+    /** Bits of an account's presence mask: two per balance (0 zero, 1 low word only, 2 both words), then the nonce. */
+    private static final int NONCE_BIT = 1 << 8;
 
-    /** A decoded snapshot: the state image and the chain hash of event {@code image.lastSeq()}. */
-    public record Decoded(StateImage image, byte[] lastHash) {}
+    /**
+     * A snapshot whose CRC, magic and header have been checked: the chain hash of event
+     * {@code lastSeq}, and the body, decoded into a state by {@link #load}.
+     */
+    public record Decoded(int version, long lastSeq, long lastTimestamp, long windowStartSeq, byte[] lastHash, byte[] bytes) {
+        /** Decodes the body into a new state. @throws IOException when the body is malformed */
+        public LedgerState load(Limits limits, int idempotencyCap, long idempotencyTtlMicros) throws IOException {
+            return SnapshotCodec.load(this, LedgerState.loader(limits, idempotencyCap, idempotencyTtlMicros));
+        }
+    }
 
     private SnapshotCodec() {}
 
-    /** Magic, version, fields, and a trailing CRC32C over everything before it. */
-    public static byte[] encode(StateImage image, byte[] lastHash) {
+    /** The whole snapshot in memory (PostgreSQL rows, tests). */
+    public static byte[] encode(StateCapture capture, byte[] lastHash) throws IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(1 << 16);
-        CRC32C crc = new CRC32C();
-        try (CheckedOutputStream checked = new CheckedOutputStream(bytes, crc);
-             DataOutputStream out = new DataOutputStream(checked)) {
-            out.write(MAGIC);
-            out.writeInt(1);
-            out.writeLong(image.lastSeq());
-            out.writeLong(image.lastTimestamp());
-            out.writeLong(image.windowStartSeq());
-            out.write(lastHash);
-            out.writeInt(image.assets().size());
-            for (StateImage.AssetImage a : image.assets()) {
-                out.writeUTF(a.code());
-                out.writeInt(a.scale());
-            }
-            out.writeInt(image.accounts().size());
-            for (AccountView a : image.accounts()) {
-                out.writeUTF(a.id());
-                out.writeUTF(a.asset());
-                out.writeUTF(a.owner());
-                out.writeByte(a.status().code());
-                out.writeInt(a.flags());
-                out.writeInt(a.metadata().size());
-                for (Map.Entry<String, String> e : new TreeMap<>(a.metadata()).entrySet()) {
-                    out.writeUTF(e.getKey());
-                    out.writeUTF(e.getValue());
-                }
-                u128(out, a.debitsPosted());
-                u128(out, a.creditsPosted());
-                u128(out, a.debitsPending());
-                u128(out, a.creditsPending());
-                out.writeLong(a.nonce());
-            }
-            out.writeInt(image.holds().size());
-            for (StateImage.HoldImage h : image.holds()) {
-                out.writeUTF(h.id());
-                out.writeUTF(h.from());
-                out.writeUTF(h.to());
-                u128(out, h.amount());
-                out.writeLong(h.seq());
-                out.writeLong(h.expiresAt());
-                out.writeByte(h.state());
-                u128(out, h.captured());
-            }
-            out.writeInt(image.reversed().size());
-            for (Map.Entry<String, UInt128> e : image.reversed().entrySet()) {
-                out.writeUTF(e.getKey());
-                u128(out, e.getValue());
-            }
-            out.flush();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // a byte array does not fail
-        }
-        bytes.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        write(capture, lastHash, bytes);
         return bytes.toByteArray();
     }
 
-    /** Reads back what {@link #encode} wrote. @throws IOException when the bytes are damaged or not a snapshot */
+    /** Streams the snapshot to {@code sink} (not closed): magic, version, fields, and a trailing CRC32C over everything before it. */
+    public static void write(StateCapture capture, byte[] lastHash, OutputStream sink) throws IOException {
+        CRC32C crc = new CRC32C();
+        BufferedOutputStream buffered = new BufferedOutputStream(sink, 1 << 16);
+        DataOutputStream out = new DataOutputStream(new CheckedOutputStream(buffered, crc));
+        out.write(MAGIC);
+        out.writeInt(VERSION);
+        out.writeLong(capture.lastSeq());
+        out.writeLong(capture.lastTimestamp());
+        out.writeLong(capture.windowStartSeq());
+        out.write(lastHash);
+        out.writeInt(capture.assets().size());
+        for (StateCapture.AssetImage a : capture.assets()) {
+            out.writeUTF(a.code());
+            out.writeInt(a.scale());
+        }
+        out.writeInt(capture.accountCount());
+        capture.forEachAccount(a -> {
+            int len = a.entryLength();
+            out.writeShort(len);
+            out.write(a.entryBytes(), a.entryOffset(), len);
+            out.writeByte(a.statusCode());
+            out.writeShort(a.flags());
+            out.writeShort(a.assetIndex());
+            int mask = 0;
+            for (int i = 0; i < 4; i++) mask |= (a.hi(i) != 0 ? 2 : a.lo(i) != 0 ? 1 : 0) << (2 * i);
+            if (a.nonce() != 0) mask |= NONCE_BIT;
+            out.writeShort(mask);
+            for (int i = 0; i < 4; i++) {
+                int m = (mask >>> (2 * i)) & 3;
+                if (m == 2) out.writeLong(a.hi(i));
+                if (m != 0) out.writeLong(a.lo(i));
+            }
+            if ((mask & NONCE_BIT) != 0) out.writeLong(a.nonce());
+        });
+        out.writeInt(capture.holds().size());
+        for (StateCapture.HoldImage h : capture.holds()) {
+            out.writeUTF(h.id());
+            out.writeUTF(h.from());
+            out.writeUTF(h.to());
+            u128(out, h.amount());
+            out.writeLong(h.seq());
+            out.writeLong(h.expiresAt());
+            out.writeByte(h.state());
+            u128(out, h.captured());
+        }
+        out.writeInt(capture.reversed().size());
+        for (Map.Entry<String, UInt128> e : capture.reversed().entrySet()) {
+            out.writeUTF(e.getKey());
+            u128(out, e.getValue());
+        }
+        out.flush();
+        buffered.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        buffered.flush();
+    }
+
+    /** Checks a snapshot's CRC, magic, version and header. @throws IOException when the bytes are damaged or not a snapshot */
     public static Decoded decode(byte[] bytes) throws IOException {
         if (bytes.length < MAGIC.length + 4) throw new IOException("too short");
         CRC32C crc = new CRC32C();
@@ -102,14 +120,34 @@ public final class SnapshotCodec {
         byte[] magic = in.readNBytes(MAGIC.length);
         if (!Arrays.equals(magic, MAGIC)) throw new IOException("not a snapshot");
         int version = in.readInt();
-        if (version != 1) throw new IOException("unknown snapshot version " + version);
+        if (version != 1 && version != 2) throw new IOException("unknown snapshot version " + version);
         long lastSeq = in.readLong();
         long lastTimestamp = in.readLong();
         long windowStartSeq = in.readLong();
         byte[] lastHash = in.readNBytes(EventChain.HASH_BYTES);
-        List<StateImage.AssetImage> assets = new ArrayList<>();
-        for (int n = in.readInt(); n > 0; n--) assets.add(new StateImage.AssetImage(in.readUTF(), in.readInt()));
-        List<AccountView> accounts = new ArrayList<>();
+        return new Decoded(version, lastSeq, lastTimestamp, windowStartSeq, lastHash, bytes);
+    }
+
+    private static LedgerState load(Decoded d, LedgerState.Loader loader) throws IOException {
+        byte[] bytes = d.bytes();
+        int headerBytes = MAGIC.length + 4 + 3 * 8 + EventChain.HASH_BYTES;
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, headerBytes, bytes.length - 4 - headerBytes));
+        try {
+            for (int n = in.readInt(); n > 0; n--) loader.asset(in.readUTF(), in.readInt());
+            if (d.version() == 1) accountsV1(in, loader);
+            else accountsV2(bytes, headerBytes, in, loader);
+            for (int n = in.readInt(); n > 0; n--) {
+                loader.hold(new StateCapture.HoldImage(in.readUTF(), in.readUTF(), in.readUTF(), u128(in), in.readLong(), in.readLong(), in.readByte(), u128(in)));
+            }
+            for (int n = in.readInt(); n > 0; n--) loader.reversed(in.readUTF(), u128(in));
+            if (in.available() != 0) throw new IOException("trailing bytes");
+            return loader.finish(d.lastSeq(), d.lastTimestamp());
+        } catch (RuntimeException e) {
+            throw new IOException("malformed snapshot: " + e.getMessage(), e);
+        }
+    }
+
+    private static void accountsV1(DataInputStream in, LedgerState.Loader loader) throws IOException {
         for (int n = in.readInt(); n > 0; n--) {
             String id = in.readUTF();
             String asset = in.readUTF();
@@ -118,17 +156,30 @@ public final class SnapshotCodec {
             int flags = in.readInt();
             Map<String, String> metadata = new TreeMap<>();
             for (int m = in.readInt(); m > 0; m--) metadata.put(in.readUTF(), in.readUTF());
-            accounts.add(new AccountView(id, asset, owner, status, flags, Map.copyOf(metadata),
-                    u128(in), u128(in), u128(in), u128(in), in.readLong()));
+            loader.account(id, asset, owner, status, flags, metadata, u128(in), u128(in), u128(in), u128(in), in.readLong());
         }
-        List<StateImage.HoldImage> holds = new ArrayList<>();
+    }
+
+    /** Reads the accounts straight out of {@code bytes}: each entry is handed over where it lies, not copied into a String. */
+    private static void accountsV2(byte[] bytes, int headerBytes, DataInputStream in, LedgerState.Loader loader) throws IOException {
+        long[] balances = new long[8];
         for (int n = in.readInt(); n > 0; n--) {
-            holds.add(new StateImage.HoldImage(in.readUTF(), in.readUTF(), in.readUTF(), u128(in), in.readLong(), in.readLong(), in.readByte(), u128(in)));
+            int len = in.readUnsignedShort();
+            int at = bytes.length - 4 - in.available();
+            if (in.skipBytes(len) != len) throw new IOException("account entry cut short");
+            int status = in.readUnsignedByte();
+            int flags = in.readUnsignedShort();
+            int asset = in.readUnsignedShort();
+            int mask = in.readUnsignedShort();
+            for (int i = 0; i < 4; i++) {
+                int m = (mask >>> (2 * i)) & 3;
+                if (m == 3) throw new IOException("bad balance mask");
+                balances[2 * i] = m == 2 ? in.readLong() : 0;
+                balances[2 * i + 1] = m != 0 ? in.readLong() : 0;
+            }
+            long nonce = (mask & NONCE_BIT) != 0 ? in.readLong() : 0;
+            loader.account(bytes, at, len, asset, status, flags, balances, nonce);
         }
-        TreeMap<String, UInt128> reversed = new TreeMap<>();
-        for (int n = in.readInt(); n > 0; n--) reversed.put(in.readUTF(), u128(in));
-        if (in.available() != 0) throw new IOException("trailing bytes");
-        return new Decoded(new StateImage(lastSeq, lastTimestamp, windowStartSeq, assets, accounts, holds, reversed), lastHash);
     }
 
     private static void u128(DataOutputStream out, UInt128 v) throws IOException {

@@ -4,7 +4,7 @@ import dev.coffer.ledger.Event;
 import dev.coffer.ledger.LedgerConfig;
 import dev.coffer.ledger.log.LogReader;
 import dev.coffer.ledger.log.LogStore;
-import dev.coffer.ledger.state.StateImage;
+import dev.coffer.ledger.state.StateCapture;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -69,7 +69,7 @@ public final class FileLogStore implements LogStore {
     @Override
     public Snapshot newestSnapshot(Consumer<String> warn) throws IOException {
         SnapshotStore.Snapshot s = snapshots.loadNewest(warn);
-        return s == null ? null : new Snapshot(s.file().toString(), s.content().image(), s.content().lastHash());
+        return s == null ? null : new Snapshot(s.file().toString(), s.content());
     }
 
     @Override
@@ -108,8 +108,8 @@ public final class FileLogStore implements LogStore {
     public long syncs() { return writer == null ? 0 : writer.fsyncs(); }
 
     @Override
-    public void writeSnapshot(StateImage image, byte[] lastHash) throws IOException {
-        snapshots.write(image, lastHash);
+    public void writeSnapshot(StateCapture capture, byte[] lastHash) throws IOException {
+        snapshots.write(capture, lastHash);
     }
 
     @Override

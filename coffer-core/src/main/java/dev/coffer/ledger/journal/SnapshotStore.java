@@ -1,10 +1,9 @@
 package dev.coffer.ledger.journal;
 
 import dev.coffer.ledger.encoding.SnapshotCodec;
-import dev.coffer.ledger.state.StateImage;
+import dev.coffer.ledger.state.StateCapture;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,13 +33,12 @@ public final class SnapshotStore {
         this.dir = dir;
     }
 
-    public void write(StateImage image, byte[] lastHash) throws IOException {
-        Path tmp = dir.resolve(String.format("%020d%s.tmp", image.lastSeq(), SUFFIX));
-        Path target = dir.resolve(String.format("%020d%s", image.lastSeq(), SUFFIX));
-        byte[] bytes = SnapshotCodec.encode(image, lastHash);
+    /** Streams the capture to a temporary file (no copy of the state in memory), fsyncs it and renames it into place. */
+    public void write(StateCapture capture, byte[] lastHash) throws IOException {
+        Path tmp = dir.resolve(String.format("%020d%s.tmp", capture.lastSeq(), SUFFIX));
+        Path target = dir.resolve(String.format("%020d%s", capture.lastSeq(), SUFFIX));
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) ch.write(buf);
+            SnapshotCodec.write(capture, lastHash, java.nio.channels.Channels.newOutputStream(ch));
             ch.force(true);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -2,7 +2,8 @@ package dev.coffer.ledger.log;
 
 import dev.coffer.ledger.Event;
 import dev.coffer.ledger.LedgerConfig;
-import dev.coffer.ledger.state.StateImage;
+import dev.coffer.ledger.encoding.SnapshotCodec;
+import dev.coffer.ledger.state.StateCapture;
 
 import java.io.IOException;
 import java.util.List;
@@ -35,8 +36,8 @@ public interface LogStore extends AutoCloseable {
     /** Where the log ends after recovery, and how many bytes of a torn tail were cut off. */
     record Tail(long lastSeq, long repairedBytes) {}
 
-    /** A stored image of the state and the chain hash of its last event. */
-    record Snapshot(String source, StateImage image, byte[] lastHash) {}
+    /** A stored snapshot, checked and ready to load, with the chain hash of its last event. */
+    record Snapshot(String source, SnapshotCodec.Decoded content) {}
 
     /** A short name for logs and reports: {@code file}, {@code postgres}. */
     String kind();
@@ -74,7 +75,7 @@ public interface LogStore extends AutoCloseable {
     long syncs();
 
     /** Stores a snapshot; called from a background thread while appends go on. */
-    void writeSnapshot(StateImage image, byte[] lastHash) throws IOException;
+    void writeSnapshot(StateCapture capture, byte[] lastHash) throws IOException;
 
     /**
      * Whether a failed append may be followed by reopening the store and recovering from it in

@@ -70,6 +70,9 @@ final class AccountTable {
     /** The id index: per slot, the id's hash << 32 | (index + 1); 0 is empty. */
     private volatile long[] slots = new long[MIN_SLOTS];
     private int count;
+    /** The snapshot being written from this table, until it is done; writer thread only. */
+    private Capture active;
+    private int epochs;
 
     int size() { return count; }
 
@@ -191,7 +194,7 @@ final class AccountTable {
         int p = idx >>> PAGE_SHIFT;
         if (p >= numbers.length) numbers = Arrays.copyOf(numbers, numbers.length * 2);
         if (numbers[p] == null) {
-            long[] page = new long[PAGE * STRIDE];
+            long[] page = new long[PAGE * STRIDE + 1]; // the last long: the page's claim (see Capture)
             for (int i = 0; i < PAGE; i++) page[i * STRIDE + TOUCHED] = -1;
             numbers[p] = page;
         }
@@ -236,6 +239,54 @@ final class AccountTable {
         }
         chunkPos = at;
         return offset;
+    }
+
+    /** Bytes of the arena entry at {@code at}: id, owner, metadata. */
+    static int entryLength(byte[] c, int at) {
+        int p = at;
+        p += 1 + (c[p] & 0xFF);
+        p += 1 + (c[p] & 0xFF);
+        int n = c[p++] & 0xFF;
+        for (int i = 0; i < 2 * n; i++) p += 2 + (((c[p] & 0xFF) << 8) | (c[p + 1] & 0xFF));
+        return p - at;
+    }
+
+    /**
+     * Adds an account read back from a snapshot: its arena entry copied as it was written
+     * ({@code entry[at..at+len)}, checked to be well formed), zero balances, not touched by any
+     * batch. Returns the index, or throws when the entry is malformed or the id is already here.
+     */
+    int load(byte[] entry, int at, int len, int assetIndex, int statusCode, int flags) {
+        if (len < 3 || len > CHUNK || at + len > entry.length || entryLength(entry, at) != len) throw new IllegalArgumentException("malformed account entry");
+        int idLen = entry[at] & 0xFF;
+        if (idLen == 0) throw new IllegalArgumentException("empty account id");
+        int h = 0;
+        for (int i = 0; i < idLen; i++) {
+            int b = entry[at + 1 + i];
+            if (b < 0x21 || b > 0x7E) throw new IllegalArgumentException("account id is not printable ASCII");
+            h = 31 * h + b; // String.hashCode of the ASCII id
+        }
+        h = mix(h);
+        int idx = next();
+        if (chunkPos + len > CHUNK || chunkCount == 0) {
+            if (chunkCount == chunks.length) chunks = Arrays.copyOf(chunks, chunks.length * 2);
+            if (chunks[chunkCount] == null) chunks[chunkCount] = new byte[CHUNK];
+            chunkCount++;
+            chunkPos = 0;
+        }
+        System.arraycopy(entry, at, chunks[chunkCount - 1], chunkPos, len);
+        long offset = ((long) (chunkCount - 1) << 32) | chunkPos;
+        chunkPos += len;
+        long[] page = numbers[idx >>> PAGE_SHIFT];
+        int base = base(idx);
+        page[base + WORD] = word(statusCode, flags, assetIndex);
+        page[base + OFFSET] = offset;
+        String id = id(idx);
+        if (find(id) >= 0) throw new IllegalArgumentException("account " + id + " appears twice");
+        count = idx + 1;
+        if ((long) count * 4 > (long) slots.length * 3) rehash(slots.length * 2);
+        insert(slots, h, idx);
+        return idx;
     }
 
     private static int ascii(byte[] c, int at, String s) {
@@ -361,11 +412,17 @@ final class AccountTable {
 
     // ---------------------------------------------------------------- batch bookkeeping
 
-    /** Marks the account touched in {@code batch}; true the first time in that batch (its stamp turns odd). */
+    /**
+     * Marks the account touched in {@code batch}; true the first time in that batch (its stamp
+     * turns odd). Every change to an account's record is preceded by this call in the same batch,
+     * and snapshots are captured between batches, so this is where a page a snapshot still needs
+     * is preserved before its first change.
+     */
     boolean touch(int idx, long batch) {
         long[] page = numbers[idx >>> PAGE_SHIFT];
         int base = base(idx);
         if (page[base + TOUCHED] == batch) return false;
+        if (active != null) preserve(idx >>> PAGE_SHIFT, page);
         page[base + TOUCHED] = batch;
         long stamp = (long) LONGS.getOpaque(page, base + STAMP);
         if ((stamp & 1) == 0) {
@@ -426,5 +483,124 @@ final class AccountTable {
         if (asset >= assetCodes.length) return null;
         return new AccountView(id, assetCodes[asset], owner, AccountStatus.ofCode((int) (word & 0xFF)), (int) ((word >>> 8) & 0xFFFF), metadata,
                 u128(dpHi, dpLo), u128(cpHi, cpLo), u128(dnHi, dnLo), u128(cnHi, cnLo), nonce);
+    }
+
+    // ---------------------------------------------------------------- snapshots without stopping the writer
+
+    /**
+     * Starts a consistent capture of every account as it is now, at a batch boundary: O(1) on the
+     * writer (no account is copied here). Until the capture is {@linkplain Capture#finish finished},
+     * the first change to a page the capture has not read yet copies the page for it first
+     * (copy-on-write), and the snapshot thread reads every other page in place. One capture at a time.
+     */
+    Capture capture() {
+        if (active != null && !active.finished) throw new IllegalStateException("a capture is already in progress");
+        int pages = (count + PAGE - 1) >>> PAGE_SHIFT;
+        active = new Capture(numbers, chunks, count, ++epochs, new long[pages][]);
+        return active;
+    }
+
+    /** Forgets a finished capture (writer thread, at a batch start); its preserved pages go with it. */
+    void dropFinishedCapture() {
+        if (active != null && active.finished) active = null;
+    }
+
+    private void preserve(int p, long[] page) {
+        Capture c = active;
+        if (c.finished) {
+            active = null;
+            return;
+        }
+        if (p >= c.preserved.length) return; // a page begun after the capture: none of it is in the capture
+        int at = PAGE * STRIDE;
+        long mine = (long) c.epoch << 2;
+        for (int spins = 0; ; spins++) {
+            long claim = (long) LONGS.getAcquire(page, at);
+            if (claim >>> 2 == c.epoch) {
+                if ((claim & 3) != Capture.READING) return; // preserved already, or read by the capture
+                if (spins > 100) Thread.yield(); else Thread.onSpinWait(); // the capture is copying it now: a microsecond
+                continue;
+            }
+            if (LONGS.compareAndSet(page, at, claim, mine | Capture.COPYING)) {
+                c.preserved[p] = Arrays.copyOf(page, at);
+                LONGS.setRelease(page, at, mine | Capture.COPIED);
+                c.pagesCopied++;
+                return;
+            }
+        }
+    }
+
+    /**
+     * The accounts as they were when {@link #capture} was called, read from another thread
+     * (the snapshot writer) while the writer goes on. Each page is copied by whichever side
+     * claims it first: the writer before its first change, or the capture when it gets there.
+     * The claim word at the end of each page, set by compare-and-set with the capture's epoch,
+     * says which, so neither copies a page while the other changes it.
+     */
+    static final class Capture {
+        static final long COPYING = 0, COPIED = 1, READING = 2, READ = 3;
+
+        private final long[][] pages;
+        private final byte[][] arena;
+        private final int count;
+        private final int epoch;
+        private final long[][] preserved;
+        private volatile boolean finished;
+        /** Pages the writer copied (writer thread's count, for figures). */
+        int pagesCopied;
+
+        private Capture(long[][] pages, byte[][] arena, int count, int epoch, long[][] preserved) {
+            this.pages = pages;
+            this.arena = arena;
+            this.count = count;
+            this.epoch = epoch;
+            this.preserved = preserved;
+        }
+
+        int count() { return count; }
+
+        /** Receives each captured account: its record at {@code base} of {@code page}, its strings at {@code entryAt} of {@code chunk}. */
+        interface Visitor {
+            void account(int idx, long[] page, int base, byte[] chunk, int entryAt) throws java.io.IOException;
+        }
+
+        /**
+         * Visits every captured account in index order. Snapshot thread only; call once. A page
+         * not preserved by the writer is copied under its claim (a few kilobytes, well under a
+         * microsecond) and visited from the copy, so a writer that wants to change it waits for
+         * the copy, never for the visitor's I/O.
+         */
+        void forEach(Visitor visitor) throws java.io.IOException {
+            int at = PAGE * STRIDE;
+            long mine = (long) epoch << 2;
+            long[] scratch = new long[at];
+            for (int p = 0; p < preserved.length; p++) {
+                long[] live = pages[p];
+                long[] page = null;
+                while (page == null) {
+                    long claim = (long) LONGS.getAcquire(live, at);
+                    if (claim >>> 2 == epoch) {
+                        if ((claim & 3) == COPIED) page = preserved[p];
+                        else Thread.onSpinWait(); // the writer is copying it
+                    } else if (LONGS.compareAndSet(live, at, claim, mine | READING)) {
+                        System.arraycopy(live, 0, scratch, 0, at);
+                        LONGS.setRelease(live, at, mine | READ);
+                        page = scratch;
+                    }
+                }
+                preserved[p] = null;
+                int end = Math.min(PAGE, count - (p << PAGE_SHIFT));
+                for (int i = 0; i < end; i++) {
+                    int base = i * STRIDE;
+                    long offset = page[base + OFFSET];
+                    visitor.account((p << PAGE_SHIFT) + i, page, base, arena[(int) (offset >>> 32)], (int) offset);
+                }
+            }
+        }
+
+        /** Ends the capture: the writer stops preserving pages for it. */
+        void finish() {
+            finished = true;
+        }
     }
 }

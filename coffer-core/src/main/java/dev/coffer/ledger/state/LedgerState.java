@@ -151,6 +151,7 @@ public final class LedgerState {
         now = timestamp;
         lastTimestamp = timestamp;
         batchNumber++;
+        accounts.dropFinishedCapture();
         touchedCount = 0;
         conservation.reset();
         window.evict(now, onEvict);
@@ -173,6 +174,7 @@ public final class LedgerState {
         now = timestamp;
         lastTimestamp = timestamp;
         batchNumber++;
+        accounts.dropFinishedCapture();
         touchedCount = 0;
         conservation.reset();
         window.evict(now, onEvict);
@@ -666,45 +668,69 @@ public final class LedgerState {
     }
 
     /**
-     * A deep, immutable copy of everything a snapshot stores, taken on the writer thread (so
-     * kept cheap: copying, no sorting; see {@link StateImage#sorted()}).
-     * The window is not included: see {@link IdempotencyWindow}.
+     * Captures everything a snapshot stores, between batches, for the snapshot thread to write
+     * ({@link StateCapture}): the accounts by copy-on-write, so the writer's pause here does not
+     * grow with them; the holds and reversal totals by copy.
      */
-    public StateImage image() {
-        List<AccountView> accountViews = new ArrayList<>(accounts.size());
-        for (int a = 0; a < accounts.size(); a++) accountViews.add(view(a));
-        List<StateImage.HoldImage> holdImages = new ArrayList<>(holds.size());
+    public StateCapture capture() {
+        List<StateCapture.HoldImage> holdImages = new ArrayList<>(holds.size());
         for (PendingHold h : holds.values()) {
-            holdImages.add(new StateImage.HoldImage(h.id, accounts.id(h.from), accounts.id(h.to), h.amount, h.seq, h.expiresAt, h.state.code, h.captured));
+            holdImages.add(new StateCapture.HoldImage(h.id, accounts.id(h.from), accounts.id(h.to), h.amount, h.seq, h.expiresAt, h.state.code, h.captured));
         }
-        List<StateImage.AssetImage> assetImages = new ArrayList<>();
-        for (Asset a : assets.values()) assetImages.add(new StateImage.AssetImage(a.code(), a.scale()));
-        return new StateImage(lastSeq, lastTimestamp, windowStartSeq(), assetImages, accountViews, holdImages, new TreeMap<>(reversed));
+        List<StateCapture.AssetImage> assetImages = new ArrayList<>(assetList.size());
+        for (Asset a : assetList) assetImages.add(new StateCapture.AssetImage(a.code(), a.scale()));
+        return new StateCapture(lastSeq, lastTimestamp, windowStartSeq(), assetImages, holdImages, new TreeMap<>(reversed), accounts.capture());
     }
 
-    /** Rebuilds the state a snapshot recorded; the window is then refilled from the journal. */
-    public static LedgerState fromImage(StateImage image, Limits limits, int idempotencyCap, long idempotencyTtlMicros) {
-        LedgerState s = new LedgerState(limits, idempotencyCap, idempotencyTtlMicros);
-        for (StateImage.AssetImage a : image.assets()) {
-            s.addAsset(new Asset(a.code(), a.scale(), Asset.operatorAccountId(a.code())));
+    /** Rebuilds a state from a snapshot's content, in the order it was written; the window is then refilled from the log. */
+    public static Loader loader(Limits limits, int idempotencyCap, long idempotencyTtlMicros) {
+        return new Loader(new LedgerState(limits, idempotencyCap, idempotencyTtlMicros));
+    }
+
+    /** Builds a state from a snapshot: assets first, then accounts, holds and reversal totals, then {@link #finish}. */
+    public static final class Loader {
+        private final LedgerState s;
+
+        private Loader(LedgerState s) {
+            this.s = s;
         }
-        for (AccountView v : image.accounts()) {
-            Asset asset = s.assets.get(v.asset());
-            if (asset == null) throw new IllegalStateException("snapshot names unknown asset " + v.asset());
-            if (s.accounts.find(v.id()) >= 0) throw new IllegalStateException("snapshot names account " + v.id() + " twice");
+
+        public void asset(String code, int scale) {
+            if (s.assets.containsKey(code)) throw new IllegalStateException("snapshot names asset " + code + " twice");
+            s.operators[s.addAsset(new Asset(code, scale, Asset.operatorAccountId(code)))] = -1;
+        }
+
+        /** An account as snapshot version 2 stores it: its arena entry, word and numbers. */
+        public void account(byte[] entry, int at, int len, int assetIndex, int statusCode, int flags, long[] balances, long nonce) {
+            if (assetIndex < 0 || assetIndex >= s.assetList.size()) throw new IllegalStateException("snapshot names unknown asset #" + assetIndex);
+            AccountStatus.ofCode(statusCode);
+            int a = s.accounts.load(entry, at, len, assetIndex, statusCode, flags);
+            set(a, balances, nonce);
+        }
+
+        /** An account as snapshot version 1 stores it. */
+        public void account(String id, String assetCode, String owner, AccountStatus status, int flags, Map<String, String> metadata,
+                            UInt128 dp, UInt128 cp, UInt128 dn, UInt128 cn, long nonce) {
+            Asset asset = s.assets.get(assetCode);
+            if (asset == null) throw new IllegalStateException("snapshot names unknown asset " + assetCode);
+            if (s.accounts.find(id) >= 0) throw new IllegalStateException("snapshot names account " + id + " twice");
             int a = s.accounts.next();
             s.accounts.touch(a, 0);
-            s.accounts.add(v.id(), v.owner(), v.metadata(), s.assetIndex(asset), v.flags());
+            s.accounts.add(id, owner, metadata, s.assetIndex(asset), flags);
             s.accounts.settle(a);
-            s.accounts.setStatus(a, v.status().code());
-            s.accounts.setBalance(a, AccountTable.DP, v.debitsPosted());
-            s.accounts.setBalance(a, AccountTable.CP, v.creditsPosted());
-            s.accounts.setBalance(a, AccountTable.DN, v.debitsPending());
-            s.accounts.setBalance(a, AccountTable.CN, v.creditsPending());
-            s.accounts.set(a, AccountTable.NONCE, v.nonce());
-            if (v.id().equals(asset.operatorAccountId())) s.operators[s.assetIndex(asset)] = a;
+            s.accounts.setStatus(a, status.code());
+            set(a, new long[]{dp.hi(), dp.lo(), cp.hi(), cp.lo(), dn.hi(), dn.lo(), cn.hi(), cn.lo()}, nonce);
         }
-        for (StateImage.HoldImage h : image.holds()) {
+
+        private void set(int a, long[] balances, long nonce) {
+            long[] page = s.accounts.page(a);
+            System.arraycopy(balances, 0, page, AccountTable.base(a), 8);
+            s.accounts.set(a, AccountTable.NONCE, nonce);
+            int asset = s.accounts.assetIndex(a);
+            if (s.accounts.allowsNegative(a) && s.accounts.id(a).equals(s.assetList.get(asset).operatorAccountId())) s.operators[asset] = a;
+        }
+
+        public void hold(StateCapture.HoldImage h) {
             int from = s.accounts.find(h.from()), to = s.accounts.find(h.to());
             if (from < 0 || to < 0) throw new IllegalStateException("snapshot's hold " + h.id() + " names an unknown account");
             PendingHold hold = new PendingHold(h.id(), from, to, h.amount(), h.seq(), h.expiresAt());
@@ -713,12 +739,21 @@ public final class LedgerState {
             s.holds.put(hold.id, hold);
             if (hold.state == PendingHold.State.PENDING && hold.expiresAt != 0) s.pendingByExpiry.add(hold);
         }
-        s.reversed.putAll(image.reversed());
-        s.lastSeq = image.lastSeq();
-        s.lastTimestamp = image.lastTimestamp();
-        s.now = image.lastTimestamp();
-        s.publishNextExpiry();
-        return s;
+
+        public void reversed(String operationId, UInt128 total) {
+            s.reversed.put(operationId, total);
+        }
+
+        public LedgerState finish(long lastSeq, long lastTimestamp) {
+            for (int i = 0; i < s.assetList.size(); i++) {
+                if (s.operators[i] < 0) throw new IllegalStateException("snapshot lacks the operator account of " + s.assetList.get(i).code());
+            }
+            s.lastSeq = lastSeq;
+            s.lastTimestamp = lastTimestamp;
+            s.now = lastTimestamp;
+            s.publishNextExpiry();
+            return s;
+        }
     }
 
     // for tests in this package

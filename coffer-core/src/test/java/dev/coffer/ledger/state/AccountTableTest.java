@@ -177,4 +177,126 @@ class AccountTableTest {
         s.endBatch();
         s.checkInvariants();
     }
+
+    /** Creates {@code n} accounts in batch 1 with distinct balances and nonces; returns their state longs. */
+    private static long[][] populate(AccountTable table, int n, SplittableRandom random) {
+        long[][] expected = new long[n][];
+        for (int a = 0; a < n; a++) {
+            table.touch(table.next(), 1);
+            table.add("acct-" + a, "owner-" + a, a % 7 == 0 ? Map.of("n", "v" + a) : Map.of(), a % 3, 0);
+            for (int f = 0; f < AccountTable.WORD; f++) table.set(a, f, random.nextLong());
+            expected[a] = state(table, a);
+        }
+        for (int a = 0; a < n; a++) table.settle(a);
+        return expected;
+    }
+
+    private static long[] state(AccountTable table, int a) {
+        long[] v = new long[AccountTable.STATE_LONGS];
+        for (int f = 0; f < v.length; f++) v[f] = table.get(a, f);
+        return v;
+    }
+
+    /** Visits a capture and returns, per account, its state longs and id. */
+    private static List<Object[]> read(AccountTable.Capture capture) throws java.io.IOException {
+        List<Object[]> out = new ArrayList<>();
+        capture.forEach((idx, page, base, chunk, entryAt) -> {
+            long[] v = java.util.Arrays.copyOfRange(page, base, base + AccountTable.STATE_LONGS);
+            String id = new String(chunk, entryAt + 1, chunk[entryAt] & 0xFF, java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(AccountTable.entryLength(chunk, entryAt)).isPositive();
+            out.add(new Object[]{idx, id, v});
+        });
+        return out;
+    }
+
+    private static void assertCaptured(List<Object[]> read, long[][] expected) {
+        assertThat(read).hasSize(expected.length);
+        for (int a = 0; a < expected.length; a++) {
+            assertThat(read.get(a)[0]).isEqualTo(a);
+            assertThat(read.get(a)[1]).isEqualTo("acct-" + a);
+            assertThat((long[]) read.get(a)[2]).as("account %d as captured", a).containsExactly(expected[a]);
+        }
+    }
+
+    /**
+     * A capture is the table at the batch boundary it was taken at, whatever the writer does
+     * after: changes to every account, creations that add pages and grow the index, a group rolled back.
+     */
+    @Test
+    void aCaptureIsTheTableAtItsBatchBoundaryWhateverTheWriterDoesAfter() throws Exception {
+        SplittableRandom random = new SplittableRandom(17);
+        AccountTable table = new AccountTable();
+        long[][] expected = populate(table, 1_000, random);
+        int capacity = table.indexCapacity();
+        AccountTable.Capture capture = table.capture();
+        assertThat(capture.count()).isEqualTo(1_000);
+        for (long batch = 2; batch < 5; batch++) {
+            for (int a = 0; a < 1_000; a++) {
+                table.touch(a, batch);
+                for (int f = 0; f < AccountTable.WORD; f++) table.set(a, f, random.nextLong());
+            }
+            for (int a = 0; a < 1_000; a++) table.settle(a);
+        }
+        List<Integer> group = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            table.touch(table.next(), 5);
+            group.add(table.add("new-" + i, "o", Map.of(), 0, 0));
+        }
+        assertThat(table.indexCapacity()).isGreaterThan(capacity);
+        for (int i = group.size() - 1; i >= 1_500; i--) table.removeNewest(group.get(i));
+        assertThat(capture.pagesCopied).as("every page of the capture was changed, so the writer preserved each once").isEqualTo((1_000 + 63) / 64);
+        assertCaptured(read(capture), expected);
+        capture.finish();
+        table.dropFinishedCapture();
+        // the next capture sees the table as it is now
+        long[][] now = new long[table.size()][];
+        for (int a = 0; a < now.length; a++) now[a] = state(table, a);
+        List<Object[]> second = read(table.capture());
+        assertThat(second).hasSize(2_500);
+        for (int a = 0; a < now.length; a++) assertThat((long[]) second.get(a)[2]).containsExactly(now[a]);
+    }
+
+    /**
+     * The snapshot thread reads a capture while the writer changes accounts in batch after
+     * batch: every capture equals the model copied at its boundary. The writer keeps writing
+     * until the reader is done (a condition, not a duration).
+     */
+    @Test
+    void aCaptureReadWhileTheWriterChangesPagesSeesNoChange() throws Exception {
+        SplittableRandom random = new SplittableRandom(4242);
+        AccountTable table = new AccountTable();
+        int n = 20_000;
+        populate(table, n, random);
+        long batch = 2;
+        for (int round = 0; round < 10; round++) {
+            table.dropFinishedCapture();
+            long[][] expected = new long[n][];
+            for (int a = 0; a < n; a++) expected[a] = state(table, a);
+            AccountTable.Capture capture = table.capture();
+            java.util.concurrent.CompletableFuture<List<Object[]>> reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return read(capture);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            int[] touched = new int[64];
+            do {
+                for (int i = 0; i < touched.length; i++) {
+                    int a = random.nextInt(n);
+                    touched[i] = a;
+                    table.touch(a, batch);
+                    table.set(a, random.nextInt(AccountTable.WORD), random.nextLong());
+                }
+                for (int a : touched) table.settle(a);
+                batch++;
+            } while (!reader.isDone());
+            List<Object[]> read = reader.join();
+            capture.finish();
+            assertThat(read).hasSize(n);
+            for (int a = 0; a < n; a++) {
+                assertThat((long[]) read.get(a)[2]).as("round %d account %d", round, a).containsExactly(expected[a]);
+            }
+        }
+    }
 }

@@ -7,7 +7,7 @@ import dev.coffer.ledger.encoding.EventCodec;
 import dev.coffer.ledger.encoding.SnapshotCodec;
 import dev.coffer.ledger.journal.SnapshotStore;
 import dev.coffer.ledger.log.LogStore;
-import dev.coffer.ledger.state.StateImage;
+import dev.coffer.ledger.state.StateCapture;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
@@ -125,9 +125,9 @@ public final class PostgresLogStore implements LogStore {
                     long seq = rs.getLong(1);
                     try {
                         SnapshotCodec.Decoded d = SnapshotCodec.decode(rs.getBytes(2));
-                        if (d.image().lastSeq() != seq) throw new IOException("row says seq " + seq + ", image says " + d.image().lastSeq());
+                        if (d.lastSeq() != seq) throw new IOException("row says seq " + seq + ", snapshot says " + d.lastSeq());
                         writer.commit();
-                        return new Snapshot("coffer_snapshots[" + seq + "]", d.image(), d.lastHash());
+                        return new Snapshot("coffer_snapshots[" + seq + "]", d);
                     } catch (IOException | RuntimeException e) {
                         warn.accept("snapshot at seq " + seq + " unreadable (" + e.getMessage() + "); trying an older one");
                     }
@@ -258,14 +258,14 @@ public final class PostgresLogStore implements LogStore {
     public long syncs() { return syncs; }
 
     @Override
-    public void writeSnapshot(StateImage image, byte[] hash) throws IOException {
-        byte[] bytes = SnapshotCodec.encode(image, hash);
+    public void writeSnapshot(StateCapture capture, byte[] hash) throws IOException {
+        byte[] bytes = SnapshotCodec.encode(capture, hash);
         try (Connection c = db.pool().getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ins = c.prepareStatement("INSERT INTO coffer_snapshots (last_seq, last_hash, image) VALUES (?, ?, ?) ON CONFLICT (last_seq) DO NOTHING");
                  PreparedStatement del = c.prepareStatement("DELETE FROM coffer_snapshots WHERE last_seq NOT IN (SELECT last_seq FROM coffer_snapshots ORDER BY last_seq DESC LIMIT "
                          + SnapshotStore.KEEP + ")")) {
-                ins.setLong(1, image.lastSeq());
+                ins.setLong(1, capture.lastSeq());
                 ins.setBytes(2, hash);
                 ins.setBytes(3, bytes);
                 ins.executeUpdate();

@@ -1,0 +1,112 @@
+package dev.coffer.ledger.state;
+
+import dev.coffer.ledger.UInt128;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.SortedMap;
+
+/**
+ * What a snapshot stores, captured by the writer at a batch boundary and written out on the
+ * snapshot thread while the writer goes on ({@link LedgerState#capture}). The accounts are not
+ * copied: they are read from the account table through a copy-on-write capture
+ * ({@link AccountTable#capture}), so the writer's pause does not grow with the number of accounts.
+ * The holds and reversal totals are copied (a pause that grows with the pending holds and the
+ * reversals in the idempotency window, not with the accounts). The idempotency window is not
+ * included: recovery re-reads the log from {@link #windowStartSeq()}.
+ *
+ * <p>{@link #forEachAccount} must be called once, and {@link #finish} always, even when writing
+ * fails: until then the writer keeps preserving pages for the capture.
+ */
+public final class StateCapture {
+
+    public record AssetImage(String code, int scale) {}
+
+    public record HoldImage(String id, String from, String to, UInt128 amount, long seq, long expiresAt,
+                            int state, UInt128 captured) {}
+
+    /** One captured account, a view reused from one account to the next (valid inside the visitor only). */
+    public static final class AccountRecord {
+        private long[] page;
+        private int base;
+        private byte[] chunk;
+        private int entryAt;
+
+        /** The arena bytes holding id, owner and metadata (see docs/JOURNAL.md, snapshot version 2). */
+        public byte[] entryBytes() { return chunk; }
+
+        public int entryOffset() { return entryAt; }
+
+        public int entryLength() { return AccountTable.entryLength(chunk, entryAt); }
+
+        public int statusCode() { return (int) (page[base + AccountTable.WORD] & 0xFF); }
+
+        public int flags() { return (int) ((page[base + AccountTable.WORD] >>> 8) & 0xFFFF); }
+
+        public int assetIndex() { return (int) (page[base + AccountTable.WORD] >>> 32); }
+
+        /** Balance {@code i} (0 debits posted, 1 credits posted, 2 debits pending, 3 credits pending): high word. */
+        public long hi(int i) { return page[base + 2 * i]; }
+
+        public long lo(int i) { return page[base + 2 * i + 1]; }
+
+        public long nonce() { return page[base + AccountTable.NONCE]; }
+    }
+
+    /** Receives each captured account in index order. */
+    @FunctionalInterface
+    public interface AccountVisitor {
+        void account(AccountRecord account) throws IOException;
+    }
+
+    private final long lastSeq;
+    private final long lastTimestamp;
+    private final long windowStartSeq;
+    private final List<AssetImage> assets;
+    private final List<HoldImage> holds;
+    private final SortedMap<String, UInt128> reversed;
+    private final AccountTable.Capture accounts;
+
+    StateCapture(long lastSeq, long lastTimestamp, long windowStartSeq, List<AssetImage> assets, List<HoldImage> holds,
+                 SortedMap<String, UInt128> reversed, AccountTable.Capture accounts) {
+        this.lastSeq = lastSeq;
+        this.lastTimestamp = lastTimestamp;
+        this.windowStartSeq = windowStartSeq;
+        this.assets = List.copyOf(assets);
+        this.holds = List.copyOf(holds);
+        this.reversed = reversed;
+        this.accounts = accounts;
+    }
+
+    public long lastSeq() { return lastSeq; }
+
+    public long lastTimestamp() { return lastTimestamp; }
+
+    public long windowStartSeq() { return windowStartSeq; }
+
+    /** Assets in index order: an account's {@link AccountRecord#assetIndex()} points into this list. */
+    public List<AssetImage> assets() { return assets; }
+
+    public List<HoldImage> holds() { return holds; }
+
+    public SortedMap<String, UInt128> reversed() { return reversed; }
+
+    public int accountCount() { return accounts.count(); }
+
+    /** Visits every account as it was at the capture, in index order (the snapshot thread). */
+    public void forEachAccount(AccountVisitor visitor) throws IOException {
+        AccountRecord r = new AccountRecord();
+        accounts.forEach((idx, page, base, chunk, entryAt) -> {
+            r.page = page;
+            r.base = base;
+            r.chunk = chunk;
+            r.entryAt = entryAt;
+            visitor.account(r);
+        });
+    }
+
+    /** Ends the capture; the writer stops preserving pages for it. */
+    public void finish() {
+        accounts.finish();
+    }
+}
