@@ -86,8 +86,7 @@ final class IndexFollower implements Runnable {
             throw new IllegalStateException("the query index is at seq " + checkpoint + " but the log ends at " + durable
                     + ": it belongs to another log; delete it to rebuild");
         }
-        Projection projection = new Projection();
-        projection.load(s);
+        Projection projection = new Projection(); // loads nothing: it reads accounts and holds from the store on first use
         progress.indexed(checkpoint, 0);
         long[] last = {checkpoint, 0};
         byte[][] lastHash = {null};
@@ -114,7 +113,7 @@ final class IndexFollower implements Runnable {
                     continue;
                 }
                 s.write(projection.rows(), last[0], lastHash[0]);
-                projection.clear();
+                projection.flushed();
                 progress.indexed(last[0], last[1]);
                 long rest = MIN_COMMIT_INTERVAL_MILLIS - (System.nanoTime() - pollStarted) / 1_000_000;
                 if (n < BATCH_EVENTS && rest > 0) sleep(rest);

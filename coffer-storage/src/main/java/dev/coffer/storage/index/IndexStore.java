@@ -38,11 +38,11 @@ interface IndexStore extends AutoCloseable {
         /** Sequence number of the last event written, 0 for an empty index. */
         long checkpoint() throws IOException;
 
-        /** Every account with its asset and posted balance (credits − debits after its newest entry). */
-        void loadAccounts(AccountSink sink) throws IOException;
+        /** Account {@code id}'s asset and posted balance (credits − debits after its newest entry), or null when it is not indexed. */
+        AccountBalance account(String id) throws IOException;
 
-        /** Every hold still pending. */
-        void loadPendingHolds(HoldSink sink) throws IOException;
+        /** Hold {@code id} when it is indexed and still pending, else null. */
+        PendingHold pendingHold(String id) throws IOException;
 
         /** An operation written by an earlier flush, for a reversal of it; null when there is none. */
         Prior operation(String id) throws IOException;
@@ -54,15 +54,11 @@ interface IndexStore extends AutoCloseable {
         void close() throws IOException;
     }
 
-    @FunctionalInterface
-    interface AccountSink {
-        void account(String id, String asset, BigInteger balance);
-    }
+    /** An indexed account's asset and its balance after its newest entry. */
+    record AccountBalance(String asset, BigInteger balance) {}
 
-    @FunctionalInterface
-    interface HoldSink {
-        void hold(String id, String debit, String credit, String amount);
-    }
+    /** An indexed pending hold: the accounts it debits and credits, and its amount. */
+    record PendingHold(String debit, String credit, String amount) {}
 
     /** An operation of an earlier flush: its type, accounts, amount and the amount reversed so far (null: none). */
     record Prior(String type, String debit, String credit, String amount, String reversed) {}

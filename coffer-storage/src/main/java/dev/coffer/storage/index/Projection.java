@@ -13,12 +13,20 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Turns events into the index's rows ({@link IndexRows}). It keeps what it needs to compute them
- * — each account's asset and posted balance, and the pending holds — and loads that back from the
- * store when the follower restarts. The rows of one poll are buffered and written by the follower
- * in one transaction with the checkpoint.
+ * Turns events into the index's rows ({@link IndexRows}). What it needs to compute them — an
+ * account's asset and posted balance, a pending hold's accounts and amount — it asks the store
+ * for on first use and then keeps, so a restarted follower loads nothing and an account no event
+ * touches costs nothing. The rows of one poll are buffered and written by the follower in one
+ * transaction with the checkpoint; after that write the store holds everything kept here, so
+ * the kept state is dropped whenever it grows past {@link #MAX_KEPT_ACCOUNTS} accounts or
+ * {@link #MAX_KEPT_HOLDS} holds (it is only a cache between flushes).
  */
 final class Projection {
+
+    /** Accounts kept from one flush to the next before the cache is dropped (re-read from the store on next use). */
+    static final int MAX_KEPT_ACCOUNTS = 200_000;
+    /** Pending holds kept from one flush to the next before they are dropped. */
+    static final int MAX_KEPT_HOLDS = 100_000;
 
     private static final class AccountState {
         final String asset;
@@ -39,19 +47,14 @@ final class Projection {
     private final Map<String, String> reversedInFlush = new HashMap<>();
     private final IndexRows rows = new IndexRows();
 
+    /** The session of the event being applied: where accounts and holds of earlier flushes are read. */
+    private IndexStore.Session session;
+
     IndexRows rows() { return rows; }
 
-    /** Loads the state a restarted follower needs from the store. */
-    void load(IndexStore.Session s) throws IOException {
-        accounts.clear();
-        holds.clear();
-        clear();
-        s.loadAccounts((id, asset, balance) -> accounts.put(id, new AccountState(asset, balance)));
-        s.loadPendingHolds((id, debit, credit, amount) -> holds.put(id, new HoldState(debit, credit, UInt128.parse(amount).value())));
-    }
-
-    /** Buffers the rows of one event; {@code s} answers lookups of operations written by earlier flushes. */
+    /** Buffers the rows of one event; {@code s} answers lookups of what earlier flushes wrote. */
     void apply(Event e, byte[] hash, IndexStore.Session s) throws IOException {
+        session = s;
         long seq = e.seq();
         long ts = e.timestamp();
         boolean linked = e.linked();
@@ -144,13 +147,15 @@ final class Projection {
         else rows.txUpdates.add(new IndexRows.TxUpdate(holdId, status, null));
     }
 
-    private HoldState resolve(String holdId) {
+    private HoldState resolve(String holdId) throws IOException {
         HoldState hold = holds.remove(holdId);
-        if (hold == null) throw new IllegalStateException("index: hold " + holdId + " is not pending in the index");
-        return hold;
+        if (hold != null) return hold;
+        IndexStore.PendingHold stored = session.pendingHold(holdId);
+        if (stored == null) throw new IllegalStateException("index: hold " + holdId + " is not pending in the index");
+        return new HoldState(stored.debit(), stored.credit(), UInt128.parse(stored.amount()).value());
     }
 
-    private void release(long seq, String type, HoldState hold, long ts, String txId) {
+    private void release(long seq, String type, HoldState hold, long ts, String txId) throws IOException {
         UInt128 amount = hold.amount();
         entry(hold.debit(), state(hold.debit()), seq, 0, txId, type, "debit", true, amount, ts);
         entry(hold.credit(), state(hold.credit()), seq, 1, txId, type, "credit", true, amount, ts);
@@ -188,20 +193,33 @@ final class Projection {
         rows.accounts.add(new IndexRows.Account(id, asset, owner, "active", flags, MetadataJson.write(metadata), seq, seq));
     }
 
-    private String asset(String account) {
+    private String asset(String account) throws IOException {
         return state(account).asset;
     }
 
-    private AccountState state(String account) {
+    private AccountState state(String account) throws IOException {
         AccountState s = accounts.get(account);
-        if (s == null) throw new IllegalStateException("index: account " + account + " is not in the index");
+        if (s != null) return s;
+        IndexStore.AccountBalance stored = session.account(account);
+        if (stored == null) throw new IllegalStateException("index: account " + account + " is not in the index");
+        s = new AccountState(stored.asset(), stored.balance());
+        accounts.put(account, s);
         return s;
     }
 
-    /** Drops the buffered rows (after a flush, or a failed one: the follower then reloads its state from the store). */
-    void clear() {
+    /** Accounts kept now (for tests). */
+    int keptAccounts() { return accounts.size(); }
+
+    /**
+     * After the buffered rows were written: drops them, and the kept state when it has grown past
+     * its bounds (the store now holds all of it). A failed write is never followed by this: the
+     * follower then starts over with a new projection.
+     */
+    void flushed() {
         rows.clear();
         txById.clear();
         reversedInFlush.clear();
+        if (accounts.size() > MAX_KEPT_ACCOUNTS) accounts.clear();
+        if (holds.size() > MAX_KEPT_HOLDS) holds.clear();
     }
 }

@@ -142,43 +142,36 @@ final class RocksIndexStore implements IndexStore {
             }
 
             @Override
-            public void loadAccounts(AccountSink sink) throws IOException {
-                // Each account's balance is the balance after its newest entry: one backward seek each.
-                try (RocksIterator it = db.newIterator(accounts); RocksIterator newest = db.newIterator(entries)) {
-                    for (it.seekToFirst(); it.isValid(); it.next()) {
-                        String id = new String(it.key(), StandardCharsets.UTF_8);
-                        String asset = new In(it.value()).string();
-                        BigInteger balance = BigInteger.ZERO;
-                        newest.seekForPrev(entryKey(id, Long.MAX_VALUE, 1));
-                        if (newest.isValid() && startsWith(newest.key(), (id + "\0").getBytes(StandardCharsets.UTF_8))) {
-                            In e = new In(newest.value());
-                            e.string();
-                            e.word();
-                            e.word();
-                            e.bool();
-                            e.amount();
-                            balance = e.integer();
-                        }
-                        sink.account(id, asset, balance);
+            public AccountBalance account(String id) throws IOException {
+                byte[] v = get(accounts, utf8(id));
+                if (v == null) return null;
+                String asset = new In(v).string();
+                // The balance is the one after the account's newest entry: one backward seek.
+                try (RocksIterator newest = db.newIterator(entries)) {
+                    newest.seekForPrev(entryKey(id, Long.MAX_VALUE, 1));
+                    BigInteger balance = BigInteger.ZERO;
+                    if (newest.isValid() && startsWith(newest.key(), (id + "\0").getBytes(StandardCharsets.UTF_8))) {
+                        In e = new In(newest.value());
+                        e.string();
+                        e.word();
+                        e.word();
+                        e.bool();
+                        e.amount();
+                        balance = e.integer();
                     }
-                    it.status();
                     newest.status();
+                    return new AccountBalance(asset, balance);
                 } catch (RocksDBException e) {
                     throw failed(e);
                 }
             }
 
             @Override
-            public void loadPendingHolds(HoldSink sink) throws IOException {
-                try (RocksIterator it = db.newIterator(pending)) {
-                    for (it.seekToFirst(); it.isValid(); it.next()) {
-                        In h = new In(get(holds, it.key()));
-                        sink.hold(new String(it.key(), StandardCharsets.UTF_8), h.string(), h.string(), h.string());
-                    }
-                    it.status();
-                } catch (RocksDBException e) {
-                    throw failed(e);
-                }
+            public PendingHold pendingHold(String id) throws IOException {
+                byte[] key = utf8(id);
+                if (get(pending, key) == null) return null;
+                In h = new In(get(holds, key));
+                return new PendingHold(h.string(), h.string(), h.string());
             }
 
             @Override

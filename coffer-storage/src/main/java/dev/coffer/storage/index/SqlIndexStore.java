@@ -143,33 +143,28 @@ final class SqlIndexStore implements IndexStore {
         }
 
         @Override
-        public void loadAccounts(AccountSink sink) throws IOException {
-            try {
-                List<String[]> all = new ArrayList<>();
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id, asset FROM coffer_accounts")) {
-                    while (rs.next()) all.add(new String[]{rs.getString(1), rs.getString(2)});
+        public AccountBalance account(String id) throws IOException {
+            // The balance is the one after the account's newest entry: a primary-key probe.
+            try (PreparedStatement st = c.prepareStatement("SELECT a.asset, (SELECT e.balance_after FROM coffer_entries e WHERE e.account_id = a.id"
+                    + " ORDER BY e.seq DESC, e.leg DESC LIMIT 1) FROM coffer_accounts a WHERE a.id = ?")) {
+                st.setString(1, id);
+                try (ResultSet rs = st.executeQuery()) {
+                    if (!rs.next()) return null;
+                    String balance = rs.getString(2);
+                    return new AccountBalance(rs.getString(1), balance == null ? BigInteger.ZERO : new BigInteger(balance));
                 }
-                // Each account's balance is the balance after its newest entry (a primary-key probe each).
-                try (PreparedStatement st = c.prepareStatement("SELECT balance_after FROM coffer_entries WHERE account_id = ? ORDER BY seq DESC, leg DESC LIMIT 1")) {
-                    for (String[] a : all) {
-                        st.setString(1, a[0]);
-                        try (ResultSet rs = st.executeQuery()) {
-                            sink.account(a[0], a[1], rs.next() ? new BigInteger(rs.getString(1)) : BigInteger.ZERO);
-                        }
-                    }
-                }
-                c.commit();
             } catch (SQLException e) {
                 throw failed(e);
             }
         }
 
         @Override
-        public void loadPendingHolds(HoldSink sink) throws IOException {
-            try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT id, debit_account, credit_account, amount FROM coffer_holds WHERE status = 'pending'")) {
-                while (rs.next()) sink.hold(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
-                c.commit();
+        public PendingHold pendingHold(String id) throws IOException {
+            try (PreparedStatement st = c.prepareStatement("SELECT debit_account, credit_account, amount FROM coffer_holds WHERE id = ? AND status = 'pending'")) {
+                st.setString(1, id);
+                try (ResultSet rs = st.executeQuery()) {
+                    return rs.next() ? new PendingHold(rs.getString(1), rs.getString(2), rs.getString(3)) : null;
+                }
             } catch (SQLException e) {
                 throw failed(e);
             }

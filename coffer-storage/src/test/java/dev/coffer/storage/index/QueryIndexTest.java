@@ -122,8 +122,13 @@ class QueryIndexTest {
             List<Command> a = new ArrayList<>();
             for (int i = 0; i < 3000; i++) a.add(new Command.Transfer("a-" + i, "acct-" + (i % 3), "acct-" + ((i + 1) % 3), UInt128.of(1 + i % 5), Command.NO_NONCE));
             for (int from = 0; from < a.size(); from += 500) f.ledger.submitAll(a.subList(from, from + 500)).join();
+            ok(f, new Command.Hold("hold-across", "acct-0", "acct-1", UInt128.of(70), 0, Command.NO_NONCE));
+            ok(f, new Command.Hold("void-across", "acct-1", "acct-2", UInt128.of(9), 0, Command.NO_NONCE));
             f.openIndex(Duration.ofSeconds(10)).awaitIndexed(f.ledger.durableSeq());
             f.index.close();
+            // Resolved after the restart: the restarted follower reads these holds and the accounts from the store.
+            ok(f, new Command.Capture("capture-across", "hold-across", UInt128.of(30)));
+            ok(f, new Command.VoidHold("void-it", "void-across"));
             List<Command> b = new ArrayList<>();
             for (int i = 0; i < 2000; i++) b.add(new Command.Transfer("b-" + i, "acct-" + (i % 3), "acct-" + ((i + 2) % 3), UInt128.of(2), Command.NO_NONCE));
             for (int from = 0; from < b.size(); from += 250) f.ledger.submitAll(b.subList(from, from + 250)).join();
@@ -133,7 +138,9 @@ class QueryIndexTest {
             f.openIndex(Duration.ofSeconds(10)).awaitIndexed(f.ledger.durableSeq());
             long events = f.ledger.durableSeq();
             assertThat(f.index.store().countTransactions()).as("one row per event").isEqualTo(events);
-            assertThat(f.index.store().countEntries(null, Long.MAX_VALUE)).isEqualTo(2L * (3 + 3000 + 2000));
+            assertThat(f.index.store().countEntries(null, Long.MAX_VALUE)).isEqualTo(2L * (3 + 3000 + 2 + 2 + 2000));
+            assertThat(f.index.store().transaction("hold-across").status()).isEqualTo("captured");
+            assertThat(f.index.store().transaction("void-across").status()).isEqualTo("voided");
             try (IndexStore.Session s = f.index.store().openSession()) {
                 assertThat(s.checkpoint()).isEqualTo(events);
             }
