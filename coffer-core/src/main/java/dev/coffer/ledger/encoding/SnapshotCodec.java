@@ -57,8 +57,10 @@ public final class SnapshotCodec {
     /** Streams the snapshot to {@code sink} (not closed): magic, version, fields, and a trailing CRC32C over everything before it. */
     public static void write(StateCapture capture, byte[] lastHash, OutputStream sink) throws IOException {
         CRC32C crc = new CRC32C();
-        BufferedOutputStream buffered = new BufferedOutputStream(sink, 1 << 16);
-        DataOutputStream out = new DataOutputStream(new CheckedOutputStream(buffered, crc));
+        // The CRC is updated a buffer at a time (under the buffer, not above it, where each field
+        // of each account would be a call per byte: measured as half the snapshot thread's time).
+        CheckedOutputStream checked = new CheckedOutputStream(sink, crc);
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(checked, 1 << 16));
         out.write(MAGIC);
         out.writeInt(VERSION);
         out.writeLong(capture.lastSeq());
@@ -106,8 +108,8 @@ public final class SnapshotCodec {
             u128(out, e.getValue());
         }
         out.flush();
-        buffered.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
-        buffered.flush();
+        sink.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        sink.flush();
     }
 
     /** Checks a snapshot's CRC, magic, version and header. @throws IOException when the bytes are damaged or not a snapshot */

@@ -21,6 +21,8 @@ import java.util.stream.Stream;
 public final class SnapshotStore {
 
     public static final int KEEP = 2;
+    /** Snapshot bytes written between fsyncs of the file being written (see {@link SyncingOutput}). */
+    static final long SYNC_EVERY_BYTES = 8L << 20;
     private static final String SUFFIX = ".snapshot";
 
     /** A loaded snapshot: the state image and the chain hash of event {@code image.lastSeq()}. */
@@ -38,7 +40,7 @@ public final class SnapshotStore {
         Path tmp = dir.resolve(String.format("%020d%s.tmp", capture.lastSeq(), SUFFIX));
         Path target = dir.resolve(String.format("%020d%s", capture.lastSeq(), SUFFIX));
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            SnapshotCodec.write(capture, lastHash, java.nio.channels.Channels.newOutputStream(ch));
+            SnapshotCodec.write(capture, lastHash, new SyncingOutput(ch));
             ch.force(true);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -58,6 +60,37 @@ public final class SnapshotStore {
             }
         }
         return null;
+    }
+
+    /**
+     * Writes to the channel and forces it to disk every {@link #SYNC_EVERY_BYTES}, so a snapshot
+     * of millions of accounts never leaves hundreds of megabytes dirty for one final fsync: the
+     * journal's fsync on the same disk waited behind that one (measured at 10 M accounts: 300 ms
+     * journal fsyncs, the batch maximum, each time a 600 MB snapshot was forced).
+     */
+    private static final class SyncingOutput extends java.io.OutputStream {
+        private final FileChannel ch;
+        private long unsynced;
+
+        SyncingOutput(FileChannel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[]{(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b, off, len);
+            while (buf.hasRemaining()) ch.write(buf);
+            unsynced += len;
+            if (unsynced >= SYNC_EVERY_BYTES) {
+                ch.force(false);
+                unsynced = 0;
+            }
+        }
     }
 
     private List<Path> list() throws IOException {

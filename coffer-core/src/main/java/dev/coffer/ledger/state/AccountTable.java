@@ -251,13 +251,31 @@ final class AccountTable {
         return p - at;
     }
 
+    /** Like {@link #entryLength}, for bytes not known to be well formed: -1 when the entry runs past {@code end}. */
+    private static int boundedEntryLength(byte[] c, int at, int end) {
+        int p = at;
+        for (int s = 0; s < 2; s++) {
+            if (p >= end) return -1;
+            p += 1 + (c[p] & 0xFF);
+        }
+        if (p >= end) return -1;
+        int n = c[p++] & 0xFF;
+        for (int i = 0; i < 2 * n; i++) {
+            if (p + 2 > end) return -1;
+            p += 2 + (((c[p] & 0xFF) << 8) | (c[p + 1] & 0xFF));
+        }
+        return p > end ? -1 : p - at;
+    }
+
     /**
      * Adds an account read back from a snapshot: its arena entry copied as it was written
      * ({@code entry[at..at+len)}, checked to be well formed), zero balances, not touched by any
      * batch. Returns the index, or throws when the entry is malformed or the id is already here.
      */
     int load(byte[] entry, int at, int len, int assetIndex, int statusCode, int flags) {
-        if (len < 3 || len > CHUNK || at + len > entry.length || entryLength(entry, at) != len) throw new IllegalArgumentException("malformed account entry");
+        if (len < 3 || len > CHUNK || at < 0 || at + len > entry.length || boundedEntryLength(entry, at, at + len) != len) {
+            throw new IllegalArgumentException("malformed account entry");
+        }
         int idLen = entry[at] & 0xFF;
         if (idLen == 0) throw new IllegalArgumentException("empty account id");
         int h = 0;
@@ -281,12 +299,32 @@ final class AccountTable {
         int base = base(idx);
         page[base + WORD] = word(statusCode, flags, assetIndex);
         page[base + OFFSET] = offset;
-        String id = id(idx);
-        if (find(id) >= 0) throw new IllegalArgumentException("account " + id + " appears twice");
+        if ((long) (idx + 1) * 4 > (long) slots.length * 3) rehash(slots.length * 2);
+        if (!insertNew(h, chunks[chunkCount - 1], (int) offset, idx)) throw new IllegalArgumentException("account " + id(idx) + " appears twice");
         count = idx + 1;
-        if ((long) count * 4 > (long) slots.length * 3) rehash(slots.length * 2);
-        insert(slots, h, idx);
         return idx;
+    }
+
+    /**
+     * Inserts account {@code idx}, whose id is the one of the arena entry at {@code at} of
+     * {@code c} (mixed hash {@code h}), unless an account with that id is already in the index:
+     * one probe for both the check and the insertion, allocating nothing. False when the id is there.
+     */
+    private boolean insertNew(int h, byte[] c, int at, int idx) {
+        long[] table = slots;
+        int mask = table.length - 1;
+        int len = c[at] & 0xFF;
+        for (int p = h & mask; ; p = (p + 1) & mask) {
+            long v = table[p];
+            if (v == 0) {
+                table[p] = ((long) h << 32) | (idx + 1);
+                return true;
+            }
+            if ((int) (v >>> 32) != h) continue;
+            long offset = get((int) v - 1, OFFSET);
+            byte[] o = chunks[(int) (offset >>> 32)];
+            if (Arrays.equals(o, (int) offset, (int) offset + 1 + len, c, at, at + 1 + len)) return false;
+        }
     }
 
     private static int ascii(byte[] c, int at, String s) {

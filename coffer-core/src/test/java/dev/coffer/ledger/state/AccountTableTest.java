@@ -299,4 +299,38 @@ class AccountTableTest {
             }
         }
     }
+
+    /**
+     * What snapshot version 2 stores of an account (its arena entry as captured) loads back into
+     * a new table with the same id, owner, metadata and lookups; an id loaded twice or a
+     * malformed entry is refused.
+     */
+    @Test
+    void capturedEntriesLoadBackAndDuplicatesOrMalformedEntriesAreRefused() throws Exception {
+        AccountTable table = new AccountTable();
+        populate(table, 300, new SplittableRandom(5));
+        List<byte[]> entries = new ArrayList<>();
+        List<long[]> words = new ArrayList<>();
+        table.capture().forEach((idx, page, base, chunk, entryAt) -> {
+            entries.add(java.util.Arrays.copyOfRange(chunk, entryAt, entryAt + AccountTable.entryLength(chunk, entryAt)));
+            words.add(new long[]{page[base + AccountTable.WORD]});
+        });
+        AccountTable loaded = new AccountTable();
+        for (int a = 0; a < entries.size(); a++) {
+            long w = words.get(a)[0];
+            byte[] e = entries.get(a);
+            assertThat(loaded.load(e, 0, e.length, (int) (w >>> 32), (int) (w & 0xFF), (int) ((w >>> 8) & 0xFFFF))).isEqualTo(a);
+        }
+        for (int a = 0; a < 300; a++) {
+            assertThat(loaded.find("acct-" + a)).isEqualTo(a);
+            assertThat(loaded.owner(a)).isEqualTo(table.owner(a));
+            assertThat(loaded.metadata(a)).isEqualTo(table.metadata(a));
+            assertThat(loaded.get(a, AccountTable.WORD)).isEqualTo(table.get(a, AccountTable.WORD));
+        }
+        byte[] again = entries.get(17);
+        assertThatThrownBy(() -> loaded.load(again, 0, again.length, 0, 0, 0)).hasMessageContaining("acct-17 appears twice");
+        byte[] cut = java.util.Arrays.copyOf(entries.get(3), entries.get(3).length - 1);
+        assertThatThrownBy(() -> loaded.load(cut, 0, cut.length, 0, 0, 0)).hasMessageContaining("malformed");
+        assertThat(loaded.size()).isEqualTo(300);
+    }
 }
