@@ -597,6 +597,18 @@ final class AccountTable {
 
         int count() { return count; }
 
+        /**
+         * The id of captured account {@code idx}, from any thread: an account's arena offset and
+         * entry never change once it exists, and every captured account exists until the capture ends.
+         */
+        String id(int idx) {
+            if (idx < 0 || idx >= count) throw new IllegalArgumentException("account " + idx + " is not in the capture");
+            long offset = pages[idx >>> PAGE_SHIFT][base(idx) + OFFSET];
+            byte[] c = arena[(int) (offset >>> 32)];
+            int at = (int) offset;
+            return new String(c, at + 1, c[at] & 0xFF, StandardCharsets.US_ASCII);
+        }
+
         /** Receives each captured account: its record at {@code base} of {@code page}, its strings at {@code entryAt} of {@code chunk}. */
         interface Visitor {
             void account(int idx, long[] page, int base, byte[] chunk, int entryAt) throws java.io.IOException;

@@ -23,13 +23,11 @@ import dev.coffer.ledger.UInt128;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 import static dev.coffer.ledger.ResultCode.*;
 
@@ -43,9 +41,6 @@ import static dev.coffer.ledger.ResultCode.*;
  */
 public final class LedgerState {
 
-    private static final Comparator<PendingHold> BY_EXPIRY =
-            Comparator.comparingLong((PendingHold h) -> h.expiresAt).thenComparingLong(h -> h.seq);
-
     private final Limits limits;
     private final Map<String, Asset> assets = new TreeMap<>();
     /** Assets by index (the index an account's word holds), with each one's operator account. */
@@ -53,8 +48,7 @@ public final class LedgerState {
     private int[] operators = new int[4];
     private volatile String[] assetCodes = new String[0];
     private final AccountTable accounts = new AccountTable();
-    private final HashMap<String, PendingHold> holds = new HashMap<>();
-    private final TreeSet<PendingHold> pendingByExpiry = new TreeSet<>(BY_EXPIRY);
+    private final HoldTable holds = new HoldTable();
     private final HashMap<String, UInt128> reversed = new HashMap<>();
     private final IdempotencyWindow window;
     /** Eviction decodes an entry only when {@link #forget} has something to do with it. */
@@ -126,7 +120,8 @@ public final class LedgerState {
     private volatile long nextExpiry = Long.MAX_VALUE;
 
     private void publishNextExpiry() {
-        long next = pendingByExpiry.isEmpty() ? Long.MAX_VALUE : pendingByExpiry.first().expiresAt;
+        int first = holds.earliest();
+        long next = first < 0 ? Long.MAX_VALUE : holds.expiresAt(first);
         if (next != nextExpiry) nextExpiry = next;
     }
 
@@ -155,9 +150,9 @@ public final class LedgerState {
         touchedCount = 0;
         conservation.reset();
         window.evict(now, onEvict);
-        while (!pendingByExpiry.isEmpty() && pendingByExpiry.first().expiresAt <= now) {
-            PendingHold hold = pendingByExpiry.first();
-            ExpireHold expire = new ExpireHold(hold.id);
+        for (int hold = holds.earliest(); hold >= 0 && holds.expiresAt(hold) <= now; hold = holds.earliest()) {
+            holds.popEarliest();
+            ExpireHold expire = new ExpireHold(holds.id(hold));
             expireHold(hold);
             events.add(new Event(++lastSeq, now, 0, expire));
         }
@@ -261,8 +256,8 @@ public final class LedgerState {
         if (event.timestamp() != now) throw new IllegalStateException("event " + event.seq() + " has a timestamp other than its batch's");
         Command command = event.command();
         if (command instanceof ExpireHold expire) {
-            PendingHold hold = holds.get(expire.id());
-            if (hold == null || hold.state != PendingHold.State.PENDING) {
+            int hold = holds.find(expire.id());
+            if (hold < 0 || holds.state(hold) != HoldTable.PENDING) {
                 throw new IllegalStateException("replay diverged at seq " + event.seq() + ": no pending hold " + expire.id());
             }
             expireHold(hold);
@@ -464,79 +459,76 @@ public final class LedgerState {
         Balances.add(tp, tb + AccountTable.CN, hi, lo);
         if (h.nonce() != Command.NO_NONCE) accounts.set(from, AccountTable.NONCE, h.nonce());
         long expiresAt = h.timeoutSeconds() == 0 ? 0 : now + h.timeoutSeconds() * 1_000_000L;
-        PendingHold hold = new PendingHold(h.id(), from, to, h.amount(), lastSeq + 1, expiresAt);
-        holds.put(hold.id, hold);
-        if (expiresAt != 0) pendingByExpiry.add(hold);
-        onUndo(() -> {
-            holds.remove(hold.id);
-            pendingByExpiry.remove(hold);
-        });
+        int hold = holds.add(h.id(), from, to, hi, lo, lastSeq + 1, expiresAt, HoldTable.PENDING, 0, 0);
+        onUndo(() -> holds.remove(hold)); // its deadline entry stops counting with it
         return CREATED;
     }
 
     /** The hold that {@code holdId} names if it can still be resolved, else the reason it cannot. */
-    private ResultCode pendingHoldCheck(PendingHold hold) {
-        if (hold == null) return HOLD_NOT_FOUND;
-        if (hold.state == PendingHold.State.EXPIRED) return HOLD_EXPIRED;
-        if (hold.state != PendingHold.State.PENDING) return HOLD_NOT_PENDING;
+    private ResultCode pendingHoldCheck(int hold) {
+        if (hold < 0) return HOLD_NOT_FOUND;
+        if (holds.state(hold) == HoldTable.EXPIRED) return HOLD_EXPIRED;
+        if (holds.state(hold) != HoldTable.PENDING) return HOLD_NOT_PENDING;
         return null;
     }
 
     private ResultCode capture(Capture c) {
-        PendingHold hold = holds.get(c.holdId());
+        int hold = holds.find(c.holdId());
         ResultCode notPending = pendingHoldCheck(hold);
         if (notPending != null) return notPending;
-        UInt128 amount = c.amount() == null ? hold.amount : c.amount();
-        if (amount.compareTo(hold.amount) > 0) return AMOUNT_EXCEEDS_HOLD;
-        ResultCode usable = usable(hold.from, hold.to);
+        long hi = c.amount() == null ? holds.amountHi(hold) : c.amount().hi();
+        long lo = c.amount() == null ? holds.amountLo(hold) : c.amount().lo();
+        if (Balances.compare(hi, lo, holds.amountHi(hold), holds.amountLo(hold)) > 0) return AMOUNT_EXCEEDS_HOLD;
+        int from = holds.from(hold), to = holds.to(hold);
+        ResultCode usable = usable(from, to);
         if (usable != null) return usable;
         // Pending amounts were counted against the same ceilings when the hold was made, so the
         // posted sums cannot overflow here.
-        changing(hold.from);
-        changing(hold.to);
+        changing(from);
+        changing(to);
         saveForUndo(hold);
         release(hold);
-        Balances.addChecked(accounts.page(hold.from), AccountTable.base(hold.from) + AccountTable.DP, amount.hi(), amount.lo());
-        Balances.addChecked(accounts.page(hold.to), AccountTable.base(hold.to) + AccountTable.CP, amount.hi(), amount.lo());
-        hold.resolve(PendingHold.State.CAPTURED);
-        hold.captured = amount;
+        Balances.addChecked(accounts.page(from), AccountTable.base(from) + AccountTable.DP, hi, lo);
+        Balances.addChecked(accounts.page(to), AccountTable.base(to) + AccountTable.CP, hi, lo);
+        holds.resolve(hold, HoldTable.CAPTURED_STATE, hi, lo);
         return CREATED;
     }
 
     private ResultCode voidHold(VoidHold v) {
-        PendingHold hold = holds.get(v.holdId());
+        int hold = holds.find(v.holdId());
         ResultCode notPending = pendingHoldCheck(hold);
         if (notPending != null) return notPending;
-        changing(hold.from);
-        changing(hold.to);
+        changing(holds.from(hold));
+        changing(holds.to(hold));
         saveForUndo(hold);
         release(hold);
-        hold.resolve(PendingHold.State.VOIDED);
+        holds.resolve(hold, HoldTable.VOIDED, 0, 0);
         forgetResolvedHoldIfOutOfWindow(hold);
         return CREATED;
     }
 
-    private void expireHold(PendingHold hold) {
+    private void expireHold(int hold) {
         release(hold);
-        hold.resolve(PendingHold.State.EXPIRED);
+        holds.resolve(hold, HoldTable.EXPIRED, 0, 0);
         forgetResolvedHoldIfOutOfWindow(hold);
     }
 
-    private void release(PendingHold hold) {
-        touch(hold.from);
-        touch(hold.to);
-        Balances.subtract(accounts.page(hold.from), AccountTable.base(hold.from) + AccountTable.DN, hold.amount.hi(), hold.amount.lo());
-        Balances.subtract(accounts.page(hold.to), AccountTable.base(hold.to) + AccountTable.CN, hold.amount.hi(), hold.amount.lo());
-        if (hold.expiresAt != 0) {
-            pendingByExpiry.remove(hold);
-            onUndo(() -> pendingByExpiry.add(hold));
-        }
+    /** Takes a pending hold's amount off both accounts' pending sides (its deadline entry stops counting as it resolves). */
+    private void release(int hold) {
+        int from = holds.from(hold), to = holds.to(hold);
+        touch(from);
+        touch(to);
+        long hi = holds.amountHi(hold), lo = holds.amountLo(hold);
+        Balances.subtract(accounts.page(from), AccountTable.base(from) + AccountTable.DN, hi, lo);
+        Balances.subtract(accounts.page(to), AccountTable.base(to) + AccountTable.CN, hi, lo);
     }
 
-    private void forgetResolvedHoldIfOutOfWindow(PendingHold hold) {
-        if (!window.contains(hold.id)) {
-            holds.remove(hold.id);
-            onUndo(() -> holds.put(hold.id, hold));
+    private void forgetResolvedHoldIfOutOfWindow(int hold) {
+        String id = holds.id(hold);
+        if (!window.contains(id)) {
+            long[] saved = undo != null ? holds.record(hold) : null;
+            holds.remove(hold);
+            if (saved != null) onUndo(() -> holds.restore(hold, id, saved));
         }
     }
 
@@ -551,11 +543,11 @@ public final class LedgerState {
             case Deposit d -> { receiver = accounts.find(d.accountId()); sender = operatorOf(receiver); reversible = d.amount(); }
             case Withdraw w -> { sender = accounts.find(w.accountId()); receiver = operatorOf(sender); reversible = w.amount(); }
             case Capture c -> {
-                PendingHold hold = holds.get(c.holdId());
-                if (hold == null) return TRANSFER_NOT_FOUND;
-                sender = hold.from;
-                receiver = hold.to;
-                reversible = hold.captured;
+                int hold = holds.find(c.holdId());
+                if (hold < 0) return TRANSFER_NOT_FOUND;
+                sender = holds.from(hold);
+                receiver = holds.to(hold);
+                reversible = AccountTable.u128(holds.capturedHi(hold), holds.capturedLo(hold));
             }
             default -> { return TRANSFER_NOT_REVERSIBLE; }
         }
@@ -578,15 +570,12 @@ public final class LedgerState {
     private void forget(IdempotencyWindow.Entry entry) {
         switch (entry.command()) {
             case Hold h -> {
-                PendingHold hold = holds.get(h.id());
-                if (hold != null && hold.state != PendingHold.State.PENDING
-                        && hold.state != PendingHold.State.CAPTURED) {
-                    holds.remove(h.id());
-                }
+                int hold = holds.find(h.id());
+                if (hold >= 0 && holds.state(hold) != HoldTable.PENDING && holds.state(hold) != HoldTable.CAPTURED_STATE) holds.remove(hold);
             }
             case Capture c -> {
-                PendingHold hold = holds.get(c.holdId());
-                if (hold != null && hold.state == PendingHold.State.CAPTURED) holds.remove(c.holdId());
+                int hold = holds.find(c.holdId());
+                if (hold >= 0 && holds.state(hold) == HoldTable.CAPTURED_STATE) holds.remove(hold);
                 reversed.remove(c.id());
             }
             default -> reversed.remove(entry.command().id());
@@ -631,11 +620,15 @@ public final class LedgerState {
         conservation.check(accounts, touched, touchedCount, assetCodes);
         for (int i = 0; i < touchedCount; i++) accounts.settle(touched[i]);
         touchedCount = 0;
+        holds.compactDeadlines();
         publishNextExpiry();
     }
 
-    private void saveForUndo(PendingHold h) {
-        if (undo != null) undo.add(h.memento());
+    private void saveForUndo(int hold) {
+        if (undo == null) return;
+        int state = holds.state(hold);
+        long hi = holds.capturedHi(hold), lo = holds.capturedLo(hold);
+        undo.add(() -> holds.unresolve(hold, state, hi, lo));
     }
 
     // ---------------------------------------------------------------- invariants and images
@@ -673,13 +666,9 @@ public final class LedgerState {
      * grow with them; the holds and reversal totals by copy.
      */
     public StateCapture capture() {
-        List<StateCapture.HoldImage> holdImages = new ArrayList<>(holds.size());
-        for (PendingHold h : holds.values()) {
-            holdImages.add(new StateCapture.HoldImage(h.id, accounts.id(h.from), accounts.id(h.to), h.amount, h.seq, h.expiresAt, h.state.code, h.captured));
-        }
         List<StateCapture.AssetImage> assetImages = new ArrayList<>(assetList.size());
         for (Asset a : assetList) assetImages.add(new StateCapture.AssetImage(a.code(), a.scale()));
-        return new StateCapture(lastSeq, lastTimestamp, windowStartSeq(), assetImages, holdImages, new TreeMap<>(reversed), accounts.capture());
+        return new StateCapture(lastSeq, lastTimestamp, windowStartSeq(), assetImages, holds.copy(), new TreeMap<>(reversed), accounts.capture());
     }
 
     /** Rebuilds a state from a snapshot's content, in the order it was written; the window is then refilled from the log. */
@@ -733,11 +722,9 @@ public final class LedgerState {
         public void hold(StateCapture.HoldImage h) {
             int from = s.accounts.find(h.from()), to = s.accounts.find(h.to());
             if (from < 0 || to < 0) throw new IllegalStateException("snapshot's hold " + h.id() + " names an unknown account");
-            PendingHold hold = new PendingHold(h.id(), from, to, h.amount(), h.seq(), h.expiresAt());
-            hold.state = PendingHold.State.ofCode(h.state());
-            hold.captured = h.captured();
-            s.holds.put(hold.id, hold);
-            if (hold.state == PendingHold.State.PENDING && hold.expiresAt != 0) s.pendingByExpiry.add(hold);
+            HoldTable.stateName(h.state()); // a known state code, or this throws
+            if (s.holds.find(h.id()) >= 0) throw new IllegalStateException("snapshot names hold " + h.id() + " twice");
+            s.holds.add(h.id(), from, to, h.amount().hi(), h.amount().lo(), h.seq(), h.expiresAt(), h.state(), h.captured().hi(), h.captured().lo());
         }
 
         public void reversed(String operationId, UInt128 total) {

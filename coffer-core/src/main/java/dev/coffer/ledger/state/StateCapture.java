@@ -11,8 +11,8 @@ import java.util.SortedMap;
  * snapshot thread while the writer goes on ({@link LedgerState#capture}). The accounts are not
  * copied: they are read from the account table through a copy-on-write capture
  * ({@link AccountTable#capture}), so the writer's pause does not grow with the number of accounts.
- * The holds and reversal totals are copied (a pause that grows with the pending holds and the
- * reversals in the idempotency window, not with the accounts). The idempotency window is not
+ * The holds' records are copied as two arrays, and the reversal totals as a map (a pause that
+ * grows with the holds and the reversals in the idempotency window, not with the accounts). The idempotency window is not
  * included: recovery re-reads the log from {@link #windowStartSeq()}.
  *
  * <p>{@link #forEachAccount} must be called once, and {@link #finish} always, even when writing
@@ -63,17 +63,17 @@ public final class StateCapture {
     private final long lastTimestamp;
     private final long windowStartSeq;
     private final List<AssetImage> assets;
-    private final List<HoldImage> holds;
+    private final HoldTable.Copy holds;
     private final SortedMap<String, UInt128> reversed;
     private final AccountTable.Capture accounts;
 
-    StateCapture(long lastSeq, long lastTimestamp, long windowStartSeq, List<AssetImage> assets, List<HoldImage> holds,
+    StateCapture(long lastSeq, long lastTimestamp, long windowStartSeq, List<AssetImage> assets, HoldTable.Copy holds,
                  SortedMap<String, UInt128> reversed, AccountTable.Capture accounts) {
         this.lastSeq = lastSeq;
         this.lastTimestamp = lastTimestamp;
         this.windowStartSeq = windowStartSeq;
         this.assets = List.copyOf(assets);
-        this.holds = List.copyOf(holds);
+        this.holds = holds;
         this.reversed = reversed;
         this.accounts = accounts;
     }
@@ -87,7 +87,24 @@ public final class StateCapture {
     /** Assets in index order: an account's {@link AccountRecord#assetIndex()} points into this list. */
     public List<AssetImage> assets() { return assets; }
 
-    public List<HoldImage> holds() { return holds; }
+    /**
+     * The holds, built from the records the writer copied (on the snapshot thread: the writer's
+     * pause copied two arrays and built nothing per hold), in slot order.
+     */
+    public List<HoldImage> holds() {
+        List<HoldImage> out = new java.util.ArrayList<>();
+        long[] r = holds.records();
+        for (int h = 0; h < holds.ids().length; h++) {
+            String id = holds.ids()[h];
+            if (id == null) continue;
+            int b = h * HoldTable.STRIDE;
+            long pair = r[b + HoldTable.ACCOUNTS];
+            out.add(new HoldImage(id, accounts.id((int) (pair >>> 32)), accounts.id((int) pair),
+                    AccountTable.u128(r[b + HoldTable.AMOUNT], r[b + HoldTable.AMOUNT + 1]), r[b + HoldTable.SEQ], r[b + HoldTable.EXPIRES],
+                    (int) r[b + HoldTable.STATE], AccountTable.u128(r[b + HoldTable.CAPTURED], r[b + HoldTable.CAPTURED + 1])));
+        }
+        return out;
+    }
 
     public SortedMap<String, UInt128> reversed() { return reversed; }
 

@@ -73,13 +73,4 @@ class BatchConservationTest {
         table.setBalance(bob, AccountTable.CP, UInt128.of(3));
         assertThatThrownBy(this::check).hasMessageContaining("alice is overdrawn");
     }
-
-    @Test
-    void aHoldIsResolvedOnlyOnce() {
-        PendingHold h = new PendingHold("h1", alice, bob, UInt128.ONE, 1, 0);
-        h.resolve(PendingHold.State.CAPTURED);
-        assertThatThrownBy(() -> h.resolve(PendingHold.State.VOIDED)).hasMessageContaining("illegal transition CAPTURED -> VOIDED");
-        PendingHold p = new PendingHold("h2", alice, bob, UInt128.ONE, 2, 0);
-        assertThatThrownBy(() -> p.resolve(PendingHold.State.PENDING)).hasMessageContaining("illegal transition");
-    }
 }
