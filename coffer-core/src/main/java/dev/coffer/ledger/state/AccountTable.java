@@ -28,9 +28,9 @@ import java.util.TreeMap;
  *   <li>the id, owner and metadata as bytes in an append-only arena of {@value #CHUNK}-byte
  *       chunks; ids and owners are printable ASCII, one byte per character, so lookups compare
  *       them with the {@code String} without encoding it;</li>
- *   <li>the id index: an open-addressing table (linear probing, at most 3/4 full) of longs, each
- *       the id's hash and the index, so a probe compares hashes without leaving the table and
- *       a lookup costs the slot, the arena bytes and the record.</li>
+ *   <li>the id index ({@link IdSlots}): an open-addressing table (linear probing, at most 3/4
+ *       full) of longs, each the id's hash and the index, so a probe compares hashes without
+ *       leaving the table and a lookup costs the slot, the arena bytes and the record.</li>
  * </ul>
  *
  * <p>Reads from other threads ({@link #readDurable}) see an account only when its stamp is even
@@ -84,7 +84,7 @@ final class AccountTable {
     }
 
     private static int find(long[] table, String id, long[][] pages, byte[][] arena) {
-        int h = mix(id.hashCode());
+        int h = IdSlots.mix(id.hashCode());
         int mask = table.length - 1;
         for (int p = h & mask; ; p = (p + 1) & mask) {
             long v = table[p];
@@ -94,11 +94,6 @@ final class AccountTable {
                 if (idEquals(pages, arena, idx, id)) return idx;
             }
         }
-    }
-
-    private static int mix(int h) {
-        h *= 0x9E3779B9;
-        return h ^ (h >>> 16);
     }
 
     /**
@@ -127,7 +122,7 @@ final class AccountTable {
         page[base + OFFSET] = writeEntry(id, owner, metadata);
         count = idx + 1;
         if ((long) count * 4 > (long) slots.length * 3) rehash(slots.length * 2);
-        insert(slots, mix(id.hashCode()), idx);
+        IdSlots.insert(slots, IdSlots.mix(id.hashCode()), idx);
         return idx;
     }
 
@@ -136,11 +131,11 @@ final class AccountTable {
         if (idx != count - 1) throw new IllegalStateException("account " + idx + " is not the newest of " + count);
         long[] table = slots;
         int mask = table.length - 1;
-        int h = mix(id(idx).hashCode());
+        int h = IdSlots.mix(id(idx).hashCode());
         for (int p = h & mask; ; p = (p + 1) & mask) {
             if (table[p] == 0) throw new IllegalStateException("account " + idx + " missing from the index");
             if ((int) table[p] == idx + 1) {
-                delete(table, p);
+                IdSlots.delete(table, p);
                 break;
             }
         }
@@ -153,38 +148,9 @@ final class AccountTable {
         count = idx;
     }
 
-    /**
-     * Empties slot {@code i} and moves back the entries after it whose probe passed through it
-     * (backward-shift deletion, Knuth's Algorithm R), so no lookup needs a tombstone. A reader
-     * on another thread may miss a key while it moves; it then asks the writer.
-     */
-    private static void delete(long[] table, int i) {
-        int mask = table.length - 1;
-        table[i] = 0;
-        for (int j = (i + 1) & mask; table[j] != 0; j = (j + 1) & mask) {
-            int home = (int) (table[j] >>> 32) & mask;
-            boolean stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-            if (!stays) {
-                table[i] = table[j];
-                table[j] = 0;
-                i = j;
-            }
-        }
-    }
-
-    private static void insert(long[] table, int h, int idx) {
-        int mask = table.length - 1;
-        int p = h & mask;
-        while (table[p] != 0) p = (p + 1) & mask;
-        table[p] = ((long) h << 32) | (idx + 1);
-    }
-
     /** Grows the index; readers keep using the old table until they read the new reference. */
     private void rehash(int capacity) {
-        long[] old = slots;
-        long[] table = new long[capacity];
-        for (long v : old) if (v != 0) insert(table, (int) (v >>> 32), (int) v - 1);
-        slots = table;
+        slots = IdSlots.grown(slots, capacity);
     }
 
     /** Slots of the index (for the memory figures in docs/ARCHITECTURE.md and tests). */
@@ -284,7 +250,7 @@ final class AccountTable {
             if (b < 0x21 || b > 0x7E) throw new IllegalArgumentException("account id is not printable ASCII");
             h = 31 * h + b; // String.hashCode of the ASCII id
         }
-        h = mix(h);
+        h = IdSlots.mix(h);
         int idx = next();
         if (chunkPos + len > CHUNK || chunkCount == 0) {
             if (chunkCount == chunks.length) chunks = Arrays.copyOf(chunks, chunks.length * 2);

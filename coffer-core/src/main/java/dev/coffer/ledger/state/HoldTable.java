@@ -12,8 +12,8 @@ import java.util.Arrays;
  *   <li>records: {@value #STRIDE} longs per slot — the accounts (from and to, as account
  *       indexes), the amount as (hi, lo), the sequence number of the hold event, its deadline
  *       (batch time, µs; 0 = none), its state code and what a capture posted as (hi, lo);</li>
- *   <li>the id index: open addressing with linear probing, a {@code long} per slot (the id's
- *       hash and the slot), at most 3/4 full, deletion by backward shift;</li>
+ *   <li>the id index ({@link IdSlots}, as the account table's): a {@code long} per slot (the
+ *       id's hash and the slot), at most 3/4 full, deletion by backward shift;</li>
  *   <li>the deadlines: a binary min-heap of (deadline, seq, slot) for the pending holds that have
  *       one, ordered by deadline then seq. A hold resolved before its deadline leaves its entry
  *       behind; an entry counts only while its slot still holds that seq and is pending, so a
@@ -100,7 +100,7 @@ final class HoldTable {
 
     /** The slot of hold {@code id}, or -1. */
     int find(String id) {
-        int hash = mix(id.hashCode());
+        int hash = IdSlots.mix(id.hashCode());
         long[] t = index;
         int mask = t.length - 1;
         for (int p = hash & mask; ; p = (p + 1) & mask) {
@@ -154,7 +154,7 @@ final class HoldTable {
         records[b + CAPTURED + 1] = capturedLo;
         count++;
         if ((long) count * 4 > (long) index.length * 3) rehash(index.length * 2);
-        insert(index, mix(id.hashCode()), h);
+        IdSlots.insert(index, IdSlots.mix(id.hashCode()), h);
         if (state == PENDING && expiresAt != 0) push(expiresAt, seq, h);
     }
 
@@ -163,10 +163,10 @@ final class HoldTable {
         String id = ids[h];
         long[] t = index;
         int mask = t.length - 1;
-        for (int p = mix(id.hashCode()) & mask; ; p = (p + 1) & mask) {
+        for (int p = IdSlots.mix(id.hashCode()) & mask; ; p = (p + 1) & mask) {
             if (t[p] == 0) throw new IllegalStateException("hold " + id + " missing from the index");
             if ((int) t[p] == h + 1) {
-                delete(t, p);
+                IdSlots.delete(t, p);
                 break;
             }
         }
@@ -267,38 +267,8 @@ final class HoldTable {
         for (int i = 0; i < n; i++) push(d[i], s[i], slot[i]);
     }
 
-    // ---------------------------------------------------------------- the id index
-
-    private static int mix(int h) {
-        h *= 0x9E3779B9;
-        return h ^ (h >>> 16);
-    }
-
-    private static void insert(long[] t, int hash, int h) {
-        int mask = t.length - 1;
-        int p = hash & mask;
-        while (t[p] != 0) p = (p + 1) & mask;
-        t[p] = ((long) hash << 32) | (h + 1);
-    }
-
-    private static void delete(long[] t, int i) {
-        int mask = t.length - 1;
-        t[i] = 0;
-        for (int j = (i + 1) & mask; t[j] != 0; j = (j + 1) & mask) {
-            int home = (int) (t[j] >>> 32) & mask;
-            boolean stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-            if (!stays) {
-                t[i] = t[j];
-                t[j] = 0;
-                i = j;
-            }
-        }
-    }
-
     private void rehash(int capacity) {
-        long[] t = new long[capacity];
-        for (long v : index) if (v != 0) insert(t, (int) (v >>> 32), (int) v - 1);
-        index = t;
+        index = IdSlots.grown(index, capacity);
     }
 
     // ---------------------------------------------------------------- snapshots
