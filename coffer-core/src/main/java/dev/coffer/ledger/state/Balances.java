@@ -60,4 +60,27 @@ final class Balances {
         if (addOverflows(cHi, cLo, hi, lo)) return false;
         return compare(sumHi(cHi, cLo, hi, lo), cLo + lo, page[cp], page[cp + 1]) <= 0;
     }
+
+    /**
+     * {@code acc[at..at+2]}, a 192-bit sum as (top, hi, lo), += (hi, lo): a sum over fewer than
+     * 2^64 unsigned 128-bit values never overflows it.
+     */
+    static void accumulate(long[] acc, int at, long hi, long lo) {
+        long sumLo = acc[at + 2] + lo;
+        long carryLo = Long.compareUnsigned(sumLo, lo) < 0 ? 1 : 0;
+        long sumHi = acc[at + 1] + hi;
+        long carryHi = Long.compareUnsigned(sumHi, hi) < 0 ? 1 : 0;
+        long withCarry = sumHi + carryLo;
+        if (carryLo == 1 && withCarry == 0) carryHi++;
+        acc[at + 2] = sumLo;
+        acc[at + 1] = withCarry;
+        acc[at] += carryHi;
+    }
+
+    /** The 192-bit sum at {@code acc[at..at+2]} as a number (for messages). */
+    static java.math.BigInteger sum(long[] acc, int at) {
+        java.math.BigInteger v = java.math.BigInteger.ZERO;
+        for (int i = 0; i < 3; i++) v = v.shiftLeft(64).add(new java.math.BigInteger(Long.toUnsignedString(acc[at + i])));
+        return v;
+    }
 }

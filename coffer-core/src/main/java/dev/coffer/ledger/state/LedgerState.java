@@ -21,7 +21,6 @@ import dev.coffer.ledger.Result;
 import dev.coffer.ledger.ResultCode;
 import dev.coffer.ledger.UInt128;
 
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -639,23 +638,27 @@ public final class LedgerState {
      * overdrawn. O(accounts); run at snapshots, after recovery and in tests.
      */
     public void checkInvariants() {
-        BigInteger[][] sums = new BigInteger[assetList.size()][];
+        // Per asset, four 192-bit sums (top, hi, lo): posted debits, posted credits, pending debits, pending credits.
+        long[][] sums = new long[assetList.size()][];
         for (int a = 0; a < accounts.size(); a++) {
+            long[] page = accounts.page(a);
+            int b = AccountTable.base(a);
             int asset = accounts.assetIndex(a);
-            if (sums[asset] == null) sums[asset] = new BigInteger[]{BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO};
-            BigInteger[] s = sums[asset];
-            s[0] = s[0].add(accounts.balance(a, AccountTable.DP).toBigInteger());
-            s[1] = s[1].add(accounts.balance(a, AccountTable.CP).toBigInteger());
-            s[2] = s[2].add(accounts.balance(a, AccountTable.DN).toBigInteger());
-            s[3] = s[3].add(accounts.balance(a, AccountTable.CN).toBigInteger());
+            long[] s = sums[asset];
+            if (s == null) sums[asset] = s = new long[12];
+            Balances.accumulate(s, 0, page[b + AccountTable.DP], page[b + AccountTable.DP + 1]);
+            Balances.accumulate(s, 3, page[b + AccountTable.CP], page[b + AccountTable.CP + 1]);
+            Balances.accumulate(s, 6, page[b + AccountTable.DN], page[b + AccountTable.DN + 1]);
+            Balances.accumulate(s, 9, page[b + AccountTable.CN], page[b + AccountTable.CN + 1]);
             if (!canDebit(a, 0, 0)) {
                 throw new IllegalStateException("invariant broken: account " + accounts.id(a) + " is overdrawn");
             }
         }
         for (int asset = 0; asset < sums.length; asset++) {
-            BigInteger[] s = sums[asset];
-            if (s != null && (!s[0].equals(s[1]) || !s[2].equals(s[3]))) {
-                throw new IllegalStateException("conservation broken for " + assetList.get(asset).code() + ": posted " + s[0] + "/" + s[1] + ", pending " + s[2] + "/" + s[3]);
+            long[] s = sums[asset];
+            if (s != null && (!java.util.Arrays.equals(s, 0, 3, s, 3, 6) || !java.util.Arrays.equals(s, 6, 9, s, 9, 12))) {
+                throw new IllegalStateException("conservation broken for " + assetList.get(asset).code() + ": posted " + Balances.sum(s, 0) + "/"
+                        + Balances.sum(s, 3) + ", pending " + Balances.sum(s, 6) + "/" + Balances.sum(s, 9));
             }
         }
     }

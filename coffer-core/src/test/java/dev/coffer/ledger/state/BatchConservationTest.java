@@ -73,4 +73,35 @@ class BatchConservationTest {
         table.setBalance(bob, AccountTable.CP, UInt128.of(3));
         assertThatThrownBy(this::check).hasMessageContaining("alice is overdrawn");
     }
+
+    /** The 192-bit accumulator of the recovery check against BigInteger, with values near 2^128. */
+    @Test
+    void theWideSumOfTheRecoveryCheckMatchesBigInteger() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(128);
+        long[] acc = new long[3];
+        java.math.BigInteger expected = java.math.BigInteger.ZERO;
+        for (int i = 0; i < 100_000; i++) {
+            long hi = random.nextInt(4) == 0 ? -1L - random.nextInt(3) : random.nextLong();
+            long lo = random.nextInt(4) == 0 ? -1L - random.nextInt(3) : random.nextLong();
+            Balances.accumulate(acc, 0, hi, lo);
+            expected = expected.add(new UInt128(hi, lo).toBigInteger());
+        }
+        org.assertj.core.api.Assertions.assertThat(Balances.sum(acc, 0)).isEqualTo(expected);
+        org.assertj.core.api.Assertions.assertThat(expected.bitLength()).as("the sum went past 128 bits").isGreaterThan(128);
+    }
+
+    /** The whole-ledger check run after recovery finds a balance changed behind the rules' back. */
+    @Test
+    void theRecoveryCheckFindsBrokenConservation() {
+        LedgerState s = new LedgerState(dev.coffer.ledger.Limits.DEFAULTS, 1_000, 86_400_000_000L);
+        s.beginBatch(1, new java.util.ArrayList<>());
+        s.execute(new dev.coffer.ledger.Command.CreateAsset("usd", "USD", 2));
+        s.execute(new dev.coffer.ledger.Command.CreateAccount("open", "alice", "USD", "o", 0, Map.of()));
+        s.execute(new dev.coffer.ledger.Command.Deposit("dep", "alice", UInt128.MAX, dev.coffer.ledger.Command.NO_NONCE));
+        s.endBatch();
+        assertThatCode(s::checkInvariants).doesNotThrowAnyException();
+        int alice = s.accounts().find("alice");
+        s.accounts().setBalance(alice, AccountTable.CN, UInt128.ONE);
+        assertThatThrownBy(s::checkInvariants).hasMessageContaining("conservation broken for USD").hasMessageContaining("pending 0/1");
+    }
 }
