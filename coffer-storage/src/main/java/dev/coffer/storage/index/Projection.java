@@ -14,19 +14,17 @@ import java.util.Map;
 
 /**
  * Turns events into the index's rows ({@link IndexRows}). What it needs to compute them — an
- * account's asset and posted balance, a pending hold's accounts and amount — it asks the store
- * for on first use and then keeps, so a restarted follower loads nothing and an account no event
- * touches costs nothing. The rows of one poll are buffered and written by the follower in one
- * transaction with the checkpoint; after that write the store holds everything kept here, so
- * the kept state is dropped whenever it grows past {@link #MAX_KEPT_ACCOUNTS} accounts or
- * {@link #MAX_KEPT_HOLDS} holds (it is only a cache between flushes).
+ * account's asset and posted balance, a pending hold's accounts and amount — it keeps in memory:
+ * what the events it applied created, and what it asked the store for on first use after a
+ * restart. So a restarted follower loads nothing and an account no event touches costs nothing.
+ * The rows of one poll are buffered and written by the follower in one transaction with the
+ * checkpoint.
+ *
+ * <p>What is kept is not dropped: a bounded cache that dropped it past 200,000 accounts made the
+ * follower probe the store for both accounts of nearly every transfer at 1 M accounts, and it
+ * built the index at 4 k events/s instead of ~190 k (docs/BENCHMARKS.md, "Millions of accounts").
  */
 final class Projection {
-
-    /** Accounts kept from one flush to the next before the cache is dropped (re-read from the store on next use). */
-    static final int MAX_KEPT_ACCOUNTS = 200_000;
-    /** Pending holds kept from one flush to the next before they are dropped. */
-    static final int MAX_KEPT_HOLDS = 100_000;
 
     private static final class AccountState {
         final String asset;
@@ -207,19 +205,13 @@ final class Projection {
         return s;
     }
 
-    /** Accounts kept now (for tests). */
-    int keptAccounts() { return accounts.size(); }
-
     /**
-     * After the buffered rows were written: drops them, and the kept state when it has grown past
-     * its bounds (the store now holds all of it). A failed write is never followed by this: the
-     * follower then starts over with a new projection.
+     * After the buffered rows were written: drops them. A failed write is never followed by this:
+     * the follower then starts over with a new projection.
      */
     void flushed() {
         rows.clear();
         txById.clear();
         reversedInFlush.clear();
-        if (accounts.size() > MAX_KEPT_ACCOUNTS) accounts.clear();
-        if (holds.size() > MAX_KEPT_HOLDS) holds.clear();
     }
 }
