@@ -225,15 +225,15 @@ final class Sequencer {
                 }
             }
         }
-        StateCapture image = null;
+        StateCapture capture = null;
         if (state.lastSeq() - lastSnapshotSeq >= config.snapshotEveryEvents() && snapshotInFlight.compareAndSet(false, true)) {
             long pauseStarted = System.nanoTime();
-            image = state.capture();
+            capture = state.capture();
             lastSnapshotSeq = state.lastSeq();
             if (config.batchListener() != null) config.batchListener().snapshotTaken(System.nanoTime() - pauseStarted);
         }
         state.endBatch();
-        handoff.put(new Batch(started, timestamp, commands, events, hashes, List.copyOf(taken), image, state.batchNumber()));
+        handoff.put(new Batch(started, timestamp, commands, events, hashes, List.copyOf(taken), capture, state.batchNumber()));
     }
 
     private Result execute(Command command, long timestamp, List<Event> events, List<EventHash> hashes) {
