@@ -32,7 +32,7 @@ final class KeysCommand implements Runnable {
     static final class Create implements Callable<Integer> {
         @Option(names = "--name", required = true, description = "A name for people (who or what uses the key).")
         String name;
-        @Option(names = "--scope", required = true, description = "read, write (includes read) or admin (includes everything).")
+        @Option(names = "--scope", required = true, description = "read, write (includes read), admin (includes everything) or x402 (the facilitator's verify and settle only).")
         String scope;
         @picocli.CommandLine.Mixin
         Dir dir;

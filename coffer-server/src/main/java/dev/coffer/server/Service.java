@@ -10,6 +10,9 @@ import dev.coffer.server.auth.ApiKeys;
 import dev.coffer.server.auth.Scope;
 import dev.coffer.server.config.CofferConfig;
 import dev.coffer.server.api.V1Routes;
+import dev.coffer.server.api.X402Api;
+import dev.coffer.x402.Facilitator;
+import dev.coffer.x402.X402Network;
 import dev.coffer.server.http.ApiServer;
 import dev.coffer.server.http.Json;
 import dev.coffer.server.http.Route;
@@ -78,7 +81,8 @@ public final class Service implements AutoCloseable {
             ApiKeys keys = ApiKeys.open(data);
             ApiKeys.Created firstKey = keys.fileExists() ? null : keys.create("admin", Scope.ADMIN);
             Json json = new Json(config.server().maxJsonDepth(), config.server().maxBodyBytes());
-            List<Route> v1 = V1Routes.table(ledger, index, tlog, keys, json, config, metrics, log);
+            List<Route> v1 = new java.util.ArrayList<>(V1Routes.table(ledger, index, tlog, keys, json, config, metrics, log));
+            if (config.x402().enabled()) v1.addAll(x402Routes(config, json, log));
             ApiServer api = new ApiServer(config, json, v1, ledger, index, tlog, keys, metrics, log).start();
             return new Service(config, log, backend, ledger, index, tlog, keys, api, firstKey);
         } catch (IOException | RuntimeException e) {
@@ -113,6 +117,15 @@ public final class Service implements AutoCloseable {
         }
         log.info("verifiable log", Map.of("origin", config.log().origin(), "verifier_key", tlog.verifierKey(), "tree_size", tlog.treeSize()));
         return tlog;
+    }
+
+    /** The x402 facilitator's routes, for the configured networks (docs/X402.md). */
+    private static List<Route> x402Routes(CofferConfig config, Json json, JsonLog log) {
+        CofferConfig.X402 x = config.x402();
+        List<X402Network> networks = x.networks().stream().map(CofferConfig.X402NetworkSection::toNetwork).toList();
+        Facilitator facilitator = new Facilitator(networks, List.of(), Duration.ofMillis(x.rpcTimeoutMs()), () -> System.currentTimeMillis() / 1000);
+        log.info("x402 facilitator", Map.of("prefix", x.prefix(), "networks", networks.stream().map(X402Network::id).toList(), "require_key", x.requireKey()));
+        return new X402Api(facilitator, json).routes(x.prefix(), x.requireKey() ? Scope.X402 : null);
     }
 
     static LedgerConfig ledgerConfig(CofferConfig config, Path data) {

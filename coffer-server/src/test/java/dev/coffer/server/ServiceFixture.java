@@ -42,12 +42,17 @@ final class ServiceFixture implements AutoCloseable {
     }
 
     ServiceFixture(Map<String, Object> overrides) throws IOException {
+        this(null, overrides);
+    }
+
+    /** A service configured by a TOML file (for tables the overrides cannot express, such as x402 networks) and overrides. */
+    ServiceFixture(Path configFile, Map<String, Object> overrides) throws IOException {
         dir = Files.createTempDirectory("coffer-e2e");
         Map<String, Object> o = new HashMap<>(overrides);
         o.put("ledger.data_dir", dir.toString());
         o.putIfAbsent("server.port", 0);
         o.putIfAbsent("log.requests", false);
-        CofferConfig config = CofferConfig.load(null, Map.of(), o);
+        CofferConfig config = CofferConfig.load(configFile, Map.of(), o);
         log = new JsonLog(new ByteArrayOutputStream(), "warn");
         service = Service.start(config, log);
         adminKey = service.firstKey().token();

@@ -46,7 +46,7 @@ final class KeysApi {
         JsonNode name = body.get("name");
         JsonNode scope = body.get("scope");
         if (name == null || !name.isTextual()) throw new ApiException(400, "field_missing", "missing string 'name'", false, Map.of("field", "name"));
-        if (scope == null || !scope.isTextual()) throw new ApiException(400, "field_missing", "missing string 'scope' (read, write or admin)", false, Map.of("field", "scope"));
+        if (scope == null || !scope.isTextual()) throw new ApiException(400, "field_missing", "missing string 'scope' (read, write, admin or x402)", false, Map.of("field", "scope"));
         Scope s;
         try {
             s = Scope.parse(scope.textValue());

@@ -12,10 +12,21 @@ import dev.coffer.storage.EmbeddedIndex;
 import dev.coffer.storage.index.QueryIndex;
 import dev.coffer.storage.postgres.PostgresDatabase;
 
+import dev.coffer.x402.X402Network;
+import dev.coffer.x402.X402Token;
+import dev.coffer.x402.evm.EvmAddress;
+import dev.coffer.x402.evm.JsonRpc;
+
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -27,13 +38,16 @@ import java.util.Set;
  * {@code COFFER_…} variables — are an error, never ignored: a typo must not silently fall back to
  * a default.
  */
-public record CofferConfig(Server server, LedgerSection ledger, Postgres postgres, Index index, Log log) {
+public record CofferConfig(Server server, LedgerSection ledger, Postgres postgres, Index index, Log log, X402 x402) {
 
     /** The variable that may hold the log's signing key (never a configuration key: it is secret). */
     public static final String LOG_KEY_ENV = "COFFER_LOG_KEY";
 
+    /** The variable that may hold the x402 settlement keys, comma-separated (secret: never a configuration key, never logged). */
+    public static final String X402_KEYS_ENV = "COFFER_X402_PRIVATE_KEYS";
+
     /** Environment variables of the launcher and the command line that are not configuration keys. */
-    public static final Set<String> OTHER_ENV = Set.of("COFFER_JAVA_OPTS", "COFFER_AOT", "COFFER_CONFIG", "COFFER_PG_URL", LOG_KEY_ENV);
+    public static final Set<String> OTHER_ENV = Set.of("COFFER_JAVA_OPTS", "COFFER_AOT", "COFFER_CONFIG", "COFFER_PG_URL", LOG_KEY_ENV, X402_KEYS_ENV);
 
     /**
      * The shortest {@code server.idle_timeout_ms}: the web server dates a connection's last request
@@ -104,6 +118,76 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
     public record Log(String level, boolean requests, String origin, int checkpointIntervalMs, String keyFile, boolean publicProofs,
                       int tileCacheTiles, int proofWaitMs, int treeNice) {}
 
+    /**
+     * The x402 facilitator (docs/X402.md): off unless {@code enabled}; its routes under {@code prefix}.
+     *
+     * @param requireKey   the routes need an API key of scope {@code x402} (or admin); false = open
+     * @param rpcTimeoutMs one JSON-RPC request's timeout, after which the next URL is tried
+     * @param networks     the networks served ({@code [[x402.networks]]} tables; none by default)
+     */
+    public record X402(boolean enabled, String prefix, boolean requireKey, int rpcTimeoutMs, List<X402NetworkSection> networks) {}
+
+    /**
+     * One {@code [[x402.networks]]} table.
+     *
+     * @param id               CAIP-2 id, {@code eip155:<chain id>}
+     * @param v1Names          the names x402 v1 clients use for it ({@code base-sepolia})
+     * @param rpc              its endpoints, tried in order ({@code {url, max_requests_per_second}}; 0 = unlimited)
+     * @param tokens           accepted tokens ({@code {address, name, version, decimals, asset}}; name and version are the EIP-712 domain's)
+     * @param confirmations    blocks after the settlement's own before it counts as confirmed
+     * @param receiptTimeoutMs how long a settlement waits for its receipt before it is checked again
+     * @param maxGasPriceGwei  the highest gas price paid, in gwei (a decimal string)
+     */
+    public record X402NetworkSection(String id, List<String> v1Names, List<Rpc> rpc, List<Token> tokens,
+                                     Integer confirmations, Long receiptTimeoutMs, String maxGasPriceGwei) {
+
+        public X402NetworkSection {
+            v1Names = v1Names == null ? List.of() : v1Names;
+            rpc = rpc == null ? List.of() : rpc;
+            tokens = tokens == null ? List.of() : tokens;
+            if (confirmations == null) confirmations = 0;
+            if (receiptTimeoutMs == null) receiptTimeoutMs = 60_000L;
+            if (maxGasPriceGwei == null) maxGasPriceGwei = "500";
+        }
+
+        /** An RPC endpoint; {@code maxRequestsPerSecond} absent or 0 = unlimited. */
+        public record Rpc(String url, Integer maxRequestsPerSecond) {
+            public Rpc {
+                if (maxRequestsPerSecond == null) maxRequestsPerSecond = 0;
+            }
+        }
+
+        public record Token(String address, String name, String version, Integer decimals, String asset) {}
+
+        /** The facilitator's form of this table; IllegalArgumentException naming what is wrong. */
+        public X402Network toNetwork() {
+            List<JsonRpc.Endpoint> endpoints = new ArrayList<>();
+            if (id == null) throw new IllegalArgumentException("a network needs its id (CAIP-2, e.g. eip155:8453)");
+            for (Rpc r : rpc) {
+                if (r.url() == null) throw new IllegalArgumentException("x402 network " + id + ": an rpc entry needs its url");
+                URI u = URI.create(r.url());
+                if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))) {
+                    throw new IllegalArgumentException("x402 network " + id + ": rpc url must be http or https");
+                }
+                if (r.maxRequestsPerSecond() < 0) throw new IllegalArgumentException("x402 network " + id + ": max_requests_per_second must be >= 0");
+                endpoints.add(new JsonRpc.Endpoint(u, r.maxRequestsPerSecond()));
+            }
+            List<X402Token> ts = new ArrayList<>();
+            for (Token t : tokens) {
+                if (t.address() == null || t.decimals() == null) throw new IllegalArgumentException("x402 network " + id + ": a token needs address, name, version and decimals");
+                ts.add(new X402Token(EvmAddress.parse(t.address()), t.name(), t.version(), t.decimals(),
+                        t.asset() == null ? "" : t.asset()));
+            }
+            BigInteger gwei;
+            try {
+                gwei = new BigDecimal(maxGasPriceGwei).movePointRight(9).toBigIntegerExact();
+            } catch (ArithmeticException | NumberFormatException e) {
+                throw new IllegalArgumentException("x402 network " + id + ": max_gas_price_gwei must be a decimal number of gwei with at most 9 decimals");
+            }
+            return new X402Network(id, v1Names, endpoints, ts, confirmations, receiptTimeoutMs, gwei);
+        }
+    }
+
 
 
     public static CofferConfig defaults() {
@@ -114,7 +198,8 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                 new Index(2_000, 1_000_000, EmbeddedIndex.DEFAULT_KIND.wireName(), QueryIndex.DEFAULT_SQLITE_CACHE_MIB, QueryIndex.DEFAULT_ROCKSDB_CACHE_MIB,
                         QueryIndex.DEFAULT_FOLLOWER_NICE),
                 new Log("info", true, VerifiableLog.DEFAULT_ORIGIN, (int) VerifiableLog.DEFAULT_CHECKPOINT_INTERVAL_MILLIS, "", true,
-                        TiledTree.DEFAULT_TILE_CACHE, 3_000, VerifiableLog.DEFAULT_TREE_NICE));
+                        TiledTree.DEFAULT_TILE_CACHE, 3_000, VerifiableLog.DEFAULT_TREE_NICE),
+                new X402(false, "/x402", false, 10_000, List.of()));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -173,7 +258,8 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
             JsonNode existing = into.get(f.getKey());
             if (existing == null) throw new IllegalArgumentException(source + ": unknown configuration key " + key);
             if (existing.isObject()) merge((ObjectNode) existing, f.getValue(), source, key);
-            else if (f.getValue().isContainerNode()) throw new IllegalArgumentException(source + ": " + key + " must be a single value");
+            else if (existing.isArray() && !f.getValue().isArray()) throw new IllegalArgumentException(source + ": " + key + " must be an array of tables");
+            else if (!existing.isArray() && f.getValue().isContainerNode()) throw new IllegalArgumentException(source + ": " + key + " must be a single value");
             else into.set(f.getKey(), f.getValue());
         }
     }
@@ -190,6 +276,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
     private static String envKey(ObjectNode tree, String name) {
         for (Map.Entry<String, JsonNode> s : tree.properties()) {
             for (String k : (Iterable<String>) () -> s.getValue().fieldNames()) {
+                if (s.getValue().get(k).isContainerNode()) continue; // tables (x402.networks) come from the file only
                 String env = "COFFER_" + (s.getKey() + "_" + k).toUpperCase(Locale.ROOT);
                 if (env.equals(name)) return s.getKey() + "." + k;
             }
@@ -197,10 +284,12 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         return null;
     }
 
-    private static java.util.List<String> envNames(ObjectNode tree) {
-        java.util.List<String> names = new java.util.ArrayList<>();
+    private static List<String> envNames(ObjectNode tree) {
+        List<String> names = new ArrayList<>();
         for (Map.Entry<String, JsonNode> s : tree.properties()) {
-            for (String k : (Iterable<String>) () -> s.getValue().fieldNames()) names.add("COFFER_" + (s.getKey() + "_" + k).toUpperCase(Locale.ROOT));
+            for (String k : (Iterable<String>) () -> s.getValue().fieldNames()) {
+                if (!s.getValue().get(k).isContainerNode()) names.add("COFFER_" + (s.getKey() + "_" + k).toUpperCase(Locale.ROOT));
+            }
         }
         return names;
     }
@@ -235,6 +324,18 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("configuration value out of range: " + e.getMessage());
         }
+        positive("x402.prefix", x402.prefix().matches("(/[a-z0-9][a-z0-9_-]*)+") && !x402.prefix().startsWith("/v1"));
+        positive("x402.rpc_timeout_ms", x402.rpcTimeoutMs() >= 100 && x402.rpcTimeoutMs() <= 120_000);
+        Set<String> ids = new HashSet<>();
+        for (X402NetworkSection n : x402.networks()) {
+            try {
+                n.toNetwork();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("x402.networks: " + e.getMessage());
+            }
+            if (!ids.add(n.id())) throw new IllegalArgumentException("x402.networks: " + n.id() + " is configured twice");
+        }
+        if (x402.enabled() && x402.networks().isEmpty()) throw new IllegalArgumentException("x402.enabled = true needs at least one [[x402.networks]] table");
         if (ledger.store().equals("postgres") && postgres.url().isBlank()) {
             throw new IllegalArgumentException("ledger.store = postgres needs postgres.url or COFFER_PG_URL");
         }
@@ -255,7 +356,10 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         ObjectNode tree = JSON.valueToTree(this);
         tree.properties().forEach(s -> s.getValue().properties().forEach(k -> {
             String key = s.getKey() + "." + k.getKey();
-            out.put(key, key.equals("postgres.url") && !k.getValue().asText().isEmpty() ? "(set)" : k.getValue().asText());
+            // RPC URLs often carry a provider's API key: the networks are named by id only
+            if (k.getValue().isArray()) out.put(key, key.equals("x402.networks") ? x402.networks().stream().map(X402NetworkSection::id).toList().toString()
+                    : k.getValue().toString());
+            else out.put(key, key.equals("postgres.url") && !k.getValue().asText().isEmpty() ? "(set)" : k.getValue().asText());
         }));
         return out;
     }

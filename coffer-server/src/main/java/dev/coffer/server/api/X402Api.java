@@ -1,0 +1,61 @@
+package dev.coffer.server.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coffer.server.auth.Scope;
+import dev.coffer.server.http.Exchange;
+import dev.coffer.server.http.Json;
+import dev.coffer.server.http.Reply;
+import dev.coffer.server.http.Route;
+import dev.coffer.x402.Facilitator;
+import dev.coffer.x402.evm.RpcException;
+import dev.coffer.x402.protocol.PaymentRequest;
+import dev.coffer.x402.protocol.Reasons;
+import dev.coffer.x402.protocol.VerifyResult;
+
+import java.util.List;
+
+/**
+ * The x402 facilitator's routes under {@code x402.prefix} (default {@code /x402}, so a resource
+ * server's facilitator URL is {@code http://host:port/x402}). Bodies and answers are the x402
+ * protocol's (camelCase, as the reference client validates them), not the v1 API's: a payment
+ * that does not verify is a 200 answer with {@code isValid: false} and its reason; only a chain
+ * that cannot be reached is a 503 (with the same shape, reason {@code unexpected_verify_error}).
+ */
+public final class X402Api {
+
+    private final Facilitator facilitator;
+    private final Json json;
+
+    public X402Api(Facilitator facilitator, Json json) {
+        this.facilitator = facilitator;
+        this.json = json;
+    }
+
+    /** The routes; {@code scope} null = open to anyone, else the scope a key needs. */
+    public List<Route> routes(String prefix, Scope scope) {
+        return List.of(
+                new Route("GET", prefix + "/supported", scope, false, "x402_supported", this::supported),
+                new Route("POST", prefix + "/verify", scope, true, "x402_verify", this::verify));
+    }
+
+    Reply supported(Exchange ex) {
+        ex.noQuery();
+        return Reply.json(200, json.write(g -> Json.value(g, facilitator.supported())), "ok");
+    }
+
+    Reply verify(Exchange ex) {
+        ex.noQuery();
+        ObjectNode body = ex.bodyObject();
+        VerifyResult r;
+        int status = 200;
+        try {
+            r = facilitator.verify(body);
+        } catch (RpcException e) {
+            status = 503;
+            r = VerifyResult.invalid(Reasons.UNEXPECTED_VERIFY_ERROR, "the chain could not be asked: " + e.getMessage(), PaymentRequest.payerOf(body));
+        }
+        VerifyResult answer = r;
+        Reply reply = Reply.json(status, json.write(g -> Json.value(g, answer.toJson())), answer.valid() ? "valid" : answer.reason());
+        return status == 503 ? reply.withHeader("Retry-After", "1") : reply;
+    }
+}

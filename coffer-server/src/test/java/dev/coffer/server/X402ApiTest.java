@@ -1,0 +1,192 @@
+package dev.coffer.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coffer.server.auth.ApiKeys;
+import dev.coffer.server.auth.Scope;
+import dev.coffer.server.config.CofferConfig;
+import dev.coffer.server.http.Route;
+import dev.coffer.x402.LocalChain;
+import dev.coffer.x402.TestPayer;
+import dev.coffer.x402.evm.EvmAddress;
+import dev.coffer.x402.exact.Eip712Domain;
+import dev.coffer.x402.exact.TransferAuthorization;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The x402 facilitator's routes over real HTTP against a real chain: shapes as the reference client validates them, keys, and a chain that is down. */
+class X402ApiTest {
+
+    static final BigInteger PRICE = BigInteger.valueOf(25_000);
+    static LocalChain chain;
+    static EvmAddress usdc;
+    static ServiceFixture open;
+    static ServiceFixture keyed;
+    static final TestPayer payer = new TestPayer();
+    static final EvmAddress merchant = new TestPayer().address();
+
+    static Path config(String rpcUrl, EvmAddress token, boolean requireKey) throws IOException {
+        Path f = Files.createTempFile("coffer-x402", ".toml");
+        Files.writeString(f, """
+                [x402]
+                enabled = true
+                require_key = %s
+
+                [[x402.networks]]
+                id = "eip155:31337"
+                v1_names = ["anvil"]
+                rpc = [{ url = "%s", max_requests_per_second = 0 }]
+                tokens = [{ address = "%s", name = "USD Coin", version = "2", decimals = 6, asset = "USDC" }]
+                """.formatted(requireKey, rpcUrl, token.checksummed()));
+        return f;
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        chain = LocalChain.start();
+        usdc = chain.deployToken("USD Coin", "2");
+        chain.mint(usdc, payer.address(), BigInteger.valueOf(1_000_000));
+        open = new ServiceFixture(config(chain.url(), usdc, false), Map.of());
+        keyed = new ServiceFixture(config(chain.url(), usdc, true), Map.of());
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (open != null) open.close();
+        if (keyed != null) keyed.close();
+        if (chain != null) chain.close();
+    }
+
+    static ObjectNode payment(TransferAuthorization auth) {
+        byte[] sig = payer.sign(auth, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
+        return TestPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2");
+    }
+
+    static TransferAuthorization fresh() {
+        return payer.authorize(merchant, PRICE, System.currentTimeMillis() / 1000, 120);
+    }
+
+    @Test
+    void supportedHasExactlyTheReferenceShape() {
+        ServiceFixture.Res r = open.get("/x402/supported", null);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(fieldNames(r.json())).containsExactly("extensions", "kinds", "signers");
+        assertThat(r.json().get("extensions").isArray()).isTrue();
+        assertThat(r.json().get("signers").get("eip155:*").isArray()).isTrue();
+        List<String> kinds = new java.util.ArrayList<>();
+        for (JsonNode k : r.json().get("kinds")) {
+            assertThat(fieldNames(k)).containsExactly("network", "scheme", "x402Version");
+            kinds.add(k.get("x402Version").asInt() + " " + k.get("scheme").asText() + " " + k.get("network").asText());
+        }
+        assertThat(kinds).containsExactly("2 exact eip155:31337", "1 exact anvil");
+    }
+
+    @Test
+    void aValidPaymentVerifiesOverHttpAndMovesNothing() throws Exception {
+        BigInteger before = chain.tokenBalance(usdc, payer.address());
+        ServiceFixture.Res r = open.post("/x402/verify", null, payment(fresh()).toString());
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().toString()).isEqualTo("{\"isValid\":true,\"payer\":\"" + payer.address().checksummed() + "\"}");
+        assertThat(chain.tokenBalance(usdc, payer.address())).isEqualTo(before);
+    }
+
+    @Test
+    void anInvalidPaymentIsA200WithItsReason() {
+        ObjectNode body = payment(fresh());
+        ((ObjectNode) body.get("paymentRequirements")).put("payTo", new TestPayer().address().checksummed());
+        ((ObjectNode) body.at("/paymentPayload/accepted")).put("payTo", body.at("/paymentRequirements/payTo").asText());
+        ServiceFixture.Res r = open.post("/x402/verify", null, body.toString());
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("isValid").asBoolean()).isFalse();
+        assertThat(r.json().get("invalidReason").asText()).isEqualTo("invalid_exact_evm_recipient_mismatch");
+        assertThat(r.json().get("payer").asText()).isEqualTo(payer.address().checksummed());
+        ServiceFixture.Res v = open.post("/x402/verify", null, "{\"x402Version\": 7}");
+        assertThat(v.json().get("invalidReason").asText()).isEqualTo("invalid_x402_version");
+    }
+
+    @Test
+    void aBodyThatIsNotJsonIsRefusedAsElsewhere() {
+        ServiceFixture.Res r = open.post("/x402/verify", null, "{not json");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("json_invalid");
+    }
+
+    @Test
+    void withRequireKeyOnlyAnX402OrAdminKeyMayUseTheFacilitator() throws Exception {
+        ApiKeys.Created facilitatorKey = keyed.service.keys().create("resource-server", Scope.X402);
+        ApiKeys.Created readKey = keyed.service.keys().create("reader", Scope.READ);
+        String body = payment(fresh()).toString();
+        assertThat(keyed.post("/x402/verify", null, body).status()).isEqualTo(401);
+        assertThat(keyed.post("/x402/verify", readKey.token(), body).status()).isEqualTo(403);
+        assertThat(keyed.post("/x402/verify", facilitatorKey.token(), body).json().get("isValid").asBoolean()).isTrue();
+        assertThat(keyed.get("/x402/supported", keyed.adminKey).status()).isEqualTo(200);
+        assertThat(keyed.get("/v1/assets", facilitatorKey.token()).status()).as("an x402 key reads nothing else").isEqualTo(403);
+    }
+
+    @Test
+    void aChainThatCannotBeReachedIsA503InTheVerifyShape() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        try (ServiceFixture down = new ServiceFixture(config("http://127.0.0.1:" + dead, usdc, false), Map.of())) {
+            ServiceFixture.Res r = down.post("/x402/verify", null, payment(fresh()).toString());
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.header("Retry-After")).isEqualTo("1");
+            assertThat(r.json().get("isValid").asBoolean()).isFalse();
+            assertThat(r.json().get("invalidReason").asText()).isEqualTo("unexpected_verify_error");
+        }
+    }
+
+    @Test
+    void theServedX402RoutesAreTheDocumentedOnes() {
+        JsonNode doc = open.get("/openapi.json", open.adminKey).json();
+        Set<String> documented = new TreeSet<>();
+        doc.path("paths").properties().forEach(p -> p.getValue().properties().forEach(m -> {
+            if (m.getValue().path("x-coffer-feature").asText().equals("x402")) documented.add(m.getKey().toUpperCase() + " " + p.getKey());
+        }));
+        Set<String> served = new TreeSet<>();
+        for (Route r : open.service.api().routes()) if (r.name().startsWith("x402_")) served.add(r.method() + " " + r.template());
+        assertThat(served).isNotEmpty().isEqualTo(documented);
+    }
+
+    @Test
+    void networksComeFromTheFileOnlyAndAreChecked() throws Exception {
+        assertThatThrownBy(() -> CofferConfig.load(null, Map.of("COFFER_X402_NETWORKS", "[]"), Map.of()))
+                .hasMessageContaining("unknown configuration variable COFFER_X402_NETWORKS");
+        Path bad = Files.createTempFile("coffer-x402", ".toml");
+        Files.writeString(bad, """
+                [x402]
+                enabled = true
+                [[x402.networks]]
+                id = "base"
+                rpc = [{ url = "http://127.0.0.1:1", max_requests_per_second = 0 }]
+                tokens = [{ address = "%s", name = "USD Coin", version = "2", decimals = 6, asset = "USDC" }]
+                """.formatted(usdc.checksummed()));
+        assertThatThrownBy(() -> CofferConfig.load(bad, Map.of(), Map.of())).hasMessageContaining("not an eip155 CAIP-2 network id");
+        Files.writeString(bad, "[x402]\nenabled = true\n");
+        assertThatThrownBy(() -> CofferConfig.load(bad, Map.of(), Map.of())).hasMessageContaining("needs at least one [[x402.networks]]");
+        CofferConfig ok = CofferConfig.load(config("http://user:secret@127.0.0.1:1/key-in-path", usdc, false), Map.of(), Map.of());
+        assertThat(ok.describe().toString()).doesNotContain("secret").doesNotContain("key-in-path").contains("eip155:31337");
+    }
+
+    static Set<String> fieldNames(JsonNode n) {
+        Set<String> s = new TreeSet<>();
+        n.fieldNames().forEachRemaining(s::add);
+        return s;
+    }
+}
