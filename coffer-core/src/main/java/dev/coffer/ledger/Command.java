@@ -61,6 +61,15 @@ public sealed interface Command {
      */
     record Reverse(String id, String transferId, UInt128 amount, long nonce) implements Command {}
 
+    /**
+     * A record that moves no money: {@code body} (UTF-8 text, at most {@link Limits#maxNoteBytes()}
+     * bytes) under a {@code topic} (an id-like name, e.g. {@code x402}), written to the log like any
+     * operation, so it is exactly-once by its id, ordered with the money, chained, and in the
+     * verifiable log with proofs. The services built on the ledger keep their durable records this
+     * way (the x402 facilitator's settlements).
+     */
+    record Note(String id, String topic, String body) implements Command {}
+
     /** Written by the ledger itself when a hold's timeout passes; clients cannot submit it. */
     record ExpireHold(String id) implements Command {
         public ExpireHold { Objects.requireNonNull(id); }

@@ -11,9 +11,10 @@ package dev.coffer.ledger;
  * @param queueCapacity        submissions waiting for the writer ({@link LedgerBusyException})
  * @param maxHoldTimeoutSeconds longest hold timeout ({@code HOLD_TIMEOUT_INVALID})
  * @param maxScale             most minor-unit digits of an asset ({@code SCALE_INVALID})
+ * @param maxNoteBytes         UTF-8 bytes of a note's body ({@code NOTE_TOO_LARGE})
  */
 public record Limits(int maxIdBytes, int maxMetadataEntries, int maxMetadataBytes, int maxBatchCommands,
-                     int queueCapacity, long maxHoldTimeoutSeconds, int maxScale) {
+                     int queueCapacity, long maxHoldTimeoutSeconds, int maxScale, int maxNoteBytes) {
 
     /**
      * The one bound on ids and owners, in bytes (visible ASCII: one byte per character): the
@@ -22,8 +23,16 @@ public record Limits(int maxIdBytes, int maxMetadataEntries, int maxMetadataByte
      */
     public static final int ID_BYTES_CEILING = 64;
     public static final int METADATA_BYTES_CEILING = 16 * 1024;
+    /** The encoding's bound on a note's body (a two-byte length). */
+    public static final int NOTE_BYTES_CEILING = 65_535;
 
-    public static final Limits DEFAULTS = new Limits(64, 16, 1024, 8192, 4096, 366L * 24 * 3600, 18);
+    public static final Limits DEFAULTS = new Limits(64, 16, 1024, 8192, 4096, 366L * 24 * 3600, 18, 8192);
+
+    /** Limits of 7 bounds: the default note bound. */
+    public Limits(int maxIdBytes, int maxMetadataEntries, int maxMetadataBytes, int maxBatchCommands, int queueCapacity, long maxHoldTimeoutSeconds,
+                  int maxScale) {
+        this(maxIdBytes, maxMetadataEntries, maxMetadataBytes, maxBatchCommands, queueCapacity, maxHoldTimeoutSeconds, maxScale, 8192);
+    }
 
     public Limits {
         if (maxIdBytes < 1 || maxIdBytes > ID_BYTES_CEILING) throw new IllegalArgumentException("maxIdBytes must be 1.." + ID_BYTES_CEILING);
@@ -33,5 +42,6 @@ public record Limits(int maxIdBytes, int maxMetadataEntries, int maxMetadataByte
         if (queueCapacity < 1) throw new IllegalArgumentException("queueCapacity must be positive");
         if (maxHoldTimeoutSeconds < 1) throw new IllegalArgumentException("maxHoldTimeoutSeconds must be positive");
         if (maxScale < 0 || maxScale > 38) throw new IllegalArgumentException("maxScale must be 0..38");
+        if (maxNoteBytes < 0 || maxNoteBytes > NOTE_BYTES_CEILING) throw new IllegalArgumentException("maxNoteBytes must be 0.." + NOTE_BYTES_CEILING);
     }
 }

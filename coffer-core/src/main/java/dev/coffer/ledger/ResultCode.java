@@ -21,6 +21,10 @@ public enum ResultCode {
     ID_TOO_LONG,
     OWNER_INVALID,
     METADATA_TOO_LARGE,
+    /** A note's topic is not 1..64 visible ASCII characters, or its body is missing. */
+    NOTE_INVALID,
+    /** A note's body is longer than {@link Limits#maxNoteBytes()}. */
+    NOTE_TOO_LARGE,
     AMOUNT_ZERO,
     AMOUNT_INVALID,
     AMOUNT_OUT_OF_RANGE,

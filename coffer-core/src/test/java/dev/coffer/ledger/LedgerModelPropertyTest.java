@@ -177,6 +177,7 @@ class LedgerModelPropertyTest {
                 case 9 -> new Command.CreateAccount(id, account(s.a()), s.flag() % 2 == 0 ? "USD" : "EUR", "owner", 0, Map.of());
                 case 10, 11 -> accepted.isEmpty() ? new Command.VoidHold(id, "x") : accepted.get(s.pick() % accepted.size()); // exact retry
                 case 12 -> retryWithOtherContent(s);
+                case 13 -> new Command.Note(id, s.flag() % 2 == 0 ? "x402" : "events", "{\"n\":" + s.amount() + ",\"text\":\"d\u00e9j\u00e0\"}");
                 default -> new Command.Deposit(id, account(s.a()), UInt128.of(500 + s.amount()), Command.NO_NONCE);
             };
         }

@@ -262,6 +262,27 @@ class LedgerOperationsTest {
     }
 
     @Test
+    void aNoteIsLoggedOnceMovesNothingAndSurvivesRestart() throws Exception {
+        fund("alice", 100);
+        BigInteger before = acct("alice").available();
+        Command.Note note = new Command.Note("x402-settle-1", "x402", "{\"state\":\"pending\",\"payer\":\"0xabc\",\"memo\":\"caf\u00e9\"}");
+        Result first = ok(note);
+        assertThat(submit(note).code()).isEqualTo(EXISTS);
+        assertThat(submit(new Command.Note("x402-settle-1", "x402", "{\"state\":\"confirmed\"}")).code()).isEqualTo(EXISTS_WITH_DIFFERENT_FIELDS);
+        assertThat(acct("alice").available()).isEqualTo(before);
+        rejected(new Command.Note(id(), "has space", "{}"), NOTE_INVALID);
+        rejected(new Command.Note(id(), "x402", null), NOTE_INVALID);
+        rejected(new Command.Note(id(), "x402", "x".repeat(Limits.DEFAULTS.maxNoteBytes() + 1)), NOTE_TOO_LARGE);
+        rejected(new Command.Note(id(), "x402", "\u00e9".repeat(Limits.DEFAULTS.maxNoteBytes() / 2 + 1)), NOTE_TOO_LARGE); // bytes, not chars
+        rejected(new Reverse(id(), "x402-settle-1", null, 0), TRANSFER_NOT_REVERSIBLE);
+        ledger.close();
+        ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir).withClock(clock::get)));
+        Result again = submit(note);
+        assertThat(again.code()).as("replayed from the journal").isEqualTo(EXISTS);
+        assertThat(again.seq()).isEqualTo(first.seq());
+    }
+
+    @Test
     void idempotencyMemoryIsBoundedByCapAndTtl() throws IOException {
         ledger.close();
         TestSupport.deleteTree(dir);

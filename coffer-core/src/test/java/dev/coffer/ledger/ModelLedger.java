@@ -204,6 +204,9 @@ final class ModelLedger {
                 a.status = s.status();
                 return CREATED;
             }
+            case Command.Note n -> {
+                return CREATED;
+            }
             case Command.ExpireHold e -> {
                 return SYSTEM_OPERATION;
             }

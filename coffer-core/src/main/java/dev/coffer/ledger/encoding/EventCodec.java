@@ -32,6 +32,7 @@ public final class EventCodec {
     static final int VOID = 9;
     static final int REVERSE = 10;
     static final int EXPIRE_HOLD = 11;
+    static final int NOTE = 12;
 
     private EventCodec() {}
 
@@ -64,6 +65,7 @@ public final class EventCodec {
             }
             case Command.CreateAsset a -> { out.ascii(a.code()); out.u8(a.scale()); }
             case Command.SetAccountStatus s -> { out.ascii(s.accountId()); out.u8(s.status().code()); }
+            case Command.Note n -> { out.ascii(n.topic()); out.utf8(n.body()); }
             case Command.ExpireHold e -> { }
         }
     }
@@ -89,6 +91,7 @@ public final class EventCodec {
             case Command.Capture c -> CAPTURE;
             case Command.VoidHold v -> VOID;
             case Command.Reverse r -> REVERSE;
+            case Command.Note n -> NOTE;
             case Command.ExpireHold e -> EXPIRE_HOLD;
         };
     }
@@ -128,6 +131,7 @@ public final class EventCodec {
             case CREATE_ASSET -> new Command.CreateAsset(id, ascii(in), u8(in));
             case SET_ACCOUNT_STATUS -> new Command.SetAccountStatus(id, ascii(in), AccountStatus.ofCode(u8(in)));
             case EXPIRE_HOLD -> new Command.ExpireHold(id);
+            case NOTE -> new Command.Note(id, ascii(in), utf8(in));
             default -> throw new IllegalArgumentException("unknown event type " + type);
         };
         if (in.position() != end) throw new IllegalArgumentException("event " + seq + " length mismatch: " + (in.position() - end + length) + " of " + length + " bytes used");

@@ -292,6 +292,7 @@ public final class LedgerState {
             case CreateAccount a -> createAccount(a);
             case CreateAsset a -> createAsset(a);
             case SetAccountStatus s -> setStatus(s);
+            case Command.Note n -> CREATED; // moves nothing: its place in the log is all it needs
             case ExpireHold e -> SYSTEM_OPERATION;
         };
     }

@@ -40,8 +40,15 @@ final class Validation {
             case Command.CreateAccount a -> createAccount(a, limits);
             case Command.CreateAsset a -> asset(a, limits);
             case Command.SetAccountStatus s -> s.accountId() == null ? ACCOUNT_NOT_FOUND : s.status() == null ? STATUS_INVALID : null;
+            case Command.Note n -> note(n, limits);
             case Command.ExpireHold e -> SYSTEM_OPERATION;
         };
+    }
+
+    private static ResultCode note(Command.Note n, Limits limits) {
+        if (n.body() == null || id(n.topic(), limits) != null) return NOTE_INVALID;
+        if (n.body().length() > limits.maxNoteBytes()) return NOTE_TOO_LARGE; // a char is at least one UTF-8 byte
+        return n.body().getBytes(StandardCharsets.UTF_8).length > limits.maxNoteBytes() ? NOTE_TOO_LARGE : null;
     }
 
     private static ResultCode money(UInt128 amount, boolean optional, long nonce, String a, String b) {

@@ -66,6 +66,7 @@ final class Operations {
             case Command.Capture cap -> "capture";
             case Command.VoidHold v -> "void";
             case Command.Reverse r -> "reversal";
+            case Command.Note n -> "note";
             case Command.ExpireHold e -> "expire_hold";
         };
     }

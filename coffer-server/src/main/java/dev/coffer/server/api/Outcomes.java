@@ -18,10 +18,10 @@ final class Outcomes {
             case EXISTS -> 200;
             case EXISTS_WITH_DIFFERENT_TYPE, EXISTS_WITH_DIFFERENT_ACCOUNTS, EXISTS_WITH_DIFFERENT_AMOUNT,
                  EXISTS_WITH_DIFFERENT_FIELDS, NONCE_CONFLICT, ASSET_EXISTS, ACCOUNT_EXISTS -> 409;
-            case ID_INVALID, ID_TOO_LONG, OWNER_INVALID, METADATA_TOO_LARGE, AMOUNT_ZERO, AMOUNT_INVALID,
+            case ID_INVALID, ID_TOO_LONG, OWNER_INVALID, METADATA_TOO_LARGE, NOTE_INVALID, AMOUNT_ZERO, AMOUNT_INVALID,
                  AMOUNT_OUT_OF_RANGE, NONCE_INVALID, FLAGS_INVALID, STATUS_INVALID, ASSET_CODE_INVALID,
                  SCALE_INVALID, HOLD_TIMEOUT_INVALID, SYSTEM_OPERATION -> 400;
-            case BATCH_TOO_LARGE -> 413;
+            case BATCH_TOO_LARGE, NOTE_TOO_LARGE -> 413;
             case ASSET_NOT_FOUND, ACCOUNT_NOT_FOUND, HOLD_NOT_FOUND, TRANSFER_NOT_FOUND -> 404;
             case ACCOUNT_FROZEN, ACCOUNT_CLOSED, ACCOUNT_NOT_EMPTY, ACCOUNT_IS_OPERATOR, SAME_ACCOUNT, ASSET_MISMATCH,
                  INSUFFICIENT_FUNDS, OVERFLOWS_DEBITS, OVERFLOWS_CREDITS, HOLD_NOT_PENDING, HOLD_EXPIRED,
@@ -42,6 +42,8 @@ final class Outcomes {
             case ID_TOO_LONG -> "id longer than the limit";
             case OWNER_INVALID -> "owner must be 1..64 visible ASCII characters";
             case METADATA_TOO_LARGE -> "metadata has too many entries or bytes";
+            case NOTE_INVALID -> "a note needs a topic of 1..64 visible ASCII characters and a body";
+            case NOTE_TOO_LARGE -> "the note's body is longer than the limit";
             case AMOUNT_ZERO -> "amount must be positive";
             case AMOUNT_INVALID -> "amount must be a decimal string";
             case AMOUNT_OUT_OF_RANGE -> "amount does not fit in 128 bits";

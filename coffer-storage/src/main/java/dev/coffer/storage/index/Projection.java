@@ -108,6 +108,7 @@ final class Projection {
                 resolved(x.id(), "expired", null, seq);
             }
             case Command.Reverse r -> reverse(seq, r, ts, linked, hash, s);
+            case Command.Note n -> tx(seq, n.id(), "note", "posted", ts, null, null, null, null, null, linked, hash);
         }
     }
 
