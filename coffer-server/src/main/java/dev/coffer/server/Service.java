@@ -13,6 +13,7 @@ import dev.coffer.server.api.V1Routes;
 import dev.coffer.server.api.X402Api;
 import dev.coffer.x402.Facilitator;
 import dev.coffer.x402.X402Network;
+import dev.coffer.x402.settle.SignerKeys;
 import dev.coffer.server.http.ApiServer;
 import dev.coffer.server.http.Json;
 import dev.coffer.server.http.Route;
@@ -45,10 +46,12 @@ public final class Service implements AutoCloseable {
     private final ApiServer api;
     private final ApiKeys.Created firstKey;
     private final Thread keyWatcher;
+    private final Facilitator facilitator;
     private volatile boolean closed;
 
     private Service(CofferConfig config, JsonLog log, Backend backend, Ledger ledger, QueryIndex index, VerifiableLog tlog, ApiKeys keys,
-                    ApiServer api, ApiKeys.Created firstKey) {
+                    ApiServer api, ApiKeys.Created firstKey, Facilitator facilitator) {
+        this.facilitator = facilitator;
         this.config = config;
         this.log = log;
         this.backend = backend;
@@ -72,6 +75,7 @@ public final class Service implements AutoCloseable {
         Ledger ledger = null;
         QueryIndex index = null;
         VerifiableLog tlog = null;
+        Facilitator facilitator = null;
         try {
             ledger = Ledger.open(backend.configure(ledgerConfig(config, data).withBatchListener(metrics)));
             tlog = startLog(config, backend, ledger, data, log);
@@ -82,10 +86,15 @@ public final class Service implements AutoCloseable {
             ApiKeys.Created firstKey = keys.fileExists() ? null : keys.create("admin", Scope.ADMIN);
             Json json = new Json(config.server().maxJsonDepth(), config.server().maxBodyBytes());
             List<Route> v1 = new java.util.ArrayList<>(V1Routes.table(ledger, index, tlog, keys, json, config, metrics, log));
-            if (config.x402().enabled()) v1.addAll(x402Routes(config, json, log));
+            if (config.x402().enabled()) {
+                facilitator = startFacilitator(config, backend, ledger, log);
+                v1.addAll(new X402Api(facilitator, json, Duration.ofMillis(config.x402().settleWaitMs()))
+                        .routes(config.x402().prefix(), config.x402().requireKey() ? Scope.X402 : null));
+            }
             ApiServer api = new ApiServer(config, json, v1, ledger, index, tlog, keys, metrics, log).start();
-            return new Service(config, log, backend, ledger, index, tlog, keys, api, firstKey);
+            return new Service(config, log, backend, ledger, index, tlog, keys, api, firstKey, facilitator);
         } catch (IOException | RuntimeException e) {
+            if (facilitator != null && facilitator.settlements() != null) facilitator.settlements().close();
             if (index != null) index.close();
             if (tlog != null) tlog.close();
             if (ledger != null) ledger.close();
@@ -119,13 +128,22 @@ public final class Service implements AutoCloseable {
         return tlog;
     }
 
-    /** The x402 facilitator's routes, for the configured networks (docs/X402.md). */
-    private static List<Route> x402Routes(CofferConfig config, Json json, JsonLog log) {
+    /**
+     * The x402 facilitator for the configured networks (docs/X402.md); with settlement keys it
+     * reads its records back and decides what was in flight before the server takes a request.
+     */
+    private static Facilitator startFacilitator(CofferConfig config, Backend backend, Ledger ledger, JsonLog log) throws IOException {
         CofferConfig.X402 x = config.x402();
         List<X402Network> networks = x.networks().stream().map(CofferConfig.X402NetworkSection::toNetwork).toList();
         Facilitator facilitator = new Facilitator(networks, List.of(), Duration.ofMillis(x.rpcTimeoutMs()), () -> System.currentTimeMillis() / 1000);
-        log.info("x402 facilitator", Map.of("prefix", x.prefix(), "networks", networks.stream().map(X402Network::id).toList(), "require_key", x.requireKey()));
-        return new X402Api(facilitator, json).routes(x.prefix(), x.requireKey() ? Scope.X402 : null);
+        List<org.web3j.crypto.ECKeyPair> keys = SignerKeys.load(System.getenv(CofferConfig.X402_KEYS_ENV), x.keyFile().isBlank() ? null : Path.of(x.keyFile()));
+        if (!keys.isEmpty()) {
+            facilitator.startSettling(keys, ledger, backend.logReaders(ledger), x.queueCapacity(), log::info);
+        }
+        log.info("x402 facilitator", Map.of("prefix", x.prefix(), "networks", networks.stream().map(X402Network::id).toList(), "require_key", x.requireKey(),
+                "signers", facilitator.settlements() == null ? List.of() : facilitator.settlements().signerAddresses().stream().map(Object::toString).toList(),
+                "settle", facilitator.settlements() != null));
+        return facilitator;
     }
 
     static LedgerConfig ledgerConfig(CofferConfig config, Path data) {
@@ -155,6 +173,9 @@ public final class Service implements AutoCloseable {
 
     public ApiServer api() { return api; }
 
+    /** The x402 facilitator, or null when x402 is not enabled. */
+    public Facilitator facilitator() { return facilitator; }
+
     /** The admin key created on this start (first start of a data directory), or null. */
     public ApiKeys.Created firstKey() { return firstKey; }
 
@@ -177,6 +198,7 @@ public final class Service implements AutoCloseable {
         closed = true;
         api.close();
         keyWatcher.interrupt();
+        if (facilitator != null && facilitator.settlements() != null) facilitator.settlements().close();
         index.close();
         try {
             tlog.close();

@@ -39,19 +39,22 @@ class X402ApiTest {
     static final TestPayer payer = new TestPayer();
     static final EvmAddress merchant = new TestPayer().address();
 
+    static Path keyFile;
+
     static Path config(String rpcUrl, EvmAddress token, boolean requireKey) throws IOException {
         Path f = Files.createTempFile("coffer-x402", ".toml");
         Files.writeString(f, """
                 [x402]
                 enabled = true
                 require_key = %s
+                key_file = "%s"
 
                 [[x402.networks]]
                 id = "eip155:31337"
                 v1_names = ["anvil"]
                 rpc = [{ url = "%s", max_requests_per_second = 0 }]
                 tokens = [{ address = "%s", name = "USD Coin", version = "2", decimals = 6, asset = "USDC" }]
-                """.formatted(requireKey, rpcUrl, token.checksummed()));
+                """.formatted(requireKey, keyFile, rpcUrl, token.checksummed()));
         return f;
     }
 
@@ -60,6 +63,15 @@ class X402ApiTest {
         chain = LocalChain.start();
         usdc = chain.deployToken("USD Coin", "2");
         chain.mint(usdc, payer.address(), BigInteger.valueOf(1_000_000));
+        keyFile = Files.createTempFile("coffer-x402-keys", ".txt");
+        StringBuilder keys = new StringBuilder("# settlement keys of the test\n");
+        for (int i = 0; i < 2; i++) {
+            org.web3j.crypto.ECKeyPair k = org.web3j.crypto.Keys.createEcKeyPair();
+            chain.fund(new EvmAddress("0x" + org.web3j.crypto.Keys.getAddress(k)), BigInteger.TEN.pow(20));
+            keys.append(dev.coffer.x402.evm.Hex.of(org.web3j.utils.Numeric.toBytesPadded(k.getPrivateKey(), 32))).append('\n');
+        }
+        Files.writeString(keyFile, keys);
+        Files.setPosixFilePermissions(keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         open = new ServiceFixture(config(chain.url(), usdc, false), Map.of());
         keyed = new ServiceFixture(config(chain.url(), usdc, true), Map.of());
     }
@@ -116,6 +128,56 @@ class X402ApiTest {
         assertThat(r.json().get("payer").asText()).isEqualTo(payer.address().checksummed());
         ServiceFixture.Res v = open.post("/x402/verify", null, "{\"x402Version\": 7}");
         assertThat(v.json().get("invalidReason").asText()).isEqualTo("invalid_x402_version");
+    }
+
+    @Test
+    void aPaymentSettlesOverHttpOnceAndCreditsTheMerchantInTheLedger() throws Exception {
+        EvmAddress shop = new TestPayer().address();
+        TransferAuthorization auth = payer.authorize(shop, PRICE, System.currentTimeMillis() / 1000, 120);
+        byte[] sig = payer.sign(auth, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
+        String body = TestPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, shop, PRICE, "USD Coin", "2").toString();
+        ServiceFixture.Res r = open.post("/x402/settle", null, body);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(fieldNames(r.json())).containsExactly("amount", "network", "payer", "success", "transaction");
+        assertThat(r.json().get("success").asBoolean()).as(r.json().toString()).isTrue();
+        String tx = r.json().get("transaction").asText();
+        assertThat(tx).matches("0x[0-9a-f]{64}");
+        ServiceFixture.Res again = open.post("/x402/settle", null, body);
+        assertThat(again.json().get("transaction").asText()).isEqualTo(tx);
+        assertThat(chain.tokenBalance(usdc, shop)).isEqualTo(PRICE);
+        ServiceFixture.Res balance = open.get("/v1/accounts/x402:" + shop.hex() + "/balance", open.adminKey);
+        assertThat(balance.status()).as(balance.json().toString()).isEqualTo(200);
+        assertThat(balance.json().toString()).contains("\"" + PRICE + "\"");
+        ServiceFixture.Res stats = open.get("/v1/admin/x402/stats", open.adminKey);
+        assertThat(stats.status()).isEqualTo(200);
+        assertThat(stats.json().at("/networks/eip155:31337/signers").size()).isEqualTo(2);
+        assertThat(stats.json().at("/settlements/confirmed").asLong()).isPositive();
+        assertThat(stats.json().toString()).doesNotContain(Files.readString(keyFile).lines().skip(1).findFirst().orElseThrow().substring(2));
+        assertThat(open.get("/x402/supported", null).json().at("/signers/eip155:*").size()).isEqualTo(2);
+    }
+
+    @Test
+    void aBadPaymentIsRefusedAtSettleWithNothingMoved() throws Exception {
+        EvmAddress shop = new TestPayer().address();
+        TransferAuthorization auth = payer.authorize(shop, PRICE, System.currentTimeMillis() / 1000, 120);
+        byte[] sig = new TestPayer().sign(auth, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
+        ServiceFixture.Res r = open.post("/x402/settle", null, TestPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, shop, PRICE, "USD Coin", "2").toString());
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("success").asBoolean()).isFalse();
+        assertThat(r.json().get("errorReason").asText()).isEqualTo("invalid_exact_evm_signature");
+        assertThat(r.json().get("transaction").asText()).isEmpty();
+        assertThat(r.json().get("network").asText()).isEqualTo(LocalChain.NETWORK);
+        assertThat(chain.tokenBalance(usdc, shop)).isZero();
+    }
+
+    @Test
+    void aKeyFileOthersCanReadIsRefused() throws Exception {
+        Path loose = Files.createTempFile("coffer-x402-keys", ".txt");
+        Files.writeString(loose, Files.readString(keyFile));
+        Files.setPosixFilePermissions(loose, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Path f = Files.createTempFile("coffer-x402", ".toml");
+        Files.writeString(f, Files.readString(config(chain.url(), usdc, false)).replace(keyFile.toString(), loose.toString()));
+        assertThatThrownBy(() -> new ServiceFixture(f, Map.of())).hasMessageContaining("chmod 600");
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.coffer.storage.index.QueryIndex;
 import dev.coffer.storage.postgres.PostgresCheckpointStore;
 import dev.coffer.storage.postgres.PostgresTileStore;
 import dev.coffer.storage.postgres.PostgresDatabase;
+import dev.coffer.ledger.log.LogReader;
 import dev.coffer.storage.postgres.PostgresLogReader;
 import dev.coffer.storage.postgres.PostgresLogStore;
 
@@ -101,6 +102,12 @@ public final class Backend implements AutoCloseable {
         }
         return VerifiableLog.start(PostgresTileStore.open(db), PostgresCheckpointStore.open(db), key, settings,
                 after -> new PostgresLogReader(db.pool(), after), ledger::durableSeq);
+    }
+
+    /** Readers of {@code ledger}'s durable log, from any position (the x402 facilitator reads its records back at start-up). */
+    public LogReader.Factory logReaders(Ledger ledger) {
+        if (db == null) return after -> FileLogStore.reader(dataDir, after, ledger::durableSeq);
+        return after -> new PostgresLogReader(db.pool(), after);
     }
 
     /** Where a file backend keeps the verifiable log's tiles, checkpoints and (by default) key. */

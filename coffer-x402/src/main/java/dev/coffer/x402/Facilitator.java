@@ -9,7 +9,21 @@ import dev.coffer.x402.protocol.PaymentRequest;
 import dev.coffer.x402.protocol.Reasons;
 import dev.coffer.x402.protocol.VerifyResult;
 
+import dev.coffer.ledger.Ledger;
+import dev.coffer.ledger.log.LogReader;
+import dev.coffer.x402.exact.TransferAuthorization;
+import dev.coffer.x402.protocol.SettleResult;
+import dev.coffer.x402.settle.Settlement;
+import dev.coffer.x402.settle.Settlements;
+import org.web3j.crypto.ECKeyPair;
+
+import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +41,9 @@ public final class Facilitator {
 
     private final Map<String, Chain> byV2Id = new LinkedHashMap<>();
     private final Map<String, Chain> byV1Name = new LinkedHashMap<>();
-    private final List<EvmAddress> signers;
+    private volatile List<EvmAddress> signers;
     private final ExactEvmVerifier verifier;
+    private volatile Settlements settlements;
 
     public Facilitator(List<X402Network> networks, List<EvmAddress> signers, Duration rpcTimeout, LongSupplier nowSeconds) {
         for (X402Network n : networks) {
@@ -40,6 +55,76 @@ public final class Facilitator {
         }
         this.signers = List.copyOf(signers);
         this.verifier = new ExactEvmVerifier(nowSeconds);
+    }
+
+    /**
+     * Turns on {@code /settle} with these keys: reads back the recorded settlements and decides
+     * those left in flight (see {@link Settlements#recover}) before it returns.
+     */
+    public Settlements startSettling(List<ECKeyPair> keys, Ledger ledger, LogReader.Factory readers, int queueCapacity,
+                                     BiConsumer<String, Map<String, Object>> log) throws IOException {
+        Settlements s = new Settlements(chains(), keys, ledger, queueCapacity, log);
+        s.recover(readers, ledger.durableSeq());
+        this.signers = s.signerAddresses();
+        this.settlements = s;
+        return s;
+    }
+
+    public Settlements settlements() { return settlements; }
+
+    /**
+     * {@code POST /settle}: verifies the payment again (never trusting an earlier
+     * {@code /verify}), records it, and waits up to {@code wait} for its outcome; past that it
+     * answers {@code settlement_pending} naming the transaction, and a retry of the same payment
+     * waits for the same settlement. RpcException when the chain could not be asked.
+     */
+    public SettleResult settle(JsonNode body, Duration wait) throws RpcException, IOException {
+        PaymentRequest r;
+        try {
+            r = PaymentRequest.parse(body);
+        } catch (InvalidPayment e) {
+            return SettleResult.failed(e.reason(), e.getMessage(), PaymentRequest.payerOf(body), "", PaymentRequest.networkOf(body));
+        }
+        String network = r.payloadNetwork();
+        String payer = r.payload().payer();
+        if (!SCHEME.equals(r.requirements().scheme())) {
+            return SettleResult.failed(Reasons.UNSUPPORTED_SCHEME, "scheme '" + r.requirements().scheme() + "' is not supported (only 'exact')", payer, "", network);
+        }
+        Chain chain = chain(r.version(), r.requirements().network());
+        if (chain == null) {
+            return SettleResult.failed(Reasons.INVALID_NETWORK, "network '" + r.requirements().network() + "' is not served by this facilitator", payer, "", network);
+        }
+        Settlements st = settlements;
+        if (st == null) return SettleResult.failed(Reasons.UNEXPECTED_SETTLE_ERROR, "this facilitator has no settlement keys configured", payer, "", network);
+        TransferAuthorization auth = r.payload().authorization();
+        X402Token token = EvmAddress.isValid(r.requirements().asset()) ? chain.token(EvmAddress.parse(r.requirements().asset())).orElse(null) : null;
+        CompletableFuture<SettleResult> outcome = null;
+        if (token != null) {
+            Settlement known = st.find(chain, token, auth);
+            if (known != null && known.sameAs(auth, r.payload().signature()) && known.auth.to().equals(auth.to())) outcome = known.outcome;
+        }
+        if (outcome == null) {
+            VerifyResult v = verifier.verify(r, chain, signers.isEmpty() ? null : signers.getFirst().hex());
+            if (!v.valid()) return SettleResult.failed(v.reason(), v.message(), payer, "", network);
+            outcome = st.settle(chain, token, auth, r.payload().signature(), payer, network);
+            if (outcome == null) {
+                return SettleResult.failed(Reasons.NONCE_ALREADY_USED, "this authorization nonce belongs to another payment being settled", payer, "", network);
+            }
+        }
+        try {
+            SettleResult result = outcome.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            return result.network().equals(network) ? result
+                    : new SettleResult(result.success(), result.reason(), result.message(), result.payer(), result.transaction(), network, result.amount());
+        } catch (TimeoutException e) {
+            Settlement s = st.find(chain, token, auth);
+            String tx = s == null || s.txHash() == null ? "" : s.txHash();
+            return SettleResult.failed(Reasons.SETTLEMENT_PENDING, "not yet confirmed; settle the same payment again to wait for it", payer, tx, network);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            return SettleResult.failed(Reasons.UNEXPECTED_SETTLE_ERROR, String.valueOf(e.getCause()), payer, "", network);
+        }
     }
 
     public List<Chain> chains() {

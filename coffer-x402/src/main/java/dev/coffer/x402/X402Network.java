@@ -12,7 +12,27 @@ import java.util.List;
  * confirmations to wait for, how long to wait for a receipt, the highest gas price Coffer pays.
  */
 public record X402Network(String id, List<String> v1Names, List<JsonRpc.Endpoint> rpc, List<X402Token> tokens, int confirmations,
-                          long receiptTimeoutMs, BigInteger maxGasPriceWei) {
+                          long receiptTimeoutMs, BigInteger maxGasPriceWei, Batching batching) {
+
+    /**
+     * How settlements are grouped into transactions: at most {@code maxBatchSize} per Multicall3
+     * {@code aggregate3} transaction (1 = no batching: each settlement is its own
+     * {@code transferWithAuthorization}); a batch is sent as soon as it holds {@code minBatchSize},
+     * or when {@code maxWaitMs} passed since its first settlement; {@code allowPartialFailure}: one
+     * failing authorization fails alone inside the transaction, otherwise it makes the transaction
+     * revert and the batch is sent again without it.
+     */
+    public record Batching(int maxBatchSize, int minBatchSize, long maxWaitMs, boolean allowPartialFailure) {
+        public static final int MAX_BATCH_SIZE_CEILING = 500;
+        public static final Batching DEFAULT = new Batching(100, 1, 5, true);
+        public static final Batching OFF = new Batching(1, 1, 0, true);
+
+        public Batching {
+            if (maxBatchSize < 1 || maxBatchSize > MAX_BATCH_SIZE_CEILING) throw new IllegalArgumentException("max_batch_size must be 1.." + MAX_BATCH_SIZE_CEILING);
+            if (minBatchSize < 1 || minBatchSize > maxBatchSize) throw new IllegalArgumentException("min_batch_size must be 1..max_batch_size");
+            if (maxWaitMs < 0 || maxWaitMs > 60_000) throw new IllegalArgumentException("max_wait_ms must be 0..60000");
+        }
+    }
 
     public X402Network {
         chainId(id);
@@ -22,6 +42,8 @@ public record X402Network(String id, List<String> v1Names, List<JsonRpc.Endpoint
         if (rpc.isEmpty()) throw new IllegalArgumentException("network " + id + " needs at least one RPC URL");
         if (tokens.isEmpty()) throw new IllegalArgumentException("network " + id + " needs at least one token");
         if (confirmations < 0) throw new IllegalArgumentException("confirmations must be >= 0");
+        if (receiptTimeoutMs < 100) throw new IllegalArgumentException("receipt_timeout_ms must be >= 100");
+        if (batching == null) batching = Batching.DEFAULT;
     }
 
     public long chainId() {

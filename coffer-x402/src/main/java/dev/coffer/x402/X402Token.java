@@ -11,6 +11,6 @@ public record X402Token(EvmAddress address, String name, String version, int dec
 
     public X402Token {
         if (name == null || name.isBlank() || version == null || version.isBlank()) throw new IllegalArgumentException("a token needs its EIP-712 name and version");
-        if (decimals < 0 || decimals > 36) throw new IllegalArgumentException("decimals must be 0..36");
+        if (decimals < 0 || decimals > 18) throw new IllegalArgumentException("decimals must be 0..18 (the ledger's largest scale)");
     }
 }

@@ -114,7 +114,7 @@ public final class LocalChain implements AutoCloseable {
     /** The network as the facilitator's configuration names it. */
     public X402Network network(List<X402Token> tokens) {
         return new X402Network(NETWORK, List.of("anvil"), List.of(new JsonRpc.Endpoint(URI.create(url), 0)), tokens, 0, 30_000,
-                BigInteger.valueOf(1_000_000_000_000L));
+                BigInteger.valueOf(1_000_000_000_000L), X402Network.Batching.DEFAULT);
     }
 
     public JsonNode call(String method, Object... params) throws RpcException {

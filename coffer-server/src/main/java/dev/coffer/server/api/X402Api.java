@@ -10,8 +10,10 @@ import dev.coffer.x402.Facilitator;
 import dev.coffer.x402.evm.RpcException;
 import dev.coffer.x402.protocol.PaymentRequest;
 import dev.coffer.x402.protocol.Reasons;
+import dev.coffer.x402.protocol.SettleResult;
 import dev.coffer.x402.protocol.VerifyResult;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -19,28 +21,59 @@ import java.util.List;
  * server's facilitator URL is {@code http://host:port/x402}). Bodies and answers are the x402
  * protocol's (camelCase, as the reference client validates them), not the v1 API's: a payment
  * that does not verify is a 200 answer with {@code isValid: false} and its reason; only a chain
- * that cannot be reached is a 503 (with the same shape, reason {@code unexpected_verify_error}).
+ * that cannot be reached is a 503 (with the same shape, reason {@code unexpected_verify_error} or
+ * {@code unexpected_settle_error}). {@code GET /v1/admin/x402/stats} (admin) shows queues,
+ * signers, settlements by state and outcome counters.
  */
 public final class X402Api {
 
     private final Facilitator facilitator;
     private final Json json;
+    private final Duration settleWait;
 
-    public X402Api(Facilitator facilitator, Json json) {
+    public X402Api(Facilitator facilitator, Json json, Duration settleWait) {
         this.facilitator = facilitator;
         this.json = json;
+        this.settleWait = settleWait;
     }
 
     /** The routes; {@code scope} null = open to anyone, else the scope a key needs. */
     public List<Route> routes(String prefix, Scope scope) {
         return List.of(
                 new Route("GET", prefix + "/supported", scope, false, "x402_supported", this::supported),
-                new Route("POST", prefix + "/verify", scope, true, "x402_verify", this::verify));
+                new Route("POST", prefix + "/verify", scope, true, "x402_verify", this::verify),
+                new Route("POST", prefix + "/settle", scope, true, "x402_settle", this::settle),
+                new Route("GET", "/v1/admin/x402/stats", Scope.ADMIN, false, "x402_stats", this::stats));
     }
 
     Reply supported(Exchange ex) {
         ex.noQuery();
         return Reply.json(200, json.write(g -> Json.value(g, facilitator.supported())), "ok");
+    }
+
+    Reply settle(Exchange ex) throws java.io.IOException {
+        ex.noQuery();
+        ObjectNode body = ex.bodyObject();
+        SettleResult r;
+        int status = 200;
+        try {
+            r = facilitator.settle(body, settleWait);
+        } catch (RpcException e) {
+            status = 503;
+            r = SettleResult.failed(Reasons.UNEXPECTED_SETTLE_ERROR, "the chain could not be asked: " + e.getMessage(), PaymentRequest.payerOf(body), "",
+                    PaymentRequest.networkOf(body));
+        }
+        SettleResult answer = r;
+        Reply reply = Reply.json(status, json.write(g -> Json.value(g, answer.toJson())), answer.success() ? "settled" : answer.reason());
+        return status == 503 ? reply.withHeader("Retry-After", "1") : reply;
+    }
+
+    Reply stats(Exchange ex) {
+        ex.noQuery();
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("settling", facilitator.settlements() != null);
+        if (facilitator.settlements() != null) out.putAll(facilitator.settlements().stats());
+        return Reply.json(200, json.write(g -> Json.value(g, out)), "ok");
     }
 
     Reply verify(Exchange ex) {

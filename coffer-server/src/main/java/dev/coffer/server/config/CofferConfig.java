@@ -121,11 +121,16 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
     /**
      * The x402 facilitator (docs/X402.md): off unless {@code enabled}; its routes under {@code prefix}.
      *
-     * @param requireKey   the routes need an API key of scope {@code x402} (or admin); false = open
-     * @param rpcTimeoutMs one JSON-RPC request's timeout, after which the next URL is tried
-     * @param networks     the networks served ({@code [[x402.networks]]} tables; none by default)
+     * @param requireKey    the routes need an API key of scope {@code x402} (or admin); false = open
+     * @param rpcTimeoutMs  one JSON-RPC request's timeout, after which the next URL is tried
+     * @param keyFile       settlement keys, one hex key per line, mode 0600 (the variable
+     *                      {@code COFFER_X402_PRIVATE_KEYS}, comma-separated, wins when set); none = verify only
+     * @param settleWaitMs  how long {@code /settle} waits for the outcome before answering {@code settlement_pending}
+     * @param queueCapacity settlements waiting for a signer, per network; past it {@code /settle} refuses
+     * @param networks      the networks served ({@code [[x402.networks]]} tables; none by default)
      */
-    public record X402(boolean enabled, String prefix, boolean requireKey, int rpcTimeoutMs, List<X402NetworkSection> networks) {}
+    public record X402(boolean enabled, String prefix, boolean requireKey, int rpcTimeoutMs, String keyFile, int settleWaitMs, int queueCapacity,
+                       List<X402NetworkSection> networks) {}
 
     /**
      * One {@code [[x402.networks]]} table.
@@ -139,7 +144,8 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
      * @param maxGasPriceGwei  the highest gas price paid, in gwei (a decimal string)
      */
     public record X402NetworkSection(String id, List<String> v1Names, List<Rpc> rpc, List<Token> tokens,
-                                     Integer confirmations, Long receiptTimeoutMs, String maxGasPriceGwei) {
+                                     Integer confirmations, Long receiptTimeoutMs, String maxGasPriceGwei,
+                                     Integer maxBatchSize, Integer minBatchSize, Long maxWaitMs, Boolean allowPartialFailure) {
 
         public X402NetworkSection {
             v1Names = v1Names == null ? List.of() : v1Names;
@@ -148,6 +154,11 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
             if (confirmations == null) confirmations = 0;
             if (receiptTimeoutMs == null) receiptTimeoutMs = 60_000L;
             if (maxGasPriceGwei == null) maxGasPriceGwei = "500";
+            X402Network.Batching d = X402Network.Batching.DEFAULT;
+            if (maxBatchSize == null) maxBatchSize = d.maxBatchSize();
+            if (minBatchSize == null) minBatchSize = d.minBatchSize();
+            if (maxWaitMs == null) maxWaitMs = d.maxWaitMs();
+            if (allowPartialFailure == null) allowPartialFailure = d.allowPartialFailure();
         }
 
         /** An RPC endpoint; {@code maxRequestsPerSecond} absent or 0 = unlimited. */
@@ -177,6 +188,9 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                 if (t.address() == null || t.decimals() == null) throw new IllegalArgumentException("x402 network " + id + ": a token needs address, name, version and decimals");
                 ts.add(new X402Token(EvmAddress.parse(t.address()), t.name(), t.version(), t.decimals(),
                         t.asset() == null ? "" : t.asset()));
+                if (t.asset() == null || !t.asset().matches("[A-Z0-9]{1,12}")) {
+                    throw new IllegalArgumentException("x402 network " + id + ": token " + t.address() + " needs asset, the Coffer asset code it credits (1..12 of A-Z, 0-9)");
+                }
             }
             BigInteger gwei;
             try {
@@ -184,7 +198,13 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
             } catch (ArithmeticException | NumberFormatException e) {
                 throw new IllegalArgumentException("x402 network " + id + ": max_gas_price_gwei must be a decimal number of gwei with at most 9 decimals");
             }
-            return new X402Network(id, v1Names, endpoints, ts, confirmations, receiptTimeoutMs, gwei);
+            X402Network.Batching batching;
+            try {
+                batching = new X402Network.Batching(maxBatchSize, minBatchSize, maxWaitMs, allowPartialFailure);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("x402 network " + id + ": " + e.getMessage());
+            }
+            return new X402Network(id, v1Names, endpoints, ts, confirmations, receiptTimeoutMs, gwei, batching);
         }
     }
 
@@ -199,7 +219,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                         QueryIndex.DEFAULT_FOLLOWER_NICE),
                 new Log("info", true, VerifiableLog.DEFAULT_ORIGIN, (int) VerifiableLog.DEFAULT_CHECKPOINT_INTERVAL_MILLIS, "", true,
                         TiledTree.DEFAULT_TILE_CACHE, 3_000, VerifiableLog.DEFAULT_TREE_NICE),
-                new X402(false, "/x402", false, 10_000, List.of()));
+                new X402(false, "/x402", false, 10_000, "", 30_000, 10_000, List.of()));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -326,6 +346,8 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         }
         positive("x402.prefix", x402.prefix().matches("(/[a-z0-9][a-z0-9_-]*)+") && !x402.prefix().startsWith("/v1"));
         positive("x402.rpc_timeout_ms", x402.rpcTimeoutMs() >= 100 && x402.rpcTimeoutMs() <= 120_000);
+        positive("x402.settle_wait_ms", x402.settleWaitMs() >= 100 && x402.settleWaitMs() <= 600_000);
+        positive("x402.queue_capacity", x402.queueCapacity() >= 1);
         Set<String> ids = new HashSet<>();
         for (X402NetworkSection n : x402.networks()) {
             try {

@@ -1,0 +1,431 @@
+package dev.coffer.x402.settle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.coffer.ledger.Command;
+import dev.coffer.ledger.ResultCode;
+import dev.coffer.x402.Chain;
+import dev.coffer.x402.X402Network;
+import dev.coffer.x402.evm.EvmAddress;
+import dev.coffer.x402.evm.Hex;
+import dev.coffer.x402.evm.Revert;
+import dev.coffer.x402.evm.RpcException;
+import dev.coffer.x402.exact.TransferAuthorization;
+import dev.coffer.x402.protocol.Reasons;
+import dev.coffer.x402.protocol.SettleResult;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+
+/**
+ * Sends one network's recorded settlements to the chain. A batcher thread waits for an idle
+ * signer, then takes what is queued (up to {@code max_batch_size}, waiting up to
+ * {@code max_wait_ms} for {@code min_batch_size}) and hands it to that signer, so batches grow
+ * by themselves while every signer is busy and batches spread over the pool. For each batch:
+ * an {@code eth_call} of the batch first (a call that would fail fails alone, with its reason,
+ * before anything is sent), the transaction signed with the signer's next nonce, one
+ * {@code submitted} record per settlement, the broadcast, the receipt; then each settlement is
+ * decided by its own {@code AuthorizationUsed(payer, nonce)} event in the receipt — never by
+ * matching (from, to, value) — and, when its event is missing, by the token's
+ * {@code authorizationState} and the chain's logs (another transaction may have carried it).
+ */
+final class Settler implements AutoCloseable {
+
+    static final int MAX_ATTEMPTS = 4;
+    static final BigInteger DIRECT_GAS_FLOOR = BigInteger.valueOf(120_000);
+
+    private final Chain chain;
+    private final X402Network.Batching batching;
+    private final SettlementRecords records;
+    private final BiConsumer<String, Map<String, Object>> log;
+    private final BlockingQueue<Settlement> queue;
+    private final BlockingQueue<Signer> idle = new LinkedBlockingQueue<>();
+    private final List<Signer> signers;
+    private final ExecutorService workers;
+    private final Thread batcher;
+    private final Set<String> knownAccounts = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    final AtomicLong batches = new AtomicLong();
+    final AtomicLong batchedSettlements = new AtomicLong();
+    final AtomicLong gasUsed = new AtomicLong();
+    final AtomicLong nonceErrors = new AtomicLong();
+    final Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
+
+    Settler(Chain chain, List<Signer> signers, SettlementRecords records, int queueCapacity, BiConsumer<String, Map<String, Object>> log) {
+        this.chain = chain;
+        this.batching = chain.config().batching();
+        this.records = records;
+        this.log = log;
+        this.signers = List.copyOf(signers);
+        this.queue = new LinkedBlockingQueue<>(queueCapacity);
+        idle.addAll(signers);
+        this.workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("x402-settle-" + chain.id() + "-", 0).factory());
+        this.batcher = Thread.ofPlatform().daemon().name("x402-batcher-" + chain.id()).unstarted(this::batchLoop);
+    }
+
+    Settler start() {
+        batcher.start();
+        return this;
+    }
+
+    List<Signer> signers() { return signers; }
+
+    int queued() { return queue.size(); }
+
+    int idleSigners() { return idle.size(); }
+
+    /** Queues a recorded settlement; false when the queue is full (the caller answers "busy"). */
+    boolean offer(Settlement s) {
+        return queue.offer(s);
+    }
+
+    private void batchLoop() {
+        while (!closed) {
+            try {
+                Signer signer = idle.take();
+                List<Settlement> batch = collect();
+                workers.submit(() -> {
+                    try {
+                        run(signer, batch);
+                    } catch (RuntimeException e) {
+                        log.accept("x402: a batch failed unexpectedly; its settlements are checked again", Map.of("error", e.toString()));
+                        for (Settlement s : batch) if (!s.outcome.isDone()) requeueLater(s);
+                    } finally {
+                        idle.add(signer);
+                    }
+                });
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private List<Settlement> collect() throws InterruptedException {
+        List<Settlement> batch = new ArrayList<>();
+        batch.add(queue.take());
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(batching.maxWaitMs());
+        while (batch.size() < batching.maxBatchSize()) {
+            if (batch.size() >= batching.minBatchSize()) {
+                queue.drainTo(batch, batching.maxBatchSize() - batch.size());
+                break;
+            }
+            Settlement next = queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (next == null) break;
+            batch.add(next);
+        }
+        return batch;
+    }
+
+    private void requeueLater(Settlement s) {
+        Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (!closed && !queue.offer(s)) fail(s, Reasons.UNEXPECTED_SETTLE_ERROR, "the settlement queue is full");
+        });
+    }
+
+    // ---------------------------------------------------------------- one batch on one signer
+
+    void run(Signer signer, List<Settlement> batch) {
+        List<Settlement> live = new ArrayList<>(batch);
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS && !live.isEmpty(); attempt++) {
+            try {
+                live = simulate(signer, live);
+                if (live.isEmpty()) return;
+                boolean direct = batching.maxBatchSize() == 1 && live.size() == 1;
+                EvmAddress to = direct ? live.getFirst().token.address() : Multicall.ADDRESS;
+                String data = direct ? calldata(live.getFirst())
+                        : Multicall.aggregate3(live.getFirst().token.address(), live.stream().map(Settler::calldata).toList(), batching.allowPartialFailure());
+                BigInteger gas = estimateGas(signer, to, data, live.size());
+                BigInteger[] fees = fees();
+                long nonce = signer.nonce(chain.rpc());
+                Signer.Signed tx = signer.sign(nonce, to, data, gas, fees[0], fees[1]);
+                int txAttempt = live.stream().mapToInt(s -> s.attempt).max().orElse(0) + 1;
+                for (Settlement s : live) {
+                    s.attempt = txAttempt;
+                }
+                records.submitted(live, signer.address().hex(), nonce, tx.hash(), txAttempt);
+                for (Settlement s : live) {
+                    s.state = Settlement.State.SUBMITTED;
+                    s.txHash = tx.hash();
+                    s.signer = signer.address().hex();
+                    s.txNonce = nonce;
+                }
+                if (!broadcast(signer, tx)) continue; // nonce trouble: signed again with a fresh nonce
+                signer.used(nonce);
+                signer.sent.incrementAndGet();
+                batches.incrementAndGet();
+                batchedSettlements.addAndGet(live.size());
+                JsonNode receipt = awaitReceipt(tx.hash());
+                if (receipt == null) {
+                    // not mined in time: each one is decided by the chain's own record of its authorization
+                    live = reconcile(live, null);
+                    continue;
+                }
+                gasUsed.addAndGet(Hex.toLong(receipt.path("gasUsed").asText("0x0")));
+                awaitConfirmations(receipt);
+                live = reconcile(live, receipt);
+            } catch (RpcException | IOException e) {
+                log.accept("x402: settling a batch hit an error; retrying", Map.of("network", chain.id(), "error", e.getMessage(), "attempt", attempt));
+                signer.resync();
+                sleepQuietly(200L * attempt);
+            }
+        }
+        for (Settlement s : live) {
+            if (!s.outcome.isDone()) requeueLater(s);
+        }
+    }
+
+    /** Drops (and fails) the settlements whose transfer would revert now; the others, in order. */
+    private List<Settlement> simulate(Signer signer, List<Settlement> batch) throws RpcException, IOException {
+        List<Settlement> ok = new ArrayList<>(batch.size());
+        if (batch.size() == 1) {
+            Settlement s = batch.getFirst();
+            try {
+                chain.rpc().call("eth_call", Map.of("from", signer.address().hex(), "to", s.token.address().hex(), "data", calldata(s)), "latest");
+                ok.add(s);
+            } catch (RpcException e) {
+                if (!e.isNodeError()) throw e;
+                settleFailedCall(s, e.revertReason() != null ? e.revertReason() : e.getMessage());
+            }
+            return ok;
+        }
+        String data = Multicall.aggregate3(batch.getFirst().token.address(), batch.stream().map(Settler::calldata).toList(), true);
+        String answer = chain.rpc().call("eth_call", Map.of("from", signer.address().hex(), "to", Multicall.ADDRESS.hex(), "data", data), "latest").asText();
+        List<Multicall.Outcome> outcomes = Multicall.decode(answer);
+        for (int i = 0; i < batch.size(); i++) {
+            Multicall.Outcome o = outcomes.get(i);
+            if (o.success()) {
+                ok.add(batch.get(i));
+            } else {
+                String why = Revert.reason(Hex.of(o.returnData()));
+                settleFailedCall(batch.get(i), why == null ? "reverted" : why);
+            }
+        }
+        return ok;
+    }
+
+    /** A transfer that reverts: already paid (by another transaction), or failed for its reason. */
+    private void settleFailedCall(Settlement s, String why) throws RpcException, IOException {
+        String paidBy = paidBy(s);
+        if (paidBy != null) {
+            JsonNode receipt = chain.rpc().call("eth_getTransactionReceipt", paidBy);
+            confirm(s, paidBy, receipt == null || receipt.isNull() ? 0 : Hex.toLong(receipt.path("blockNumber").asText("0x0")));
+            return;
+        }
+        fail(s, reasonOf(why), why);
+    }
+
+    private boolean broadcast(Signer signer, Signer.Signed tx) throws RpcException {
+        try {
+            chain.rpc().call("eth_sendRawTransaction", tx.raw());
+            return true;
+        } catch (RpcException e) {
+            if (!e.isNodeError()) throw e;
+            String m = e.getMessage().toLowerCase(java.util.Locale.ROOT);
+            if (m.contains("already known")) return true;
+            if (m.contains("nonce too low") || m.contains("nonce has already been used") || m.contains("replacement transaction underpriced")
+                    || m.contains("nonce too high")) {
+                nonceErrors.incrementAndGet();
+                signer.resync();
+                log.accept("x402: nonce recovered from the chain", Map.of("signer", signer.address().checksummed(), "error", e.getMessage()));
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private JsonNode awaitReceipt(String hash) throws RpcException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(chain.config().receiptTimeoutMs());
+        long pause = 5;
+        while (System.nanoTime() < deadline && !closed) {
+            JsonNode r = chain.rpc().call("eth_getTransactionReceipt", hash);
+            if (r != null && !r.isNull()) return r;
+            sleepQuietly(pause);
+            pause = Math.min(100, pause * 2);
+        }
+        return null;
+    }
+
+    private void awaitConfirmations(JsonNode receipt) throws RpcException {
+        if (chain.config().confirmations() == 0) return;
+        long target = Hex.toLong(receipt.get("blockNumber").asText()) + chain.config().confirmations();
+        while (!closed && Hex.toLong(chain.rpc().call("eth_blockNumber").asText()) < target) sleepQuietly(100);
+    }
+
+    /**
+     * Decides each settlement of a transaction: confirmed when the receipt holds its own
+     * {@code AuthorizationUsed} event (or the chain says another transaction used it); failed when
+     * the authorization is still unused and can no longer be (expired); otherwise returned for
+     * another attempt.
+     */
+    List<Settlement> reconcile(List<Settlement> batch, JsonNode receipt) throws RpcException, IOException {
+        Set<String> used = receipt == null ? Set.of() : authorizationsUsed(receipt);
+        long block = receipt == null ? 0 : Hex.toLong(receipt.path("blockNumber").asText("0x0"));
+        List<Settlement> again = new ArrayList<>();
+        for (Settlement s : batch) {
+            if (used.contains(usedKey(s))) {
+                confirm(s, s.txHash, block);
+                continue;
+            }
+            String paidBy = paidBy(s);
+            if (paidBy != null) {
+                JsonNode r = chain.rpc().call("eth_getTransactionReceipt", paidBy);
+                confirm(s, paidBy, r == null || r.isNull() ? block : Hex.toLong(r.path("blockNumber").asText("0x0")));
+            } else if (s.auth.validBefore().compareTo(BigInteger.valueOf(System.currentTimeMillis() / 1000)) <= 0) {
+                fail(s, Reasons.VALID_BEFORE, "the authorization expired before a transaction carrying it was mined");
+            } else {
+                again.add(s);
+            }
+        }
+        return again;
+    }
+
+    /** The hash of the transaction that used {@code s}'s authorization, or null while it is unused. */
+    String paidBy(Settlement s) throws RpcException {
+        String state = chain.rpc().call("eth_call", Map.of("to", s.token.address().hex(), "data", s.auth.authorizationStateCalldata()), "latest").asText("0x");
+        if (state.length() <= 2 || new BigInteger(state.substring(2), 16).signum() == 0) return null;
+        JsonNode logs = chain.rpc().call("eth_getLogs", Map.of("address", s.token.address().hex(), "fromBlock", "0x0", "toBlock", "latest",
+                "topics", List.of(TransferAuthorization.AUTHORIZATION_USED_TOPIC, topic(s.auth.from()), s.auth.nonceHex())));
+        if (logs.isArray() && !logs.isEmpty()) return logs.get(0).path("transactionHash").asText();
+        return ""; // used, but by a cancellation or on a node without logs: no transaction to name
+    }
+
+    private Set<String> authorizationsUsed(JsonNode receipt) {
+        Set<String> used = new java.util.HashSet<>();
+        if (!"0x1".equals(receipt.path("status").asText())) return used;
+        for (JsonNode l : receipt.path("logs")) {
+            JsonNode t = l.path("topics");
+            if (t.size() == 3 && TransferAuthorization.AUTHORIZATION_USED_TOPIC.equals(t.get(0).asText())) {
+                used.add(l.path("address").asText().toLowerCase(java.util.Locale.ROOT) + "|" + t.get(1).asText().toLowerCase(java.util.Locale.ROOT) + "|"
+                        + t.get(2).asText().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        return used;
+    }
+
+    /** {@code s}'s entry in {@link #authorizationsUsed}: token, payer topic, nonce. */
+    private static String usedKey(Settlement s) {
+        return s.token.address().hex() + "|" + topic(s.auth.from()) + "|" + s.auth.nonceHex().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static String topic(EvmAddress a) {
+        return "0x000000000000000000000000" + a.hex().substring(2);
+    }
+
+    void confirm(Settlement s, String txHash, long block) throws IOException {
+        String account = merchantAccount(s);
+        ResultCode credit = records.confirmed(s, txHash, block, account);
+        if (credit != ResultCode.CREATED && credit != ResultCode.EXISTS) {
+            log.accept("x402: settlement confirmed but the merchant's credit was refused", Map.of("settlement", s.key, "account", account, "code", credit.wireName()));
+        }
+        s.state = Settlement.State.CONFIRMED;
+        s.txHash = txHash;
+        count("confirmed");
+        s.outcome.complete(SettleResult.ok(s.payer, txHash, s.network, s.amount()));
+    }
+
+    void fail(Settlement s, String reason, String message) {
+        try {
+            records.failed(s, reason, message);
+        } catch (IOException e) {
+            log.accept("x402: recording a failed settlement failed; it stays pending and is checked again at start-up", Map.of("settlement", s.key, "error", e.toString()));
+        }
+        s.state = Settlement.State.FAILED;
+        count(reason);
+        s.outcome.complete(SettleResult.failed(reason, message, s.payer, s.txHash, s.network));
+    }
+
+    /** The merchant's Coffer account for {@code s}'s payTo: {@code x402:<address>}, opened on its first credit. */
+    private String merchantAccount(Settlement s) throws IOException {
+        String account = "x402:" + s.auth.to().hex();
+        if (knownAccounts.contains(account)) return account;
+        synchronized (knownAccounts) { // others wait until it exists: a credit before the account would be refused
+            if (knownAccounts.contains(account)) return account;
+            records.ensure(new Command.CreateAsset("x402-asset-" + s.token.asset(), s.token.asset(), s.token.decimals()));
+            records.ensure(new Command.CreateAccount("x402-acct-" + s.auth.to().hex().substring(2), account, s.token.asset(), s.auth.to().hex(), 0,
+                    Map.of("x402_network", s.network, "x402_pay_to", s.auth.to().checksummed())));
+            knownAccounts.add(account);
+        }
+        return account;
+    }
+
+    private BigInteger estimateGas(Signer signer, EvmAddress to, String data, int n) throws RpcException {
+        try {
+            BigInteger g = Hex.toBigInteger(chain.rpc().call("eth_estimateGas", Map.of("from", signer.address().hex(), "to", to.hex(), "data", data)).asText());
+            return g.multiply(BigInteger.valueOf(5)).divide(BigInteger.valueOf(4)).add(BigInteger.valueOf(10_000));
+        } catch (RpcException e) {
+            if (!e.isNodeError()) throw e;
+            return DIRECT_GAS_FLOOR.multiply(BigInteger.valueOf(n)).add(BigInteger.valueOf(50_000));
+        }
+    }
+
+    /** {maxFeePerGas, maxPriorityFeePerGas}: twice the base fee plus the tip, never above the network's cap. */
+    private BigInteger[] fees() throws RpcException, IOException {
+        JsonNode block = chain.rpc().call("eth_getBlockByNumber", "latest", false);
+        BigInteger base = Hex.toBigInteger(block.path("baseFeePerGas").asText("0x0"));
+        BigInteger tip;
+        try {
+            tip = Hex.toBigInteger(chain.rpc().call("eth_maxPriorityFeePerGas").asText());
+        } catch (RpcException e) {
+            if (!e.isNodeError()) throw e;
+            tip = BigInteger.valueOf(1_000_000_000L);
+        }
+        BigInteger cap = chain.config().maxGasPriceWei();
+        BigInteger max = base.shiftLeft(1).add(tip);
+        if (max.compareTo(cap) > 0) max = cap;
+        if (tip.compareTo(max) > 0) tip = max;
+        if (base.compareTo(cap) > 0) throw new IOException("the base fee (" + base + " wei) is above max_gas_price_gwei; waiting for it to fall");
+        return new BigInteger[] {max, tip};
+    }
+
+    private static String calldata(Settlement s) {
+        return s.auth.transferCalldata(s.signature);
+    }
+
+    /** The reference's mapping of a revert reason to a settle error reason. */
+    static String reasonOf(String message) {
+        String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
+        if (m.matches("(?s).*authorization.*(expired|valid before).*")) return Reasons.VALID_BEFORE;
+        if (m.matches("(?s).*authorization.*not.*valid.*")) return Reasons.VALID_AFTER;
+        if (m.matches("(?s).*authorization.*(used|canceled).*")) return Reasons.NONCE_ALREADY_USED;
+        if (m.matches("(?s).*(transfer.*exceeds.*balance|insufficient.*balance).*")) return Reasons.INSUFFICIENT_BALANCE;
+        if (m.matches("(?s).*invalid.*signature.*")) return Reasons.SIGNATURE;
+        return Reasons.TRANSACTION_FAILED;
+    }
+
+    private void count(String outcome) {
+        outcomes.computeIfAbsent(outcome, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        batcher.interrupt();
+        workers.shutdownNow();
+    }
+}

@@ -1,0 +1,303 @@
+package dev.coffer.x402.settle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coffer.ledger.AccountView;
+import dev.coffer.ledger.Ledger;
+import dev.coffer.ledger.LedgerConfig;
+import dev.coffer.ledger.journal.FileLogStore;
+import dev.coffer.ledger.log.LogReader;
+import dev.coffer.x402.Facilitator;
+import dev.coffer.x402.LocalChain;
+import dev.coffer.x402.TestPayer;
+import dev.coffer.x402.X402Network;
+import dev.coffer.x402.X402Token;
+import dev.coffer.x402.evm.EvmAddress;
+import dev.coffer.x402.evm.Hex;
+import dev.coffer.x402.exact.Eip712Domain;
+import dev.coffer.x402.exact.TransferAuthorization;
+import dev.coffer.x402.protocol.Reasons;
+import dev.coffer.x402.protocol.SettleResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.web3j.crypto.ECKeyPair;
+import org.web3j.crypto.Keys;
+
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * /settle against a real chain and a real ledger: exactly once under concurrent duplicates with
+ * batching on and off, each settlement decided by its own event, the merchant credited in the
+ * ledger exactly as the chain moved, nonce recovery, and restart reconciliation of what was in flight.
+ */
+class SettlementTest {
+
+    static final BigInteger PRICE = BigInteger.valueOf(10_000);
+    static final Duration WAIT = Duration.ofSeconds(60);
+    static LocalChain chain;
+    static EvmAddress usdc;
+    static final List<TestPayer> payers = new ArrayList<>();
+
+    Path dir;
+    Ledger ledger;
+    Facilitator facilitator;
+
+    @BeforeAll
+    static void startChain() throws Exception {
+        chain = LocalChain.start();
+        usdc = chain.deployToken("USD Coin", "2");
+        for (int i = 0; i < 10; i++) {
+            TestPayer p = new TestPayer();
+            chain.mint(usdc, p.address(), BigInteger.valueOf(100_000_000));
+            payers.add(p);
+        }
+    }
+
+    @AfterAll
+    static void stopChain() {
+        if (chain != null) chain.close();
+    }
+
+    @AfterEach
+    void stop() {
+        if (facilitator != null && facilitator.settlements() != null) facilitator.settlements().close();
+        if (ledger != null) ledger.close();
+    }
+
+    static List<ECKeyPair> fundedKeys(int n) throws Exception {
+        List<ECKeyPair> keys = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ECKeyPair k = Keys.createEcKeyPair();
+            chain.fund(new EvmAddress("0x" + Keys.getAddress(k)), BigInteger.TEN.pow(20));
+            keys.add(k);
+        }
+        return keys;
+    }
+
+    void open(List<ECKeyPair> keys, X402Network.Batching batching) throws Exception {
+        if (dir == null) dir = Files.createTempDirectory("coffer-x402-settle");
+        ledger = Ledger.open(LedgerConfig.defaults(dir));
+        X402Network base = chain.network(List.of(new X402Token(usdc, "USD Coin", "2", 6, "USDC")));
+        X402Network net = new X402Network(base.id(), base.v1Names(), base.rpc(), base.tokens(), 0, 30_000, base.maxGasPriceWei(), batching);
+        facilitator = new Facilitator(List.of(net), List.of(), Duration.ofSeconds(10), () -> System.currentTimeMillis() / 1000);
+        LogReader.Factory readers = after -> FileLogStore.reader(dir, after, ledger::durableSeq);
+        facilitator.startSettling(keys, ledger, readers, 10_000, (m, f) -> { });
+    }
+
+    void reopen(List<ECKeyPair> keys, X402Network.Batching batching) throws Exception {
+        facilitator.settlements().close();
+        ledger.close();
+        open(keys, batching);
+    }
+
+    static ObjectNode payment(TestPayer payer, EvmAddress merchant, TransferAuthorization auth) {
+        byte[] sig = payer.sign(auth, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
+        return TestPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, merchant, auth.value(), "USD Coin", "2");
+    }
+
+    static TransferAuthorization auth(TestPayer payer, EvmAddress merchant, BigInteger value) {
+        return payer.authorize(merchant, value, System.currentTimeMillis() / 1000, 600);
+    }
+
+    BigInteger credited(EvmAddress merchant) {
+        AccountView v = ledger.account("x402:" + merchant.hex()).join();
+        return v == null ? BigInteger.ZERO : v.available();
+    }
+
+    @Test
+    void aPaymentSettlesOnceAndItsRetryAnswersTheSameTransaction() throws Exception {
+        open(fundedKeys(1), X402Network.Batching.OFF);
+        EvmAddress merchant = new TestPayer().address();
+        TestPayer payer = payers.get(0);
+        ObjectNode body = payment(payer, merchant, auth(payer, merchant, PRICE));
+        BigInteger payerBefore = chain.tokenBalance(usdc, payer.address());
+        SettleResult first = facilitator.settle(body, WAIT);
+        assertThat(first.success()).as(first.toString()).isTrue();
+        assertThat(first.transaction()).matches("0x[0-9a-f]{64}");
+        assertThat(first.toJson()).containsEntry("network", LocalChain.NETWORK).containsEntry("amount", PRICE.toString());
+        SettleResult again = facilitator.settle(body, WAIT);
+        assertThat(again).isEqualTo(first);
+        assertThat(chain.tokenBalance(usdc, merchant)).isEqualTo(PRICE);
+        assertThat(chain.tokenBalance(usdc, payer.address())).isEqualTo(payerBefore.subtract(PRICE));
+        assertThat(credited(merchant)).isEqualTo(PRICE);
+        JsonNode receipt = chain.call("eth_getTransactionReceipt", first.transaction());
+        assertThat(receipt.get("to").asText()).as("no batching: the token is called directly").isEqualTo(usdc.hex());
+    }
+
+    @Test
+    void concurrentDuplicatesMoveMoneyExactlyOnceWithBatchingOn() throws Exception {
+        concurrentDuplicates(new X402Network.Batching(50, 1, 20, true), 4);
+    }
+
+    @Test
+    void concurrentDuplicatesMoveMoneyExactlyOnceWithBatchingOff() throws Exception {
+        concurrentDuplicates(X402Network.Batching.OFF, 4);
+    }
+
+    void concurrentDuplicates(X402Network.Batching batching, int signers) throws Exception {
+        open(fundedKeys(signers), batching);
+        EvmAddress merchant = new TestPayer().address();
+        List<ObjectNode> bodies = new ArrayList<>();
+        BigInteger expected = BigInteger.ZERO;
+        for (int i = 0; i < 40; i++) {
+            BigInteger value = PRICE.add(BigInteger.valueOf(i % 3)); // equal amounts from one payer too: never matched by value
+            TestPayer p = payers.get(i % payers.size());
+            bodies.add(payment(p, merchant, auth(p, merchant, value)));
+            expected = expected.add(value);
+        }
+        Map<Integer, Set<String>> txByPayment = new ConcurrentHashMap<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(24)) {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int copy = 0; copy < 3; copy++) {
+                for (int i = 0; i < bodies.size(); i++) {
+                    int n = i;
+                    fs.add(pool.submit(() -> {
+                        SettleResult r = facilitator.settle(bodies.get(n), WAIT);
+                        assertThat(r.success()).as(r.toString()).isTrue();
+                        txByPayment.computeIfAbsent(n, k -> ConcurrentHashMap.newKeySet()).add(r.transaction());
+                        return null;
+                    }));
+                }
+            }
+            for (Future<?> f : fs) f.get();
+        }
+        for (Set<String> txs : txByPayment.values()) assertThat(txs).as("every copy of a payment answers one transaction").hasSize(1);
+        for (Map.Entry<Integer, Set<String>> e : txByPayment.entrySet()) {
+            JsonNode receipt = chain.call("eth_getTransactionReceipt", e.getValue().iterator().next());
+            String nonce = bodies.get(e.getKey()).at("/paymentPayload/payload/authorization/nonce").asText();
+            boolean own = false;
+            for (JsonNode l : receipt.path("logs")) if (l.path("topics").size() == 3 && l.path("topics").get(2).asText().equalsIgnoreCase(nonce)) own = true;
+            assertThat(own).as("payment %d's transaction %s carries its own AuthorizationUsed event: %s", e.getKey(), e.getValue(), receipt).isTrue();
+        }
+        assertThat(chain.tokenBalance(usdc, merchant)).isEqualTo(expected);
+        assertThat(credited(merchant)).as("the ledger's credit equals what the chain moved").isEqualTo(expected);
+        Map<String, Object> stats = facilitator.settlements().stats();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> net = (Map<String, Object>) ((Map<String, Object>) stats.get("networks")).get(LocalChain.NETWORK);
+        Set<String> distinctTx = new HashSet<>();
+        txByPayment.values().forEach(distinctTx::addAll);
+        if (batching.maxBatchSize() == 1) {
+            assertThat(distinctTx).hasSize(40);
+        } else {
+            assertThat(distinctTx.size()).as("batched into fewer transactions").isLessThan(40);
+        }
+        assertThat((Long) net.get("batched_settlements")).isEqualTo(40L);
+    }
+
+    @Test
+    void aBadAuthorizationInABatchFailsAloneByItsOwnEvent() throws Exception {
+        for (boolean partial : new boolean[] {true, false}) {
+            dir = null;
+            open(fundedKeys(1), new X402Network.Batching(10, 1, 0, partial));
+            Settlements st = facilitator.settlements();
+            Settler settler = settlerOf(st);
+            EvmAddress merchant = new TestPayer().address();
+            List<Settlement> batch = new ArrayList<>();
+            X402Token token = facilitator.chains().getFirst().token(usdc).orElseThrow();
+            for (int i = 0; i < 4; i++) {
+                TestPayer p = payers.get(i);
+                TransferAuthorization a = auth(p, merchant, PRICE); // four equal payments
+                byte[] sig = p.sign(a, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
+                if (i == 2) sig = payers.get(9).sign(a, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc)); // not the payer's
+                Settlement s = new Settlement(Settlement.key(LocalChain.CHAIN_ID, usdc, a.from(), a.nonce()), LocalChain.NETWORK, token, a, sig, a.from().checksummed());
+                batch.add(s);
+            }
+            settler.run(settler.signers().getFirst(), batch);
+            for (int i = 0; i < 4; i++) {
+                SettleResult r = batch.get(i).outcome.get();
+                if (i == 2) {
+                    assertThat(r.success()).isFalse();
+                    assertThat(r.reason()).isEqualTo(Reasons.SIGNATURE);
+                } else {
+                    assertThat(r.success()).as(r.toString()).isTrue();
+                }
+            }
+            assertThat(chain.tokenBalance(usdc, merchant)).isEqualTo(PRICE.multiply(BigInteger.valueOf(3)));
+            assertThat(credited(merchant)).isEqualTo(PRICE.multiply(BigInteger.valueOf(3)));
+            stop();
+        }
+    }
+
+    static Settler settlerOf(Settlements st) throws Exception {
+        var f = Settlements.class.getDeclaredField("settlers");
+        f.setAccessible(true);
+        @SuppressWarnings("unchecked")
+        Map<String, Settler> m = (Map<String, Settler>) f.get(st);
+        return m.values().iterator().next();
+    }
+
+    @Test
+    void aNonceUsedBehindTheFacilitatorsBackIsRecovered() throws Exception {
+        List<ECKeyPair> keys = fundedKeys(1);
+        open(keys, X402Network.Batching.OFF);
+        EvmAddress merchant = new TestPayer().address();
+        TestPayer p = payers.get(1);
+        assertThat(facilitator.settle(payment(p, merchant, auth(p, merchant, PRICE)), WAIT).success()).isTrue();
+        // the same key sends a transaction elsewhere (an operator's mistake): the local nonce is now stale
+        Signer outside = new Signer(keys.getFirst(), LocalChain.CHAIN_ID);
+        long n = outside.nonce(chain.rpc());
+        Signer.Signed tx = outside.sign(n, merchant, "0x", BigInteger.valueOf(30_000), BigInteger.valueOf(10_000_000_000L), BigInteger.ONE);
+        chain.call("eth_sendRawTransaction", tx.raw());
+        chain.waitForReceipt(tx.hash(), Duration.ofSeconds(30));
+        SettleResult r = facilitator.settle(payment(p, merchant, auth(p, merchant, PRICE)), WAIT);
+        assertThat(r.success()).as(r.toString()).isTrue();
+        assertThat(credited(merchant)).isEqualTo(PRICE.multiply(BigInteger.TWO));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> net = (Map<String, Object>) ((Map<String, Object>) facilitator.settlements().stats().get("networks")).get(LocalChain.NETWORK);
+        assertThat((Long) net.get("nonce_errors")).isPositive();
+    }
+
+    @Test
+    void aRestartSettlesWhatWasRecordedAndDecidesWhatWasSubmitted() throws Exception {
+        List<ECKeyPair> keys = fundedKeys(1);
+        open(keys, X402Network.Batching.OFF);
+        EvmAddress merchant = new TestPayer().address();
+        X402Token token = facilitator.chains().getFirst().token(usdc).orElseThrow();
+        SettlementRecords records = new SettlementRecords(ledger);
+        // (a) recorded as pending, then the process died before sending it
+        TestPayer p0 = payers.get(2);
+        TransferAuthorization a0 = auth(p0, merchant, PRICE);
+        byte[] s0 = p0.sign(a0, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
+        records.pending(new Settlement(Settlement.key(LocalChain.CHAIN_ID, usdc, a0.from(), a0.nonce()), LocalChain.NETWORK, token, a0, s0, a0.from().checksummed()));
+        // (b) submitted and mined, then the process died before recording the confirmation
+        TestPayer p1 = payers.get(3);
+        TransferAuthorization a1 = auth(p1, merchant, PRICE.add(BigInteger.ONE));
+        byte[] s1 = p1.sign(a1, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
+        Settlement b = new Settlement(Settlement.key(LocalChain.CHAIN_ID, usdc, a1.from(), a1.nonce()), LocalChain.NETWORK, token, a1, s1, a1.from().checksummed());
+        records.pending(b);
+        JsonNode mined = chain.transact(usdc, a1.transferCalldata(s1));
+        records.submitted(List.of(b), "0x0000000000000000000000000000000000000001", 0, mined.get("transactionHash").asText(), 1);
+        assertThat(credited(merchant)).isZero();
+
+        reopen(keys, X402Network.Batching.OFF);
+        SettleResult r0 = facilitator.settle(payment(p0, merchant, a0), WAIT);
+        SettleResult r1 = facilitator.settle(payment(p1, merchant, a1), WAIT);
+        assertThat(r0.success()).as(r0.toString()).isTrue();
+        assertThat(r1.success()).as(r1.toString()).isTrue();
+        assertThat(r1.transaction()).as("the transaction that carried it, found again").isEqualTo(mined.get("transactionHash").asText());
+        BigInteger both = PRICE.add(PRICE.add(BigInteger.ONE));
+        assertThat(chain.tokenBalance(usdc, merchant)).isEqualTo(both);
+        assertThat(credited(merchant)).isEqualTo(both);
+
+        reopen(keys, X402Network.Batching.OFF); // and once more: nothing is credited twice
+        assertThat(credited(merchant)).isEqualTo(both);
+        assertThat(facilitator.settle(payment(p1, merchant, a1), WAIT).transaction()).isEqualTo(r1.transaction());
+    }
+}
