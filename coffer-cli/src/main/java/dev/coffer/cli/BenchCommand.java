@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
         subcommands = {BenchCommand.LedgerWorkload.class, BenchCommand.HistoryWorkload.class, BenchCommand.LogWorkload.class,
                 BenchCommand.Transfers.class, BenchCommand.Batch.class, BenchCommand.ReadHeavy.class, BenchCommand.WriteMix.class,
                 BenchCommand.Replay.class, BenchCommand.Holds.class, BenchCommand.Overload.class,
-                BenchCommand.BaselinePgbench.class, BenchCommand.Startup.class, BenchCommand.Suite.class, BenchCommand.Check.class})
+                BenchCommand.BaselinePgbench.class, BenchCommand.Startup.class, BenchCommand.X402.class, BenchCommand.Suite.class, BenchCommand.Check.class})
 final class BenchCommand implements Runnable {
 
     /** A heap that holds the default idempotency window (1,000,000 operation ids, ~300 B each) with room to spare. */
@@ -46,8 +46,41 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        System.out.println("usage: coffer bench ledger|history|log|transfers|batch|read-heavy|write-mix|replay|holds|overload|baseline-pgbench|startup|suite|check [options]"
+        System.out.println("usage: coffer bench ledger|history|log|transfers|batch|read-heavy|write-mix|replay|holds|overload|baseline-pgbench|startup|x402|suite|check [options]"
                 + "   (see coffer bench <workload> --help)");
+    }
+
+    @Command(name = "x402", mixinStandardHelpOptions = true,
+            description = "x402 settlements on a local chain: Coffer with 1, 4 and 16 signers, batching off and on, and the reference TypeScript facilitator in the same run; then 2-second blocks.")
+    static final class X402 implements Callable<Integer> {
+        @Option(names = "--payments", defaultValue = "3000", description = "Payments per Coffer configuration (default: ${DEFAULT-VALUE}).")
+        int payments;
+        @Option(names = "--concurrency", defaultValue = "64", description = "Concurrent clients against Coffer (default: ${DEFAULT-VALUE}).")
+        int concurrency;
+        @Option(names = "--reference-payments", defaultValue = "200", description = "Payments against the reference facilitator (default: ${DEFAULT-VALUE}).")
+        int referencePayments;
+        @Option(names = "--reference-concurrency", defaultValue = "8", description = "Concurrent clients against the reference (default: ${DEFAULT-VALUE}).")
+        int referenceConcurrency;
+        @Option(names = "--signers", defaultValue = "1,4,16", split = ",", description = "Signer counts (default: ${DEFAULT-VALUE}).")
+        List<Integer> signers;
+        @Option(names = "--slow-blocks", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Also run on a chain with 2-second blocks (default: on; --no-slow-blocks skips it).")
+        boolean slowBlocks;
+        @Option(names = "--dir", description = "Working directory (default: a fresh temporary one).")
+        Path dir;
+        @Option(names = "--json", description = "Also write the figures to this file.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Path d = dir != null ? dir : Files.createTempDirectory("coffer-bench-x402");
+            Map<String, Object> figures = dev.coffer.bench.X402Bench.run(new dev.coffer.bench.X402Bench.Options(payments, concurrency, referencePayments,
+                    referenceConcurrency, signers, slowBlocks, d));
+            String text = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(figures);
+            System.out.println(text);
+            if (json != null) Files.writeString(json, text + "\n");
+            return 0;
+        }
     }
 
     @Command(name = "ledger", mixinStandardHelpOptions = true,

@@ -6,8 +6,8 @@ import dev.coffer.server.auth.ApiKeys;
 import dev.coffer.server.auth.Scope;
 import dev.coffer.server.config.CofferConfig;
 import dev.coffer.server.http.Route;
-import dev.coffer.x402.LocalChain;
-import dev.coffer.x402.TestPayer;
+import dev.coffer.x402.devchain.LocalChain;
+import dev.coffer.x402.devchain.DevPayer;
 import dev.coffer.x402.evm.EvmAddress;
 import dev.coffer.x402.exact.Eip712Domain;
 import dev.coffer.x402.exact.TransferAuthorization;
@@ -36,8 +36,8 @@ class X402ApiTest {
     static EvmAddress usdc;
     static ServiceFixture open;
     static ServiceFixture keyed;
-    static final TestPayer payer = new TestPayer();
-    static final EvmAddress merchant = new TestPayer().address();
+    static final DevPayer payer = new DevPayer();
+    static final EvmAddress merchant = new DevPayer().address();
 
     static Path keyFile;
 
@@ -85,7 +85,7 @@ class X402ApiTest {
 
     static ObjectNode payment(TransferAuthorization auth) {
         byte[] sig = payer.sign(auth, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
-        return TestPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2");
+        return DevPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2");
     }
 
     static TransferAuthorization fresh() {
@@ -119,7 +119,7 @@ class X402ApiTest {
     @Test
     void anInvalidPaymentIsA200WithItsReason() {
         ObjectNode body = payment(fresh());
-        ((ObjectNode) body.get("paymentRequirements")).put("payTo", new TestPayer().address().checksummed());
+        ((ObjectNode) body.get("paymentRequirements")).put("payTo", new DevPayer().address().checksummed());
         ((ObjectNode) body.at("/paymentPayload/accepted")).put("payTo", body.at("/paymentRequirements/payTo").asText());
         ServiceFixture.Res r = open.post("/x402/verify", null, body.toString());
         assertThat(r.status()).isEqualTo(200);
@@ -132,10 +132,10 @@ class X402ApiTest {
 
     @Test
     void aPaymentSettlesOverHttpOnceAndCreditsTheMerchantInTheLedger() throws Exception {
-        EvmAddress shop = new TestPayer().address();
+        EvmAddress shop = new DevPayer().address();
         TransferAuthorization auth = payer.authorize(shop, PRICE, System.currentTimeMillis() / 1000, 120);
         byte[] sig = payer.sign(auth, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
-        String body = TestPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, shop, PRICE, "USD Coin", "2").toString();
+        String body = DevPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, shop, PRICE, "USD Coin", "2").toString();
         ServiceFixture.Res r = open.post("/x402/settle", null, body);
         assertThat(r.status()).isEqualTo(200);
         assertThat(fieldNames(r.json())).containsExactly("amount", "network", "payer", "success", "transaction");
@@ -158,10 +158,10 @@ class X402ApiTest {
 
     @Test
     void aBadPaymentIsRefusedAtSettleWithNothingMoved() throws Exception {
-        EvmAddress shop = new TestPayer().address();
+        EvmAddress shop = new DevPayer().address();
         TransferAuthorization auth = payer.authorize(shop, PRICE, System.currentTimeMillis() / 1000, 120);
-        byte[] sig = new TestPayer().sign(auth, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
-        ServiceFixture.Res r = open.post("/x402/settle", null, TestPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, shop, PRICE, "USD Coin", "2").toString());
+        byte[] sig = new DevPayer().sign(auth, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
+        ServiceFixture.Res r = open.post("/x402/settle", null, DevPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, shop, PRICE, "USD Coin", "2").toString());
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json().get("success").asBoolean()).isFalse();
         assertThat(r.json().get("errorReason").asText()).isEqualTo("invalid_exact_evm_signature");

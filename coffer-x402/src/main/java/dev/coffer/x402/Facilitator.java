@@ -104,7 +104,7 @@ public final class Facilitator {
             if (known != null && known.sameAs(auth, r.payload().signature()) && known.auth.to().equals(auth.to())) outcome = known.outcome;
         }
         if (outcome == null) {
-            VerifyResult v = verifier.verify(r, chain, signers.isEmpty() ? null : signers.getFirst().hex());
+            VerifyResult v = verifier.verify(r, chain, signers.isEmpty() ? null : signers.getFirst().hex(), false);
             if (!v.valid()) return SettleResult.failed(v.reason(), v.message(), payer, "", network);
             outcome = st.settle(chain, token, auth, r.payload().signature(), payer, network);
             if (outcome == null) {

@@ -56,6 +56,16 @@ public final class ExactEvmVerifier {
      * could be reached: a verdict needs the chain.
      */
     public VerifyResult verify(PaymentRequest r, Chain chain, String simulateFrom) throws RpcException {
+        return verify(r, chain, simulateFrom, true);
+    }
+
+    /**
+     * As {@link #verify(PaymentRequest, Chain, String)}; {@code simulate} false leaves out the
+     * final {@code eth_call} of the transfer. {@code /settle} does so, as the reference does by
+     * default: the settler simulates each batch right before sending it, and a transfer that would
+     * revert fails there with its reason, so a second simulation per payment would only load the node.
+     */
+    public VerifyResult verify(PaymentRequest r, Chain chain, String simulateFrom, boolean simulate) throws RpcException {
         PaymentRequest.Requirements req = r.requirements();
         PaymentRequest.ExactPayload p = r.payload();
         TransferAuthorization auth = p.authorization();
@@ -104,7 +114,7 @@ public final class ExactEvmVerifier {
         if (!auth.value().equals(req.amount())) {
             return VerifyResult.invalid(Reasons.VALUE_MISMATCH, "the authorization moves " + auth.value() + ", the requirements ask for exactly " + req.amount(), payer);
         }
-        return checkOnChain(chain, asset, auth, p.signature(), simulateFrom, payer);
+        return checkOnChain(chain, asset, auth, p.signature(), simulateFrom, payer, simulate);
     }
 
     /** Null when {@code signature} is {@code from}'s over {@code digest}; otherwise what is wrong. */
@@ -145,16 +155,16 @@ public final class ExactEvmVerifier {
     }
 
     private VerifyResult checkOnChain(Chain chain, EvmAddress asset, TransferAuthorization auth, byte[] signature, String simulateFrom,
-                                      String payer) throws RpcException {
+                                      String payer, boolean simulate) throws RpcException {
         boolean checkCode = !chain.knownDeployed(asset);
         List<JsonRpc.Call> calls = new ArrayList<>(4);
         calls.add(ethCall(asset, auth.balanceOfCalldata(), null));
         calls.add(ethCall(asset, auth.authorizationStateCalldata(), null));
-        calls.add(ethCall(asset, auth.transferCalldata(signature), simulateFrom == null ? ZERO_ADDRESS : simulateFrom));
         if (checkCode) calls.add(new JsonRpc.Call("eth_getCode", List.of(asset.hex(), "latest")));
+        if (simulate) calls.add(ethCall(asset, auth.transferCalldata(signature), simulateFrom == null ? ZERO_ADDRESS : simulateFrom));
         List<JsonRpc.Answer> a = chain.rpc().batch(calls);
         if (checkCode) {
-            JsonRpc.Answer code = a.get(3);
+            JsonRpc.Answer code = a.get(2);
             if (!code.ok()) throw code.error();
             if (code.result().asText("0x").equals("0x")) {
                 return VerifyResult.invalid(Reasons.ASSET_NOT_DEPLOYED, "no contract at " + asset + " on " + chain.id(), payer);
@@ -172,7 +182,8 @@ public final class ExactEvmVerifier {
         if (word(state.result()).signum() != 0) {
             return VerifyResult.invalid(Reasons.NONCE_ALREADY_USED, "authorization nonce " + auth.nonceHex() + " of " + auth.from() + " is used or canceled", payer);
         }
-        JsonRpc.Answer simulation = a.get(2);
+        if (!simulate) return VerifyResult.ok(payer);
+        JsonRpc.Answer simulation = a.getLast();
         if (!simulation.ok()) {
             RpcException e = simulation.error();
             String why = e.revertReason();

@@ -1,6 +1,6 @@
 package dev.coffer.x402.evm;
 
-import dev.coffer.x402.LocalChain;
+import dev.coffer.x402.devchain.LocalChain;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

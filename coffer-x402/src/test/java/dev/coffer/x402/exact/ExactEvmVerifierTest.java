@@ -2,8 +2,8 @@ package dev.coffer.x402.exact;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coffer.x402.Facilitator;
-import dev.coffer.x402.LocalChain;
-import dev.coffer.x402.TestPayer;
+import dev.coffer.x402.devchain.LocalChain;
+import dev.coffer.x402.devchain.DevPayer;
 import dev.coffer.x402.X402Token;
 import dev.coffer.x402.evm.EvmAddress;
 import dev.coffer.x402.evm.Hex;
@@ -29,10 +29,10 @@ class ExactEvmVerifierTest {
     static final BigInteger PRICE = BigInteger.valueOf(10_000); // 0.01 USDC
     static LocalChain chain;
     static EvmAddress usdc;
-    static EvmAddress undeployed = new TestPayer().address();
+    static EvmAddress undeployed = new DevPayer().address();
     static Facilitator facilitator;
-    static final TestPayer payer = new TestPayer();
-    static final EvmAddress merchant = new TestPayer().address();
+    static final DevPayer payer = new DevPayer();
+    static final EvmAddress merchant = new DevPayer().address();
 
     @BeforeAll
     static void start() throws Exception {
@@ -56,8 +56,8 @@ class ExactEvmVerifierTest {
         return new Eip712Domain(name, version, LocalChain.CHAIN_ID, token);
     }
 
-    static ObjectNode body(TestPayer who, TransferAuthorization auth, EvmAddress payTo, BigInteger amount) {
-        return TestPayer.v2Body(auth, who.sign(auth, domain("USD Coin", "2", usdc)), LocalChain.NETWORK, usdc, payTo, amount, "USD Coin", "2");
+    static ObjectNode body(DevPayer who, TransferAuthorization auth, EvmAddress payTo, BigInteger amount) {
+        return DevPayer.v2Body(auth, who.sign(auth, domain("USD Coin", "2", usdc)), LocalChain.NETWORK, usdc, payTo, amount, "USD Coin", "2");
     }
 
     VerifyResult verify(ObjectNode body) throws Exception {
@@ -86,7 +86,7 @@ class ExactEvmVerifierTest {
     @Test
     void aValidV1PaymentVerifiesUnderItsNetworkName() throws Exception {
         TransferAuthorization auth = payer.authorize(merchant, PRICE, now(), 60);
-        ObjectNode body = TestPayer.v1Body(auth, payer.sign(auth, domain("USD Coin", "2", usdc)), "anvil", usdc, merchant, PRICE, "USD Coin", "2");
+        ObjectNode body = DevPayer.v1Body(auth, payer.sign(auth, domain("USD Coin", "2", usdc)), "anvil", usdc, merchant, PRICE, "USD Coin", "2");
         assertThat(verify(body).valid()).isTrue();
     }
 
@@ -95,14 +95,14 @@ class ExactEvmVerifierTest {
         TransferAuthorization auth = payer.authorize(merchant, PRICE, now(), 60);
         byte[] sig = payer.sign(auth, domain("USD Coin", "2", usdc));
         sig[5] ^= 0x01;
-        ObjectNode body = TestPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2");
+        ObjectNode body = DevPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2");
         assertThat(verify(body).reason()).isEqualTo(Reasons.SIGNATURE);
     }
 
     @Test
     void anAuthorizationSignedBySomeoneElseIsRefused() throws Exception {
         TransferAuthorization auth = payer.authorize(merchant, PRICE, now(), 60);
-        ObjectNode body = TestPayer.v2Body(auth, new TestPayer().sign(auth, domain("USD Coin", "2", usdc)), LocalChain.NETWORK, usdc, merchant, PRICE,
+        ObjectNode body = DevPayer.v2Body(auth, new DevPayer().sign(auth, domain("USD Coin", "2", usdc)), LocalChain.NETWORK, usdc, merchant, PRICE,
                 "USD Coin", "2");
         assertThat(verify(body).reason()).isEqualTo(Reasons.SIGNATURE);
     }
@@ -112,13 +112,13 @@ class ExactEvmVerifierTest {
         TransferAuthorization auth = payer.authorize(merchant, PRICE, now(), 60);
         // signed for another chain (a replay from elsewhere), and for another version of the token
         for (Eip712Domain other : List.of(new Eip712Domain("USD Coin", "2", 1, usdc), domain("USD Coin", "1", usdc), domain("USD Coin", "2", merchant))) {
-            ObjectNode body = TestPayer.v2Body(auth, payer.sign(auth, other), LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2");
+            ObjectNode body = DevPayer.v2Body(auth, payer.sign(auth, other), LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2");
             assertThat(verify(body).reason()).as(other.toString()).isEqualTo(Reasons.SIGNATURE);
         }
         // requirements that name another domain than the token's
-        ObjectNode body = TestPayer.v2Body(auth, payer.sign(auth, domain("Other Coin", "2", usdc)), LocalChain.NETWORK, usdc, merchant, PRICE, "Other Coin", "2");
+        ObjectNode body = DevPayer.v2Body(auth, payer.sign(auth, domain("Other Coin", "2", usdc)), LocalChain.NETWORK, usdc, merchant, PRICE, "Other Coin", "2");
         assertThat(verify(body).reason()).isEqualTo(Reasons.TOKEN_NAME_MISMATCH);
-        body = TestPayer.v2Body(auth, payer.sign(auth, domain("USD Coin", "3", usdc)), LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "3");
+        body = DevPayer.v2Body(auth, payer.sign(auth, domain("USD Coin", "3", usdc)), LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "3");
         assertThat(verify(body).reason()).isEqualTo(Reasons.TOKEN_VERSION_MISMATCH);
         ObjectNode noDomain = body(payer, auth, merchant, PRICE);
         ((ObjectNode) noDomain.get("paymentRequirements")).remove("extra");
@@ -127,7 +127,7 @@ class ExactEvmVerifierTest {
 
     @Test
     void aWrongRecipientIsRefused() throws Exception {
-        TransferAuthorization auth = payer.authorize(new TestPayer().address(), PRICE, now(), 60);
+        TransferAuthorization auth = payer.authorize(new DevPayer().address(), PRICE, now(), 60);
         assertThat(verify(body(payer, auth, merchant, PRICE)).reason()).isEqualTo(Reasons.RECIPIENT_MISMATCH);
     }
 
@@ -136,7 +136,7 @@ class ExactEvmVerifierTest {
         long now = now();
         for (long validBefore : new long[] {now - 1, now + 3}) {
             TransferAuthorization auth = new TransferAuthorization(payer.address(), merchant, PRICE, BigInteger.valueOf(now - 600),
-                    BigInteger.valueOf(validBefore), TestPayer.randomNonce());
+                    BigInteger.valueOf(validBefore), DevPayer.randomNonce());
             assertThat(verify(body(payer, auth, merchant, PRICE)).reason()).isEqualTo(Reasons.VALID_BEFORE);
         }
     }
@@ -145,7 +145,7 @@ class ExactEvmVerifierTest {
     void anAuthorizationNotYetValidIsRefused() throws Exception {
         long now = now();
         TransferAuthorization auth = new TransferAuthorization(payer.address(), merchant, PRICE, BigInteger.valueOf(now + 120),
-                BigInteger.valueOf(now + 600), TestPayer.randomNonce());
+                BigInteger.valueOf(now + 600), DevPayer.randomNonce());
         assertThat(verify(body(payer, auth, merchant, PRICE)).reason()).isEqualTo(Reasons.VALID_AFTER);
     }
 
@@ -159,7 +159,7 @@ class ExactEvmVerifierTest {
 
     @Test
     void anUnfundedPayerIsRefused() throws Exception {
-        TestPayer poor = new TestPayer();
+        DevPayer poor = new DevPayer();
         TransferAuthorization auth = poor.authorize(merchant, PRICE, now(), 60);
         VerifyResult r = facilitator.verify(body(poor, auth, merchant, PRICE));
         assertThat(r.reason()).isEqualTo(Reasons.INSUFFICIENT_BALANCE);
@@ -173,7 +173,7 @@ class ExactEvmVerifierTest {
         BigInteger before = chain.tokenBalance(usdc, merchant);
         chain.transact(usdc, auth.transferCalldata(sig)); // anyone may submit it: the token checks our digest and calldata
         assertThat(chain.tokenBalance(usdc, merchant)).isEqualTo(before.add(PRICE));
-        assertThat(verify(TestPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2")).reason())
+        assertThat(verify(DevPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2")).reason())
                 .isEqualTo(Reasons.NONCE_ALREADY_USED);
     }
 
@@ -204,9 +204,9 @@ class ExactEvmVerifierTest {
         ObjectNode mismatch = body(payer, auth, merchant, PRICE);
         ((ObjectNode) mismatch.at("/paymentPayload/accepted")).put("network", "eip155:1");
         assertThat(verify(mismatch).reason()).isEqualTo(Reasons.NETWORK_MISMATCH);
-        TestPayer stranger = new TestPayer();
+        DevPayer stranger = new DevPayer();
         EvmAddress otherToken = stranger.address();
-        ObjectNode token = TestPayer.v2Body(auth, payer.sign(auth, domain("USD Coin", "2", otherToken)), LocalChain.NETWORK, otherToken, merchant, PRICE,
+        ObjectNode token = DevPayer.v2Body(auth, payer.sign(auth, domain("USD Coin", "2", otherToken)), LocalChain.NETWORK, otherToken, merchant, PRICE,
                 "USD Coin", "2");
         VerifyResult r = verify(token);
         assertThat(r.reason()).isEqualTo(Reasons.INVALID_PAYMENT_REQUIREMENTS);
@@ -216,24 +216,24 @@ class ExactEvmVerifierTest {
     @Test
     void aConfiguredTokenWithoutCodeIsRefused() throws Exception {
         TransferAuthorization auth = payer.authorize(merchant, PRICE, now(), 60);
-        ObjectNode body = TestPayer.v2Body(auth, payer.sign(auth, domain("USD Coin", "2", undeployed)), LocalChain.NETWORK, undeployed, merchant, PRICE,
+        ObjectNode body = DevPayer.v2Body(auth, payer.sign(auth, domain("USD Coin", "2", undeployed)), LocalChain.NETWORK, undeployed, merchant, PRICE,
                 "USD Coin", "2");
         assertThat(verify(body).reason()).isEqualTo(Reasons.ASSET_NOT_DEPLOYED);
     }
 
     @Test
     void aContractWalletPaysWithAnErc1271Signature() throws Exception {
-        TestPayer owner = new TestPayer();
+        DevPayer owner = new DevPayer();
         EvmAddress wallet = chain.deploy("TestWallet", List.of(new Address(owner.address().hex())));
         chain.mint(usdc, wallet, BigInteger.valueOf(1_000_000));
         long now = now();
         TransferAuthorization auth = new TransferAuthorization(wallet, merchant, PRICE, BigInteger.valueOf(now - 600), BigInteger.valueOf(now + 60),
-                TestPayer.randomNonce());
+                DevPayer.randomNonce());
         byte[] byOwner = owner.sign(auth, domain("USD Coin", "2", usdc));
-        VerifyResult ok = facilitator.verify(TestPayer.v2Body(auth, byOwner, LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2"));
+        VerifyResult ok = facilitator.verify(DevPayer.v2Body(auth, byOwner, LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2"));
         assertThat(ok.valid()).as(ok.toString()).isTrue();
-        byte[] byStranger = new TestPayer().sign(auth, domain("USD Coin", "2", usdc));
-        assertThat(facilitator.verify(TestPayer.v2Body(auth, byStranger, LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2")).reason())
+        byte[] byStranger = new DevPayer().sign(auth, domain("USD Coin", "2", usdc));
+        assertThat(facilitator.verify(DevPayer.v2Body(auth, byStranger, LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2")).reason())
                 .isEqualTo(Reasons.SIGNATURE);
     }
 }

@@ -1,6 +1,6 @@
 package dev.coffer.x402.exact;
 
-import dev.coffer.x402.TestPayer;
+import dev.coffer.x402.devchain.DevPayer;
 import dev.coffer.x402.evm.EvmAddress;
 import dev.coffer.x402.evm.Hex;
 import net.jqwik.api.ForAll;
@@ -21,9 +21,9 @@ class TransferAuthorizationTest {
     void theDigestIsTheEip712DigestWeb3jComputes(@ForAll @AlphaChars @StringLength(min = 1, max = 20) String name,
                                                   @ForAll @LongRange(min = 1, max = 1_000_000_000L) long chainId,
                                                   @ForAll @LongRange(min = 0) long value, @ForAll @LongRange(min = 0) long validAfter) throws Exception {
-        EvmAddress token = new TestPayer().address();
-        TransferAuthorization auth = new TransferAuthorization(new TestPayer().address(), new TestPayer().address(), BigInteger.valueOf(value),
-                BigInteger.valueOf(validAfter), BigInteger.valueOf(validAfter).add(BigInteger.TEN.pow(30)), TestPayer.randomNonce());
+        EvmAddress token = new DevPayer().address();
+        TransferAuthorization auth = new TransferAuthorization(new DevPayer().address(), new DevPayer().address(), BigInteger.valueOf(value),
+                BigInteger.valueOf(validAfter), BigInteger.valueOf(validAfter).add(BigInteger.TEN.pow(30)), DevPayer.randomNonce());
         Eip712Domain domain = new Eip712Domain(name, "2", chainId, token);
         String typedData = """
                 {"types":{"EIP712Domain":[{"name":"name","type":"string"},{"name":"version","type":"string"},{"name":"chainId","type":"uint256"},

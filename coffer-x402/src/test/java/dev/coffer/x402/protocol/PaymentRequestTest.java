@@ -2,7 +2,7 @@ package dev.coffer.x402.protocol;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.coffer.x402.TestPayer;
+import dev.coffer.x402.devchain.DevPayer;
 import dev.coffer.x402.exact.TransferAuthorization;
 import org.junit.jupiter.api.Test;
 
@@ -15,18 +15,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PaymentRequestTest {
 
     static final ObjectMapper M = new ObjectMapper();
-    final TestPayer payer = new TestPayer();
-    final TransferAuthorization auth = payer.authorize(new TestPayer().address(), BigInteger.TEN, 1_800_000_000L, 60);
+    final DevPayer payer = new DevPayer();
+    final TransferAuthorization auth = payer.authorize(new DevPayer().address(), BigInteger.TEN, 1_800_000_000L, 60);
     final byte[] sig = new byte[65];
 
     ObjectNode v2() {
-        return TestPayer.v2Body(auth, sig, "eip155:31337", new TestPayer().address(), auth.to(), BigInteger.TEN, "USD Coin", "2");
+        return DevPayer.v2Body(auth, sig, "eip155:31337", new DevPayer().address(), auth.to(), BigInteger.TEN, "USD Coin", "2");
     }
 
     @Test
     void v2AndV1ReadIntoTheSameForm() throws Exception {
         PaymentRequest v2 = PaymentRequest.parse(v2());
-        PaymentRequest v1 = PaymentRequest.parse(TestPayer.v1Body(auth, sig, "anvil", new TestPayer().address(), auth.to(), BigInteger.TEN, "USD Coin", "2"));
+        PaymentRequest v1 = PaymentRequest.parse(DevPayer.v1Body(auth, sig, "anvil", new DevPayer().address(), auth.to(), BigInteger.TEN, "USD Coin", "2"));
         assertThat(v2.version()).isEqualTo(2);
         assertThat(v1.version()).isEqualTo(1);
         assertThat(v2.requirements().amount()).isEqualTo(v1.requirements().amount()).isEqualTo(BigInteger.TEN);

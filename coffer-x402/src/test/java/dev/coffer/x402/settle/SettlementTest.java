@@ -8,8 +8,8 @@ import dev.coffer.ledger.LedgerConfig;
 import dev.coffer.ledger.journal.FileLogStore;
 import dev.coffer.ledger.log.LogReader;
 import dev.coffer.x402.Facilitator;
-import dev.coffer.x402.LocalChain;
-import dev.coffer.x402.TestPayer;
+import dev.coffer.x402.devchain.LocalChain;
+import dev.coffer.x402.devchain.DevPayer;
 import dev.coffer.x402.X402Network;
 import dev.coffer.x402.X402Token;
 import dev.coffer.x402.evm.EvmAddress;
@@ -53,7 +53,7 @@ class SettlementTest {
     static final Duration WAIT = Duration.ofSeconds(60);
     static LocalChain chain;
     static EvmAddress usdc;
-    static final List<TestPayer> payers = new ArrayList<>();
+    static final List<DevPayer> payers = new ArrayList<>();
 
     Path dir;
     Ledger ledger;
@@ -64,7 +64,7 @@ class SettlementTest {
         chain = LocalChain.start();
         usdc = chain.deployToken("USD Coin", "2");
         for (int i = 0; i < 10; i++) {
-            TestPayer p = new TestPayer();
+            DevPayer p = new DevPayer();
             chain.mint(usdc, p.address(), BigInteger.valueOf(100_000_000));
             payers.add(p);
         }
@@ -107,12 +107,12 @@ class SettlementTest {
         open(keys, batching);
     }
 
-    static ObjectNode payment(TestPayer payer, EvmAddress merchant, TransferAuthorization auth) {
+    static ObjectNode payment(DevPayer payer, EvmAddress merchant, TransferAuthorization auth) {
         byte[] sig = payer.sign(auth, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
-        return TestPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, merchant, auth.value(), "USD Coin", "2");
+        return DevPayer.v2Body(auth, sig, LocalChain.NETWORK, usdc, merchant, auth.value(), "USD Coin", "2");
     }
 
-    static TransferAuthorization auth(TestPayer payer, EvmAddress merchant, BigInteger value) {
+    static TransferAuthorization auth(DevPayer payer, EvmAddress merchant, BigInteger value) {
         return payer.authorize(merchant, value, System.currentTimeMillis() / 1000, 600);
     }
 
@@ -124,8 +124,8 @@ class SettlementTest {
     @Test
     void aPaymentSettlesOnceAndItsRetryAnswersTheSameTransaction() throws Exception {
         open(fundedKeys(1), X402Network.Batching.OFF);
-        EvmAddress merchant = new TestPayer().address();
-        TestPayer payer = payers.get(0);
+        EvmAddress merchant = new DevPayer().address();
+        DevPayer payer = payers.get(0);
         ObjectNode body = payment(payer, merchant, auth(payer, merchant, PRICE));
         BigInteger payerBefore = chain.tokenBalance(usdc, payer.address());
         SettleResult first = facilitator.settle(body, WAIT);
@@ -153,12 +153,12 @@ class SettlementTest {
 
     void concurrentDuplicates(X402Network.Batching batching, int signers) throws Exception {
         open(fundedKeys(signers), batching);
-        EvmAddress merchant = new TestPayer().address();
+        EvmAddress merchant = new DevPayer().address();
         List<ObjectNode> bodies = new ArrayList<>();
         BigInteger expected = BigInteger.ZERO;
         for (int i = 0; i < 40; i++) {
             BigInteger value = PRICE.add(BigInteger.valueOf(i % 3)); // equal amounts from one payer too: never matched by value
-            TestPayer p = payers.get(i % payers.size());
+            DevPayer p = payers.get(i % payers.size());
             bodies.add(payment(p, merchant, auth(p, merchant, value)));
             expected = expected.add(value);
         }
@@ -208,11 +208,11 @@ class SettlementTest {
             open(fundedKeys(1), new X402Network.Batching(10, 1, 0, partial));
             Settlements st = facilitator.settlements();
             Settler settler = settlerOf(st);
-            EvmAddress merchant = new TestPayer().address();
+            EvmAddress merchant = new DevPayer().address();
             List<Settlement> batch = new ArrayList<>();
             X402Token token = facilitator.chains().getFirst().token(usdc).orElseThrow();
             for (int i = 0; i < 4; i++) {
-                TestPayer p = payers.get(i);
+                DevPayer p = payers.get(i);
                 TransferAuthorization a = auth(p, merchant, PRICE); // four equal payments
                 byte[] sig = p.sign(a, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
                 if (i == 2) sig = payers.get(9).sign(a, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc)); // not the payer's
@@ -247,8 +247,8 @@ class SettlementTest {
     void aNonceUsedBehindTheFacilitatorsBackIsRecovered() throws Exception {
         List<ECKeyPair> keys = fundedKeys(1);
         open(keys, X402Network.Batching.OFF);
-        EvmAddress merchant = new TestPayer().address();
-        TestPayer p = payers.get(1);
+        EvmAddress merchant = new DevPayer().address();
+        DevPayer p = payers.get(1);
         assertThat(facilitator.settle(payment(p, merchant, auth(p, merchant, PRICE)), WAIT).success()).isTrue();
         // the same key sends a transaction elsewhere (an operator's mistake): the local nonce is now stale
         Signer outside = new Signer(keys.getFirst(), LocalChain.CHAIN_ID);
@@ -268,16 +268,16 @@ class SettlementTest {
     void aRestartSettlesWhatWasRecordedAndDecidesWhatWasSubmitted() throws Exception {
         List<ECKeyPair> keys = fundedKeys(1);
         open(keys, X402Network.Batching.OFF);
-        EvmAddress merchant = new TestPayer().address();
+        EvmAddress merchant = new DevPayer().address();
         X402Token token = facilitator.chains().getFirst().token(usdc).orElseThrow();
         SettlementRecords records = new SettlementRecords(ledger);
         // (a) recorded as pending, then the process died before sending it
-        TestPayer p0 = payers.get(2);
+        DevPayer p0 = payers.get(2);
         TransferAuthorization a0 = auth(p0, merchant, PRICE);
         byte[] s0 = p0.sign(a0, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
         records.pending(new Settlement(Settlement.key(LocalChain.CHAIN_ID, usdc, a0.from(), a0.nonce()), LocalChain.NETWORK, token, a0, s0, a0.from().checksummed()));
         // (b) submitted and mined, then the process died before recording the confirmation
-        TestPayer p1 = payers.get(3);
+        DevPayer p1 = payers.get(3);
         TransferAuthorization a1 = auth(p1, merchant, PRICE.add(BigInteger.ONE));
         byte[] s1 = p1.sign(a1, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc));
         Settlement b = new Settlement(Settlement.key(LocalChain.CHAIN_ID, usdc, a1.from(), a1.nonce()), LocalChain.NETWORK, token, a1, s1, a1.from().checksummed());

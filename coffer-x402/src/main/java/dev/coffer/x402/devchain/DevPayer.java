@@ -1,4 +1,4 @@
-package dev.coffer.x402;
+package dev.coffer.x402.devchain;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,8 +13,8 @@ import org.web3j.crypto.Sign;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 
-/** A payer with a fresh key that signs EIP-3009 authorizations and builds x402 bodies, as a client would. */
-public final class TestPayer {
+/** A payer with a fresh key that signs EIP-3009 authorizations and builds x402 bodies, as a client would: for the tests and the x402 benchmark. */
+public final class DevPayer {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -22,7 +22,7 @@ public final class TestPayer {
     private final ECKeyPair key;
     private final EvmAddress address;
 
-    public TestPayer() {
+    public DevPayer() {
         try {
             this.key = Keys.createEcKeyPair();
         } catch (Exception e) {

@@ -1,7 +1,9 @@
-package dev.coffer.x402;
+package dev.coffer.x402.devchain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coffer.x402.X402Network;
+import dev.coffer.x402.X402Token;
 import dev.coffer.x402.evm.EvmAddress;
 import dev.coffer.x402.evm.Hex;
 import dev.coffer.x402.evm.JsonRpc;
@@ -30,7 +32,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A real local EVM chain for tests: anvil (npm {@code @foundry-rs/anvil-linux-amd64}, installed
+ * A real local EVM chain for the tests and the x402 benchmark (never for production): anvil (npm {@code @foundry-rs/anvil-linux-amd64}, installed
  * by {@code scripts/chain}) on a free loopback port, with the team's USDC-like EIP-3009 token
  * and Multicall3 at its canonical address. Start-up waits for anvil's "Listening on" line, a
  * condition rather than a duration.
@@ -93,7 +95,7 @@ public final class LocalChain implements AutoCloseable {
             } catch (IOException ignored) {
                 // the process ended
             }
-            address.completeExceptionally(new IllegalStateException("anvil exited (" + process.exitValue() + ") before listening"));
+            address.completeExceptionally(new IllegalStateException("anvil's output ended before it was listening"));
         });
         String url;
         try {
