@@ -66,6 +66,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--slow-blocks", negatable = true, defaultValue = "true", fallbackValue = "true",
                 description = "Also run on a chain with 2-second blocks (default: on; --no-slow-blocks skips it).")
         boolean slowBlocks;
+        @Option(names = "--slow-concurrency", defaultValue = "1024",
+                description = "Concurrent clients on the 2-second-block chain (a closed loop settles at most this / 2 per second) (default: ${DEFAULT-VALUE}).")
+        int slowConcurrency;
         @Option(names = "--dir", description = "Working directory (default: a fresh temporary one).")
         Path dir;
         @Option(names = "--json", description = "Also write the figures to this file.")
@@ -75,7 +78,7 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             Path d = dir != null ? dir : Files.createTempDirectory("coffer-bench-x402");
             Map<String, Object> figures = dev.coffer.bench.X402Bench.run(new dev.coffer.bench.X402Bench.Options(payments, concurrency, referencePayments,
-                    referenceConcurrency, signers, slowBlocks, d));
+                    referenceConcurrency, signers, slowBlocks, slowConcurrency, d));
             String text = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(figures);
             System.out.println(text);
             if (json != null) Files.writeString(json, text + "\n");

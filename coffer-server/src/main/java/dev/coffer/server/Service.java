@@ -91,7 +91,12 @@ public final class Service implements AutoCloseable {
                 v1.addAll(new X402Api(facilitator, json, Duration.ofMillis(config.x402().settleWaitMs()))
                         .routes(config.x402().prefix(), config.x402().requireKey() ? Scope.X402 : null));
             }
-            ApiServer api = new ApiServer(config, json, v1, ledger, index, tlog, keys, metrics, log).start();
+            ApiServer api = new ApiServer(config, json, v1, ledger, index, tlog, keys, metrics, log);
+            if (facilitator != null && facilitator.settlements() != null) {
+                facilitator.settlements().watchGasBalances(config.x402().minSignerBalanceWei(), Duration.ofSeconds(10));
+                api.degradedCheck(facilitator.settlements()::gasCheck);
+            }
+            api.start();
             return new Service(config, log, backend, ledger, index, tlog, keys, api, firstKey, facilitator);
         } catch (IOException | RuntimeException e) {
             if (facilitator != null && facilitator.settlements() != null) facilitator.settlements().close();

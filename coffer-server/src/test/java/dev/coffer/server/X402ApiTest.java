@@ -171,6 +171,24 @@ class X402ApiTest {
     }
 
     @Test
+    void aSignerWithoutGasMakesReadyzSayDegraded() throws Exception {
+        ServiceFixture.Res funded = open.get("/readyz", null);
+        assertThat(funded.status()).isEqualTo(200);
+        assertThat(funded.json().get("degraded").asBoolean()).isFalse();
+        Path emptyKeys = Files.createTempFile("coffer-x402-keys", ".txt");
+        Files.writeString(emptyKeys, dev.coffer.x402.evm.Hex.of(org.web3j.utils.Numeric.toBytesPadded(org.web3j.crypto.Keys.createEcKeyPair().getPrivateKey(), 32)) + "\n");
+        Files.setPosixFilePermissions(emptyKeys, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path f = Files.createTempFile("coffer-x402", ".toml");
+        Files.writeString(f, Files.readString(config(chain.url(), usdc, false)).replace(keyFile.toString(), emptyKeys.toString()));
+        try (ServiceFixture poor = new ServiceFixture(f, Map.of())) {
+            ServiceFixture.Res r = poor.get("/readyz", null);
+            assertThat(r.status()).as("the ledger still serves").isEqualTo(200);
+            assertThat(r.json().get("degraded").asBoolean()).isTrue();
+            assertThat(r.json().at("/checks/x402_gas/low_signers").size()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aKeyFileOthersCanReadIsRefused() throws Exception {
         Path loose = Files.createTempFile("coffer-x402-keys", ".txt");
         Files.writeString(loose, Files.readString(keyFile));

@@ -127,10 +127,17 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
      *                      {@code COFFER_X402_PRIVATE_KEYS}, comma-separated, wins when set); none = verify only
      * @param settleWaitMs  how long {@code /settle} waits for the outcome before answering {@code settlement_pending}
      * @param queueCapacity settlements waiting for a signer, per network; past it {@code /settle} refuses
+     * @param minSignerBalanceEth below this gas balance (in ether, a decimal string) a signer makes {@code /readyz} say degraded
      * @param networks      the networks served ({@code [[x402.networks]]} tables; none by default)
      */
     public record X402(boolean enabled, String prefix, boolean requireKey, int rpcTimeoutMs, String keyFile, int settleWaitMs, int queueCapacity,
-                       List<X402NetworkSection> networks) {}
+                       String minSignerBalanceEth, List<X402NetworkSection> networks) {
+
+        /** {@link #minSignerBalanceEth} in wei. */
+        public BigInteger minSignerBalanceWei() {
+            return new BigDecimal(minSignerBalanceEth).movePointRight(18).toBigIntegerExact();
+        }
+    }
 
     /**
      * One {@code [[x402.networks]]} table.
@@ -219,7 +226,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                         QueryIndex.DEFAULT_FOLLOWER_NICE),
                 new Log("info", true, VerifiableLog.DEFAULT_ORIGIN, (int) VerifiableLog.DEFAULT_CHECKPOINT_INTERVAL_MILLIS, "", true,
                         TiledTree.DEFAULT_TILE_CACHE, 3_000, VerifiableLog.DEFAULT_TREE_NICE),
-                new X402(false, "/x402", false, 10_000, "", 30_000, 10_000, List.of()));
+                new X402(false, "/x402", false, 10_000, "", 30_000, 10_000, "0.01", List.of()));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -348,6 +355,11 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("x402.rpc_timeout_ms", x402.rpcTimeoutMs() >= 100 && x402.rpcTimeoutMs() <= 120_000);
         positive("x402.settle_wait_ms", x402.settleWaitMs() >= 100 && x402.settleWaitMs() <= 600_000);
         positive("x402.queue_capacity", x402.queueCapacity() >= 1);
+        try {
+            positive("x402.min_signer_balance_eth", x402.minSignerBalanceWei().signum() >= 0);
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("configuration value out of range: x402.min_signer_balance_eth (a decimal number of ether)");
+        }
         Set<String> ids = new HashSet<>();
         for (X402NetworkSection n : x402.networks()) {
             try {

@@ -275,6 +275,16 @@ public final class ApiServer implements AutoCloseable {
         return Reply.json(200, "{\"status\":\"alive\"}".getBytes(StandardCharsets.UTF_8), "ok");
     }
 
+    private volatile java.util.function.Supplier<Map<String, Object>> degradedCheck;
+
+    /**
+     * Adds a check that can make {@code /readyz} say {@code degraded: true} (still 200: the ledger
+     * serves) when its {@code ok} is false: the x402 signers' gas.
+     */
+    public void degradedCheck(java.util.function.Supplier<Map<String, Object>> check) {
+        this.degradedCheck = check;
+    }
+
     private Reply readyz(Exchange ex) {
         ex.noQuery();
         Map<String, Object> checks = new LinkedHashMap<>();
@@ -303,6 +313,12 @@ public final class ApiServer implements AutoCloseable {
         boolean ready = ledgerOk && indexOk && logOk;
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("ready", ready);
+        var degraded = degradedCheck;
+        if (degraded != null) {
+            Map<String, Object> x = degraded.get();
+            checks.put("x402_gas", x);
+            body.put("degraded", !Boolean.TRUE.equals(x.get("ok")));
+        }
         body.put("checks", checks);
         return Reply.json(ready ? 200 : 503, json.write(g -> Json.value(g, body)), ready ? "ready" : "not_ready");
     }

@@ -54,6 +54,57 @@ public final class Settlements implements AutoCloseable {
 
     public List<EvmAddress> signerAddresses() { return addresses; }
 
+    private volatile BigInteger minGasBalanceWei = BigInteger.ZERO;
+    private volatile Thread balanceWatcher;
+
+    /**
+     * Reads every signer's gas balance now and then every {@code every}; a signer below
+     * {@code minWei} makes {@link #gasCheck} report the facilitator degraded.
+     */
+    public void watchGasBalances(BigInteger minWei, java.time.Duration every) {
+        this.minGasBalanceWei = minWei;
+        refreshBalances();
+        balanceWatcher = Thread.ofPlatform().daemon().name("x402-gas-balances").start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(every.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                refreshBalances();
+            }
+        });
+    }
+
+    void refreshBalances() {
+        for (Map.Entry<String, Settler> e : settlers.entrySet()) {
+            Chain c = chains.get(e.getKey());
+            for (Signer s : e.getValue().signers()) {
+                try {
+                    s.gasBalance = Hex.toBigInteger(c.rpc().call("eth_getBalance", s.address().hex(), "latest").asText());
+                } catch (RpcException | RuntimeException ex) {
+                    log.accept("x402: reading a signer's gas balance failed", Map.of("network", c.id(), "signer", s.address().checksummed(), "error", String.valueOf(ex.getMessage())));
+                }
+            }
+        }
+    }
+
+    /** For {@code /readyz}: {@code ok} false (degraded) when a signer's gas balance is below the minimum. */
+    public Map<String, Object> gasCheck() {
+        List<String> low = new java.util.ArrayList<>();
+        for (Map.Entry<String, Settler> e : settlers.entrySet()) {
+            for (Signer s : e.getValue().signers()) {
+                if (s.gasBalance.compareTo(minGasBalanceWei) < 0) low.add(e.getKey() + " " + s.address().checksummed());
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ok", low.isEmpty());
+        m.put("min_gas_balance_wei", minGasBalanceWei.toString());
+        m.put("low_signers", low);
+        m.put("detail", low.isEmpty() ? "every signer has gas" : "signers below the gas minimum settle nothing once empty: fund them");
+        return m;
+    }
+
     /** Reads the records up to {@code durableSeq}, decides what was in flight, queues what was never sent; then starts the settlers. */
     public void recover(LogReader.Factory readers, long durableSeq) throws IOException {
         Map<String, ObjectNode> last = SettlementRecords.read(readers, durableSeq);
@@ -161,6 +212,7 @@ public final class Settlements implements AutoCloseable {
                 m.put("address", sg.address().checksummed());
                 m.put("transactions", sg.sent.get());
                 m.put("nonce_recoveries", sg.nonceRecoveries.get());
+                m.put("gas_balance_wei", sg.gasBalance.toString());
                 return m;
             }).toList();
             n.put("signers", signers);
@@ -172,6 +224,7 @@ public final class Settlements implements AutoCloseable {
 
     @Override
     public void close() {
+        if (balanceWatcher != null) balanceWatcher.interrupt();
         for (Settler s : settlers.values()) s.close();
     }
 }
