@@ -157,6 +157,11 @@ public final class X402Bench {
                 [x402]
                 enabled = true
                 settle_wait_ms = 120000
+                # one load generator on one address paying for 64 payers: no rate limit in the way
+                per_address_per_second = 1000000
+                per_address_burst = 1000000
+                per_payer_per_second = 1000000
+                per_payer_burst = 1000000
                 [[x402.networks]]
                 id = "eip155:31337"
                 rpc = [{ url = "%s" }]

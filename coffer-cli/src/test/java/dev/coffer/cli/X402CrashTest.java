@@ -102,6 +102,10 @@ class X402CrashTest {
                     [x402]
                     enabled = true
                     key_file = "%s"
+                    per_address_per_second = 100000
+                    per_address_burst = 100000
+                    per_payer_per_second = 100000
+                    per_payer_burst = 100000
                     [[x402.networks]]
                     id = "eip155:31337"
                     rpc = [{ url = "%s" }]

@@ -14,6 +14,7 @@ import dev.coffer.server.api.X402Api;
 import dev.coffer.x402.Facilitator;
 import dev.coffer.x402.X402Network;
 import dev.coffer.x402.settle.SignerKeys;
+import dev.coffer.x402.guard.AbuseGuard;
 import dev.coffer.server.http.ApiServer;
 import dev.coffer.server.http.Json;
 import dev.coffer.server.http.Route;
@@ -88,7 +89,8 @@ public final class Service implements AutoCloseable {
             List<Route> v1 = new java.util.ArrayList<>(V1Routes.table(ledger, index, tlog, keys, json, config, metrics, log));
             if (config.x402().enabled()) {
                 facilitator = startFacilitator(config, backend, ledger, log);
-                v1.addAll(new X402Api(facilitator, json, Duration.ofMillis(config.x402().settleWaitMs()))
+                AbuseGuard guard = new AbuseGuard(config.x402().guard(), System::currentTimeMillis);
+                v1.addAll(new X402Api(facilitator, json, Duration.ofMillis(config.x402().settleWaitMs()), guard, config.x402().trustedProxySet())
                         .routes(config.x402().prefix(), config.x402().requireKey() ? Scope.X402 : null));
             }
             ApiServer api = new ApiServer(config, json, v1, ledger, index, tlog, keys, metrics, log);

@@ -189,6 +189,49 @@ class X402ApiTest {
     }
 
     @Test
+    void callersAndPayersAreRateLimitedAndForgersCoolDown() throws Exception {
+        Path f = Files.createTempFile("coffer-x402", ".toml");
+        Files.writeString(f, Files.readString(config(chain.url(), usdc, false)).replace("enabled = true\n", """
+                enabled = true
+                trusted_proxies = "127.0.0.1"
+                per_address_per_second = 0.001
+                per_address_burst = 3
+                per_payer_per_second = 0.001
+                per_payer_burst = 1000
+                max_invalid_signatures = 2
+                cool_down_seconds = 600
+                """));
+        try (ServiceFixture guarded = new ServiceFixture(f, Map.of())) {
+            String body = payment(fresh()).toString();
+            for (int i = 0; i < 3; i++) assertThat(guarded.post("/x402/verify", null, body, "X-Forwarded-For", "203.0.113.7").status()).isEqualTo(200);
+            ServiceFixture.Res limited = guarded.post("/x402/verify", null, body, "X-Forwarded-For", "203.0.113.7");
+            assertThat(limited.status()).isEqualTo(429);
+            assertThat(limited.header("Retry-After")).isEqualTo("1");
+            assertThat(limited.json().get("isValid").asBoolean()).isFalse();
+            assertThat(limited.json().get("invalidReason").asText()).isEqualTo("rate_limited");
+            // behind the trusted proxy, another client is another bucket; a forged first hop changes nothing
+            assertThat(guarded.post("/x402/verify", null, body, "X-Forwarded-For", "198.51.100.1, 203.0.113.8").status()).isEqualTo(200);
+            assertThat(guarded.post("/x402/settle", null, body, "X-Forwarded-For", "203.0.113.7").json().get("errorReason").asText()).isEqualTo("rate_limited");
+
+            DevPayer forger = new DevPayer();
+            TransferAuthorization a = forger.authorize(merchant, PRICE, System.currentTimeMillis() / 1000, 120);
+            String forged = DevPayer.v2Body(a, new DevPayer().sign(a, new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc)), LocalChain.NETWORK, usdc,
+                    merchant, PRICE, "USD Coin", "2").toString();
+            for (int i = 0; i < 2; i++) {
+                assertThat(guarded.post("/x402/verify", null, forged, "X-Forwarded-For", "192.0.2." + (10 + i)).json().get("invalidReason").asText())
+                        .isEqualTo("invalid_exact_evm_signature");
+            }
+            ServiceFixture.Res cooling = guarded.post("/x402/verify", null, forged, "X-Forwarded-For", "192.0.2.20");
+            assertThat(cooling.status()).isEqualTo(429);
+            assertThat(cooling.json().get("invalidReason").asText()).isEqualTo("payer_cooling_down");
+            assertThat(Long.parseLong(cooling.header("Retry-After"))).isGreaterThan(500);
+            ServiceFixture.Res stats = guarded.get("/v1/admin/x402/stats", guarded.adminKey);
+            assertThat(stats.json().at("/abuse/refused_cooling_down").asLong()).isEqualTo(1);
+            assertThat(stats.json().at("/abuse/payers_cooling_down").asLong()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aKeyFileOthersCanReadIsRefused() throws Exception {
         Path loose = Files.createTempFile("coffer-x402-keys", ".txt");
         Files.writeString(loose, Files.readString(keyFile));

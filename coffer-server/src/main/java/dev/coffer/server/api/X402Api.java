@@ -8,6 +8,7 @@ import dev.coffer.server.http.Reply;
 import dev.coffer.server.http.Route;
 import dev.coffer.x402.Facilitator;
 import dev.coffer.x402.evm.RpcException;
+import dev.coffer.x402.guard.AbuseGuard;
 import dev.coffer.x402.protocol.PaymentRequest;
 import dev.coffer.x402.protocol.Reasons;
 import dev.coffer.x402.protocol.SettleResult;
@@ -30,11 +31,25 @@ public final class X402Api {
     private final Facilitator facilitator;
     private final Json json;
     private final Duration settleWait;
+    private final AbuseGuard guard;
+    private final java.util.Set<String> trustedProxies;
 
-    public X402Api(Facilitator facilitator, Json json, Duration settleWait) {
+    public X402Api(Facilitator facilitator, Json json, Duration settleWait, AbuseGuard guard, java.util.Set<String> trustedProxies) {
         this.facilitator = facilitator;
         this.json = json;
         this.settleWait = settleWait;
+        this.guard = guard;
+        this.trustedProxies = java.util.Set.copyOf(trustedProxies);
+    }
+
+    /** Null when the caller may go on; else the 429 to answer, in the route's own shape. */
+    private Reply refused(Exchange ex, ObjectNode body, boolean settle) {
+        AbuseGuard.Verdict v = guard.admit(ex.clientAddress(trustedProxies), PaymentRequest.payerOf(body));
+        if (!v.refused()) return null;
+        java.util.Map<String, Object> answer = settle
+                ? SettleResult.failed(v.reason(), v.message(), PaymentRequest.payerOf(body), "", PaymentRequest.networkOf(body)).toJson()
+                : VerifyResult.invalid(v.reason(), v.message(), PaymentRequest.payerOf(body)).toJson();
+        return Reply.json(429, json.write(g -> Json.value(g, answer)), v.reason()).withHeader("Retry-After", Long.toString(v.retryAfterSeconds()));
     }
 
     /** The routes; {@code scope} null = open to anyone, else the scope a key needs. */
@@ -54,10 +69,13 @@ public final class X402Api {
     Reply settle(Exchange ex) throws java.io.IOException {
         ex.noQuery();
         ObjectNode body = ex.bodyObject();
+        Reply no = refused(ex, body, true);
+        if (no != null) return no;
         SettleResult r;
         int status = 200;
         try {
             r = facilitator.settle(body, settleWait);
+            if (Reasons.SIGNATURE.equals(r.reason())) guard.invalidSignature(r.payer());
         } catch (RpcException e) {
             status = 503;
             r = SettleResult.failed(Reasons.UNEXPECTED_SETTLE_ERROR, "the chain could not be asked: " + e.getMessage(), PaymentRequest.payerOf(body), "",
@@ -72,6 +90,7 @@ public final class X402Api {
         ex.noQuery();
         java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
         out.put("settling", facilitator.settlements() != null);
+        out.put("abuse", guard.counters());
         if (facilitator.settlements() != null) out.putAll(facilitator.settlements().stats());
         return Reply.json(200, json.write(g -> Json.value(g, out)), "ok");
     }
@@ -79,10 +98,13 @@ public final class X402Api {
     Reply verify(Exchange ex) {
         ex.noQuery();
         ObjectNode body = ex.bodyObject();
+        Reply no = refused(ex, body, false);
+        if (no != null) return no;
         VerifyResult r;
         int status = 200;
         try {
             r = facilitator.verify(body);
+            if (Reasons.SIGNATURE.equals(r.reason())) guard.invalidSignature(r.payer());
         } catch (RpcException e) {
             status = 503;
             r = VerifyResult.invalid(Reasons.UNEXPECTED_VERIFY_ERROR, "the chain could not be asked: " + e.getMessage(), PaymentRequest.payerOf(body));

@@ -128,10 +128,28 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
      * @param settleWaitMs  how long {@code /settle} waits for the outcome before answering {@code settlement_pending}
      * @param queueCapacity settlements waiting for a signer, per network; past it {@code /settle} refuses
      * @param minSignerBalanceEth below this gas balance (in ether, a decimal string) a signer makes {@code /readyz} say degraded
+     * @param trustedProxies      comma-separated proxy addresses whose {@code X-Forwarded-For} is believed
+     * @param perAddressPerSecond requests per second per client address to the facilitator (token bucket), and its burst
+     * @param perPayerPerSecond   payments per second per payer, and its burst
+     * @param maxInvalidSignatures invalid signatures from one payer within a minute before its cool-down of {@code coolDownSeconds}
      * @param networks      the networks served ({@code [[x402.networks]]} tables; none by default)
      */
     public record X402(boolean enabled, String prefix, boolean requireKey, int rpcTimeoutMs, String keyFile, int settleWaitMs, int queueCapacity,
-                       String minSignerBalanceEth, List<X402NetworkSection> networks) {
+                       String minSignerBalanceEth, String trustedProxies, double perAddressPerSecond, int perAddressBurst,
+                       double perPayerPerSecond, int perPayerBurst, int maxInvalidSignatures, int coolDownSeconds,
+                       List<X402NetworkSection> networks) {
+
+        /** The facilitator's abuse guard settings. */
+        public dev.coffer.x402.guard.AbuseGuard.Settings guard() {
+            return new dev.coffer.x402.guard.AbuseGuard.Settings(perAddressPerSecond, perAddressBurst, perPayerPerSecond, perPayerBurst,
+                    maxInvalidSignatures, 60_000, coolDownSeconds * 1000L, 100_000);
+        }
+
+        public java.util.Set<String> trustedProxySet() {
+            java.util.Set<String> s = new java.util.HashSet<>();
+            for (String p : trustedProxies.split(",")) if (!p.isBlank()) s.add(p.strip());
+            return s;
+        }
 
         /** {@link #minSignerBalanceEth} in wei. */
         public BigInteger minSignerBalanceWei() {
@@ -226,7 +244,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                         QueryIndex.DEFAULT_FOLLOWER_NICE),
                 new Log("info", true, VerifiableLog.DEFAULT_ORIGIN, (int) VerifiableLog.DEFAULT_CHECKPOINT_INTERVAL_MILLIS, "", true,
                         TiledTree.DEFAULT_TILE_CACHE, 3_000, VerifiableLog.DEFAULT_TREE_NICE),
-                new X402(false, "/x402", false, 10_000, "", 30_000, 10_000, "0.01", List.of()));
+                new X402(false, "/x402", false, 10_000, "", 30_000, 10_000, "0.01", "", 1000, 2000, 20, 40, 5, 300, List.of()));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -355,6 +373,11 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("x402.rpc_timeout_ms", x402.rpcTimeoutMs() >= 100 && x402.rpcTimeoutMs() <= 120_000);
         positive("x402.settle_wait_ms", x402.settleWaitMs() >= 100 && x402.settleWaitMs() <= 600_000);
         positive("x402.queue_capacity", x402.queueCapacity() >= 1);
+        try {
+            x402.guard();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("configuration value out of range: x402 rate limits: " + e.getMessage());
+        }
         try {
             positive("x402.min_signer_balance_eth", x402.minSignerBalanceWei().signum() >= 0);
         } catch (ArithmeticException | NumberFormatException e) {

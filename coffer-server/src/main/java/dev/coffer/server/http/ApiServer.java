@@ -166,7 +166,9 @@ public final class ApiServer implements AutoCloseable {
         res.header(REQUEST_ID, requestId);
         res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
         for (Map.Entry<String, String> h : reply.headers().entrySet()) res.header(h.getKey(), h.getValue());
-        if (reply.status() == 429 || reply.status() == 503) res.header(HeaderNames.RETRY_AFTER, Integer.toString(config.server().retryAfterSeconds()));
+        if ((reply.status() == 429 || reply.status() == 503) && !reply.headers().containsKey("Retry-After")) {
+            res.header(HeaderNames.RETRY_AFTER, Integer.toString(config.server().retryAfterSeconds())); // a handler that knows better says so
+        }
         if (reply.status() == 401) res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"coffer\"");
         res.send(reply.body());
         long nanos = System.nanoTime() - started;

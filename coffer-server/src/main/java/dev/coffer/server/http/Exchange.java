@@ -93,6 +93,24 @@ public final class Exchange {
         return body != null && body.length > 0;
     }
 
+    /**
+     * The client's address: the peer's, or — when the peer is one of {@code trustedProxies} — the
+     * last address in {@code X-Forwarded-For} that is not a trusted proxy (a client cannot forge
+     * its way past a proxy that appends what it saw).
+     */
+    public String clientAddress(Set<String> trustedProxies) {
+        String peer = request.remotePeer().host();
+        if (trustedProxies.isEmpty() || !trustedProxies.contains(peer)) return peer;
+        String xff = request.headers().first(HeaderNames.X_FORWARDED_FOR).orElse(null);
+        if (xff == null) return peer;
+        String[] hops = xff.split(",");
+        for (int i = hops.length - 1; i >= 0; i--) {
+            String hop = hops[i].strip();
+            if (!hop.isEmpty() && !trustedProxies.contains(hop)) return hop;
+        }
+        return peer;
+    }
+
     public ApiKey key() { return key; }
 
     public String requestId() { return requestId; }
