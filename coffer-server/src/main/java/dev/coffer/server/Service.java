@@ -89,6 +89,7 @@ public final class Service implements AutoCloseable {
             List<Route> v1 = new java.util.ArrayList<>(V1Routes.table(ledger, index, tlog, keys, json, config, metrics, log));
             if (config.x402().enabled()) {
                 facilitator = startFacilitator(config, backend, ledger, log);
+                if (facilitator.settlements() != null) metrics.watchX402(facilitator.settlements());
                 AbuseGuard guard = new AbuseGuard(config.x402().guard(), System::currentTimeMillis);
                 v1.addAll(new X402Api(facilitator, json, Duration.ofMillis(config.x402().settleWaitMs()), guard, config.x402().trustedProxySet())
                         .routes(config.x402().prefix(), config.x402().requireKey() ? Scope.X402 : null));

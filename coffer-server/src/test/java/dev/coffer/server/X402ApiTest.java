@@ -154,6 +154,10 @@ class X402ApiTest {
         assertThat(stats.json().at("/settlements/confirmed").asLong()).isPositive();
         assertThat(stats.json().toString()).doesNotContain(Files.readString(keyFile).lines().skip(1).findFirst().orElseThrow().substring(2));
         assertThat(open.get("/x402/supported", null).json().at("/signers/eip155:*").size()).isEqualTo(2);
+        ServiceFixture.Res metrics = open.get("/metrics", open.adminKey);
+        String text = new String(metrics.raw().body(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(text).contains("coffer_x402_settlements_total{network=\"eip155:31337\",outcome=\"confirmed\"}")
+                .contains("coffer_x402_gas_used_total").contains("coffer_x402_signer_gas_balance_eth").contains("route=\"x402_settle\"");
     }
 
     @Test

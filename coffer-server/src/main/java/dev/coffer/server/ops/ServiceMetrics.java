@@ -62,6 +62,29 @@ public final class ServiceMetrics implements LedgerConfig.BatchListener {
         Gauge.builder("coffer_log_dropped_lines", log::dropped).description("Log lines dropped because the log queue was full").register(registry);
     }
 
+    /**
+     * The x402 facilitator's meters (verify and settle latency are the {@code coffer_http_requests}
+     * timers of routes {@code x402_verify} and {@code x402_settle}).
+     */
+    public void watchX402(dev.coffer.x402.settle.Settlements s) {
+        s.counters().forEach((network, read) -> {
+            Gauge.builder("coffer_x402_queued", () -> read.get()[0]).tag("network", network).description("Settlements waiting for a signer").register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("coffer_x402_batches", read, r -> r.get()[1]).tag("network", network)
+                    .description("Settlement transactions sent").register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("coffer_x402_batched_settlements", read, r -> r.get()[2]).tag("network", network)
+                    .description("Settlements sent in those transactions (÷ batches = mean batch size)").register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("coffer_x402_gas_used", read, r -> r.get()[3]).tag("network", network)
+                    .description("Gas used by settlement transactions").register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("coffer_x402_nonce_recoveries", read, r -> r.get()[4]).tag("network", network)
+                    .description("Nonce errors answered by re-reading the nonce from the chain").register(registry);
+        });
+        s.gasBalances().forEach((network, signers) -> signers.forEach((address, balance) ->
+                Gauge.builder("coffer_x402_signer_gas_balance_eth", () -> new java.math.BigDecimal(balance.get()).movePointLeft(18).doubleValue())
+                        .tag("network", network).tag("signer", address).description("A settlement signer's gas balance (read every 10 s)").register(registry)));
+        s.onOutcome((network, outcome) -> Counter.builder("coffer_x402_settlements").tag("network", network).tag("outcome", outcome)
+                .description("Settlements decided, by outcome (confirmed or the failure reason)").register(registry).increment());
+    }
+
     public void request(String route, String method, int status, long nanos) {
         String key = route + ' ' + method + ' ' + status;
         Timer t = requestTimers.get(key);

@@ -89,6 +89,29 @@ public final class Settlements implements AutoCloseable {
         }
     }
 
+    /** Called with (network, outcome) for every settlement decided: {@code confirmed} or a failure reason (metrics). */
+    public void onOutcome(BiConsumer<String, String> listener) {
+        for (Settler s : settlers.values()) s.outcomeListener = listener;
+    }
+
+    /** Per network, for metrics: {queued, batches, settlements sent in batches, gas used, nonce errors}. */
+    public Map<String, java.util.function.Supplier<long[]>> counters() {
+        Map<String, java.util.function.Supplier<long[]>> m = new LinkedHashMap<>();
+        settlers.forEach((id, s) -> m.put(id, () -> new long[] {s.queued(), s.batches.get(), s.batchedSettlements.get(), s.gasUsed.get(), s.nonceErrors.get()}));
+        return m;
+    }
+
+    /** Each signer's last read gas balance in wei, by (network, address), for metrics. */
+    public Map<String, Map<String, java.util.function.Supplier<BigInteger>>> gasBalances() {
+        Map<String, Map<String, java.util.function.Supplier<BigInteger>>> m = new LinkedHashMap<>();
+        settlers.forEach((id, s) -> {
+            Map<String, java.util.function.Supplier<BigInteger>> bySigner = new LinkedHashMap<>();
+            for (Signer sg : s.signers()) bySigner.put(sg.address().checksummed(), () -> sg.gasBalance);
+            m.put(id, bySigner);
+        });
+        return m;
+    }
+
     /** For {@code /readyz}: {@code ok} false (degraded) when a signer's gas balance is below the minimum. */
     public Map<String, Object> gasCheck() {
         List<String> low = new java.util.ArrayList<>();

@@ -427,8 +427,11 @@ final class Settler implements AutoCloseable {
         return Reasons.TRANSACTION_FAILED;
     }
 
+    volatile BiConsumer<String, String> outcomeListener = (network, outcome) -> { };
+
     private void count(String outcome) {
         outcomes.computeIfAbsent(outcome, k -> new AtomicLong()).incrementAndGet();
+        outcomeListener.accept(chain.id(), outcome);
     }
 
     private static void sleepQuietly(long ms) {
