@@ -5,13 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.coffer.x402.devchain.DevPayer;
 import dev.coffer.x402.devchain.LocalChain;
 import dev.coffer.x402.evm.EvmAddress;
-import dev.coffer.x402.evm.Hex;
 import dev.coffer.x402.exact.Eip712Domain;
 import dev.coffer.x402.exact.TransferAuthorization;
 import org.HdrHistogram.Histogram;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Keys;
-import org.web3j.utils.Numeric;
 
 import java.math.BigInteger;
 import java.net.URI;
@@ -113,11 +110,7 @@ public final class X402Bench {
         }
         int maxSigners = signerCounts.stream().mapToInt(Integer::intValue).max().orElse(1);
         List<ECKeyPair> keys = new ArrayList<>();
-        for (int i = 0; i < maxSigners + 1; i++) {
-            ECKeyPair k = Keys.createEcKeyPair();
-            chain.fund(new EvmAddress("0x" + Keys.getAddress(k)), BigInteger.TEN.pow(22));
-            keys.add(k);
-        }
+        for (int i = 0; i < maxSigners + 1; i++) keys.add(chain.fundedKey(BigInteger.TEN.pow(22)));
         List<Figures> out = new ArrayList<>();
         for (int signers : signerCounts) {
             for (boolean batched : unbatchedToo ? new boolean[] {false, true} : new boolean[] {true}) {
@@ -143,10 +136,6 @@ public final class X402Bench {
         return bodies;
     }
 
-    private static String hex(ECKeyPair k) {
-        return Hex.of(Numeric.toBytesPadded(k.getPrivateKey(), 32));
-    }
-
     private static Figures coffer(LocalChain chain, Options o, EvmAddress usdc, List<DevPayer> payers, List<ECKeyPair> keys, boolean batched, String name)
             throws Exception {
         Path dir = Files.createTempDirectory(o.dir(), "x402-coffer");
@@ -170,7 +159,7 @@ public final class X402Bench {
                 max_batch_size = %d
                 max_wait_ms = %d
                 """.formatted(chain.url(), usdc.checksummed(), batched ? 200 : 1, batched ? 5 : 0));
-        String keyList = String.join(",", keys.stream().map(X402Bench::hex).toList());
+        String keyList = String.join(",", keys.stream().map(LocalChain::privateKeyHex).toList());
         try (BenchServer server = BenchServer.start(dir, List.of("-Xmx1g"), Map.of("COFFER_CONFIG", config.toString(), "COFFER_X402_PRIVATE_KEYS", keyList))) {
             String base = server.url + "/x402";
             // warm-up: a few settlements through every code path before the clock starts
@@ -196,7 +185,7 @@ public final class X402Bench {
         Path dir = Files.createTempDirectory(o.dir(), "x402-reference");
         ProcessBuilder pb = new ProcessBuilder("node", chainDir.resolve("reference-facilitator.mjs").toString()).directory(chainDir.toFile())
                 .redirectOutput(dir.resolve("out.log").toFile()).redirectError(dir.resolve("err.log").toFile());
-        pb.environment().putAll(Map.of("RPC_URL", chain.url(), "FACILITATOR_KEY", hex(key), "NETWORK", LocalChain.NETWORK));
+        pb.environment().putAll(Map.of("RPC_URL", chain.url(), "FACILITATOR_KEY", LocalChain.privateKeyHex(key), "NETWORK", LocalChain.NETWORK));
         Process p = pb.start();
         try {
             String url = null;

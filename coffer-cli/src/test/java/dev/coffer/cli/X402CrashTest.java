@@ -5,13 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.coffer.x402.devchain.LocalChain;
 import dev.coffer.x402.devchain.DevPayer;
 import dev.coffer.x402.evm.EvmAddress;
-import dev.coffer.x402.evm.Hex;
 import dev.coffer.x402.exact.Eip712Domain;
 import dev.coffer.x402.exact.TransferAuthorization;
 import org.junit.jupiter.api.Test;
-import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Keys;
-import org.web3j.utils.Numeric;
 
 import java.math.BigInteger;
 import java.net.URI;
@@ -20,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,15 +81,8 @@ class X402CrashTest {
                 chain.mint(usdc, p.address(), BigInteger.valueOf(1_000_000_000));
                 payers.add(p);
             }
-            Path keyFile = dir.resolve("x402.keys");
-            StringBuilder keys = new StringBuilder();
-            for (int i = 0; i < 2; i++) {
-                ECKeyPair k = Keys.createEcKeyPair();
-                chain.fund(new EvmAddress("0x" + Keys.getAddress(k)), BigInteger.TEN.pow(20));
-                keys.append(Hex.of(Numeric.toBytesPadded(k.getPrivateKey(), 32))).append('\n');
-            }
-            Files.writeString(keyFile, keys);
-            Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+            Path keyFile = LocalChain.writeKeyFile(dir.resolve("x402.keys"),
+                    List.of(chain.fundedKey(BigInteger.TEN.pow(20)), chain.fundedKey(BigInteger.TEN.pow(20))));
             Path config = dir.resolve("coffer.toml");
             Files.writeString(config, """
                     [log]

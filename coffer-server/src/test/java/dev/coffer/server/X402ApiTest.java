@@ -63,15 +63,8 @@ class X402ApiTest {
         chain = LocalChain.start();
         usdc = chain.deployToken("USD Coin", "2");
         chain.mint(usdc, payer.address(), BigInteger.valueOf(1_000_000));
-        keyFile = Files.createTempFile("coffer-x402-keys", ".txt");
-        StringBuilder keys = new StringBuilder("# settlement keys of the test\n");
-        for (int i = 0; i < 2; i++) {
-            org.web3j.crypto.ECKeyPair k = org.web3j.crypto.Keys.createEcKeyPair();
-            chain.fund(new EvmAddress("0x" + org.web3j.crypto.Keys.getAddress(k)), BigInteger.TEN.pow(20));
-            keys.append(dev.coffer.x402.evm.Hex.of(org.web3j.utils.Numeric.toBytesPadded(k.getPrivateKey(), 32))).append('\n');
-        }
-        Files.writeString(keyFile, keys);
-        Files.setPosixFilePermissions(keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        keyFile = LocalChain.writeKeyFile(Files.createTempFile("coffer-x402-keys", ".txt"),
+                List.of(chain.fundedKey(BigInteger.TEN.pow(20)), chain.fundedKey(BigInteger.TEN.pow(20))));
         open = new ServiceFixture(config(chain.url(), usdc, false), Map.of());
         keyed = new ServiceFixture(config(chain.url(), usdc, true), Map.of());
     }
@@ -179,9 +172,7 @@ class X402ApiTest {
         ServiceFixture.Res funded = open.get("/readyz", null);
         assertThat(funded.status()).isEqualTo(200);
         assertThat(funded.json().get("degraded").asBoolean()).isFalse();
-        Path emptyKeys = Files.createTempFile("coffer-x402-keys", ".txt");
-        Files.writeString(emptyKeys, dev.coffer.x402.evm.Hex.of(org.web3j.utils.Numeric.toBytesPadded(org.web3j.crypto.Keys.createEcKeyPair().getPrivateKey(), 32)) + "\n");
-        Files.setPosixFilePermissions(emptyKeys, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path emptyKeys = LocalChain.writeKeyFile(Files.createTempFile("coffer-x402-keys", ".txt"), List.of(org.web3j.crypto.Keys.createEcKeyPair()));
         Path f = Files.createTempFile("coffer-x402", ".toml");
         Files.writeString(f, Files.readString(config(chain.url(), usdc, false)).replace(keyFile.toString(), emptyKeys.toString()));
         try (ServiceFixture poor = new ServiceFixture(f, Map.of())) {

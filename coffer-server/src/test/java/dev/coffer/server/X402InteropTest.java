@@ -4,17 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.coffer.x402.devchain.LocalChain;
 import dev.coffer.x402.devchain.DevPayer;
 import dev.coffer.x402.evm.EvmAddress;
-import dev.coffer.x402.evm.Hex;
 import org.junit.jupiter.api.Test;
-import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Keys;
-import org.web3j.utils.Numeric;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -35,11 +31,7 @@ class X402InteropTest {
             DevPayer payer = new DevPayer();
             chain.mint(usdc, payer.address(), BigInteger.valueOf(5_000_000));
             EvmAddress shop = new DevPayer().address();
-            Path keyFile = Files.createTempFile("coffer-x402-keys", ".txt");
-            ECKeyPair signer = Keys.createEcKeyPair();
-            chain.fund(new EvmAddress("0x" + Keys.getAddress(signer)), BigInteger.TEN.pow(20));
-            Files.writeString(keyFile, Hex.of(Numeric.toBytesPadded(signer.getPrivateKey(), 32)) + "\n");
-            Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+            Path keyFile = LocalChain.writeKeyFile(Files.createTempFile("coffer-x402-keys", ".txt"), List.of(chain.fundedKey(BigInteger.TEN.pow(20))));
             Path config = Files.createTempFile("coffer-x402", ".toml");
             Files.writeString(config, """
                     [x402]
@@ -55,7 +47,7 @@ class X402InteropTest {
                 ProcessBuilder pb = new ProcessBuilder("node", chainDir.resolve("interop.mjs").toString()).directory(chainDir.toFile());
                 pb.environment().putAll(Map.of("FACILITATOR_URL", coffer.service.url() + "/x402", "NETWORK", LocalChain.NETWORK,
                         "TOKEN", usdc.checksummed(), "TOKEN_NAME", "USD Coin", "TOKEN_VERSION", "2", "PRICE", "25000", "PAY_TO", shop.checksummed(),
-                        "PAYER_KEY", Hex.of(Numeric.toBytesPadded(payer.key().getPrivateKey(), 32)), "REQUESTS", "3"));
+                        "PAYER_KEY", LocalChain.privateKeyHex(payer.key()), "REQUESTS", "3"));
                 Path err = Files.createTempFile("interop", ".err");
                 Process node = pb.redirectError(err.toFile()).start();
                 byte[] out = node.getInputStream().readAllBytes();

@@ -101,7 +101,7 @@ public final class Facilitator {
         CompletableFuture<SettleResult> outcome = null;
         if (token != null) {
             Settlement known = st.find(chain, token, auth);
-            if (known != null && known.sameAs(auth, r.payload().signature()) && known.auth.to().equals(auth.to())) outcome = known.outcome;
+            if (known != null && known.sameAs(auth, r.payload().signature())) outcome = known.outcome;
         }
         if (outcome == null) {
             VerifyResult v = verifier.verify(r, chain, signers.isEmpty() ? null : signers.getFirst().hex(), false);

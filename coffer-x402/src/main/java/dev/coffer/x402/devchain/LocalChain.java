@@ -181,6 +181,27 @@ public final class LocalChain implements AutoCloseable {
         call("anvil_setBalance", who.hex(), Hex.quantity(wei));
     }
 
+    /** A fresh settlement key whose address holds {@code wei} of gas money. */
+    public org.web3j.crypto.ECKeyPair fundedKey(BigInteger wei) throws Exception {
+        org.web3j.crypto.ECKeyPair k = org.web3j.crypto.Keys.createEcKeyPair();
+        fund(new EvmAddress("0x" + org.web3j.crypto.Keys.getAddress(k)), wei);
+        return k;
+    }
+
+    /** A private key as key files and {@code COFFER_X402_PRIVATE_KEYS} hold it: {@code 0x} and 64 hex digits. */
+    public static String privateKeyHex(org.web3j.crypto.ECKeyPair k) {
+        return Hex.of(org.web3j.utils.Numeric.toBytesPadded(k.getPrivateKey(), 32));
+    }
+
+    /** Writes {@code keys} to {@code file}, one per line, mode 0600 (as the facilitator requires). */
+    public static Path writeKeyFile(Path file, List<org.web3j.crypto.ECKeyPair> keys) throws IOException {
+        StringBuilder b = new StringBuilder("# settlement keys\n");
+        for (org.web3j.crypto.ECKeyPair k : keys) b.append(privateKeyHex(k)).append('\n');
+        Files.writeString(file, b);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+
     /** The latest block's timestamp. */
     public long now() throws RpcException {
         return Hex.toLong(call("eth_getBlockByNumber", "latest", false).get("timestamp").asText());

@@ -1,6 +1,5 @@
 package dev.coffer.x402.settle;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coffer.ledger.Command;
@@ -105,10 +104,6 @@ public final class SettlementRecords {
      *
      * @return the credit's result code
      */
-    ResultCode confirmed(Settlement s, String txHash, long block, String account) throws IOException {
-        return confirmed(List.of(new Confirmation(s, txHash, block, account))).getFirst();
-    }
-
     /** A settlement found confirmed: by which transaction, in which block, credited to which account. */
     record Confirmation(Settlement s, String txHash, long block, String account) {}
 
@@ -181,9 +176,5 @@ public final class SettlementRecords {
         } catch (ExecutionException e) {
             throw new IOException("the ledger could not write: " + e.getCause(), e.getCause());
         }
-    }
-
-    static JsonNode parse(String json) throws IOException {
-        return JSON.readTree(json);
     }
 }

@@ -49,7 +49,7 @@ public final class Settlements implements AutoCloseable {
             settlers.put(c.id(), new Settler(c, signers, records, queueCapacity, log));
             this.chains.put(c.id(), c);
         }
-        this.addresses = keys.stream().map(k -> new Signer(k, 1).address()).toList();
+        this.addresses = keys.stream().map(k -> new EvmAddress("0x" + org.web3j.crypto.Keys.getAddress(k))).toList();
     }
 
     public List<EvmAddress> signerAddresses() { return addresses; }

@@ -13,7 +13,6 @@ import dev.coffer.x402.devchain.DevPayer;
 import dev.coffer.x402.X402Network;
 import dev.coffer.x402.X402Token;
 import dev.coffer.x402.evm.EvmAddress;
-import dev.coffer.x402.evm.Hex;
 import dev.coffer.x402.exact.Eip712Domain;
 import dev.coffer.x402.exact.TransferAuthorization;
 import dev.coffer.x402.protocol.Reasons;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Keys;
 
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -83,11 +81,7 @@ class SettlementTest {
 
     static List<ECKeyPair> fundedKeys(int n) throws Exception {
         List<ECKeyPair> keys = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            ECKeyPair k = Keys.createEcKeyPair();
-            chain.fund(new EvmAddress("0x" + Keys.getAddress(k)), BigInteger.TEN.pow(20));
-            keys.add(k);
-        }
+        for (int i = 0; i < n; i++) keys.add(chain.fundedKey(BigInteger.TEN.pow(20)));
         return keys;
     }
 
@@ -139,6 +133,57 @@ class SettlementTest {
         assertThat(credited(merchant)).isEqualTo(PRICE);
         JsonNode receipt = chain.call("eth_getTransactionReceipt", first.transaction());
         assertThat(receipt.get("to").asText()).as("no batching: the token is called directly").isEqualTo(usdc.hex());
+    }
+
+    @Test
+    void everyBadPayloadIsRefusedAtSettleWithNothingMoved() throws Exception {
+        open(fundedKeys(1), X402Network.Batching.DEFAULT);
+        EvmAddress merchant = new DevPayer().address();
+        DevPayer p = payers.get(5);
+        long now = System.currentTimeMillis() / 1000;
+        Eip712Domain domain = new Eip712Domain("USD Coin", "2", LocalChain.CHAIN_ID, usdc);
+        Map<String, ObjectNode> bad = new java.util.LinkedHashMap<>();
+        TransferAuthorization a = auth(p, merchant, PRICE);
+        byte[] tampered = p.sign(a, domain);
+        tampered[7] ^= 1;
+        bad.put(Reasons.SIGNATURE, DevPayer.v2Body(a, tampered, LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2"));
+        TransferAuthorization elsewhere = auth(p, new DevPayer().address(), PRICE);
+        bad.put(Reasons.RECIPIENT_MISMATCH, DevPayer.v2Body(elsewhere, p.sign(elsewhere, domain), LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2"));
+        TransferAuthorization expired = new TransferAuthorization(p.address(), merchant, PRICE, BigInteger.valueOf(now - 600), BigInteger.valueOf(now - 1),
+                DevPayer.randomNonce());
+        bad.put(Reasons.VALID_BEFORE, payment(p, merchant, expired));
+        TransferAuthorization early = new TransferAuthorization(p.address(), merchant, PRICE, BigInteger.valueOf(now + 300), BigInteger.valueOf(now + 900),
+                DevPayer.randomNonce());
+        bad.put(Reasons.VALID_AFTER, payment(p, merchant, early));
+        TransferAuthorization more = auth(p, merchant, PRICE.add(BigInteger.ONE));
+        bad.put(Reasons.VALUE_MISMATCH, DevPayer.v2Body(more, p.sign(more, domain), LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2"));
+        TransferAuthorization other = auth(p, merchant, PRICE);
+        bad.put(Reasons.TOKEN_NAME_MISMATCH, DevPayer.v2Body(other, p.sign(other, new Eip712Domain("Other Coin", "2", LocalChain.CHAIN_ID, usdc)),
+                LocalChain.NETWORK, usdc, merchant, PRICE, "Other Coin", "2"));
+        DevPayer poor = new DevPayer();
+        bad.put(Reasons.INSUFFICIENT_BALANCE, payment(poor, merchant, auth(poor, merchant, PRICE)));
+        TransferAuthorization used = auth(p, merchant, PRICE);
+        byte[] usedSig = p.sign(used, domain);
+        chain.transact(usdc, used.transferCalldata(usedSig)); // settled elsewhere first
+        bad.put(Reasons.NONCE_ALREADY_USED, DevPayer.v2Body(used, usedSig, LocalChain.NETWORK, usdc, merchant, PRICE, "USD Coin", "2"));
+        ObjectNode network = payment(p, merchant, auth(p, merchant, PRICE));
+        ((ObjectNode) network.get("paymentRequirements")).put("network", "eip155:8453");
+        bad.put(Reasons.INVALID_NETWORK, network);
+        ObjectNode scheme = payment(p, merchant, auth(p, merchant, PRICE));
+        ((ObjectNode) scheme.get("paymentRequirements")).put("scheme", "upto");
+        bad.put(Reasons.UNSUPPORTED_SCHEME, scheme);
+
+        BigInteger payerBefore = chain.tokenBalance(usdc, p.address());
+        BigInteger merchantBefore = chain.tokenBalance(usdc, merchant); // the used nonce's payment, made directly
+        for (Map.Entry<String, ObjectNode> e : bad.entrySet()) {
+            SettleResult r = facilitator.settle(e.getValue(), WAIT);
+            assertThat(r.success()).as(e.getKey()).isFalse();
+            assertThat(r.reason()).as(r.toString()).isEqualTo(e.getKey());
+            assertThat(r.transaction()).as("nothing sent for %s", e.getKey()).isEmpty();
+        }
+        assertThat(chain.tokenBalance(usdc, p.address())).isEqualTo(payerBefore);
+        assertThat(chain.tokenBalance(usdc, merchant)).isEqualTo(merchantBefore);
+        assertThat(credited(merchant)).isZero();
     }
 
     @Test
