@@ -16,4 +16,13 @@ CREATE INDEX IF NOT EXISTS coffer_accounts_by_owner ON coffer_accounts (owner, i
 CREATE TABLE IF NOT EXISTS coffer_holds (
     id TEXT PRIMARY KEY, debit_account TEXT NOT NULL, credit_account TEXT NOT NULL, amount TEXT NOT NULL, captured TEXT,
     status TEXT NOT NULL, expires_at INTEGER NOT NULL, seq INTEGER NOT NULL, resolved_seq INTEGER);
+CREATE TABLE IF NOT EXISTS coffer_stream_events (
+    tenant TEXT NOT NULL, store TEXT NOT NULL, store_seq INTEGER NOT NULL, log_seq INTEGER NOT NULL, event_id TEXT NOT NULL,
+    entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, version INTEGER NOT NULL, event_type TEXT NOT NULL, ts INTEGER NOT NULL,
+    encoding INTEGER NOT NULL, key_id TEXT NOT NULL, metadata TEXT NOT NULL, payload BLOB NOT NULL, hash BLOB NOT NULL,
+    PRIMARY KEY (tenant, store, store_seq)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS coffer_stream_events_by_id ON coffer_stream_events (tenant, store, event_id);
+CREATE UNIQUE INDEX IF NOT EXISTS coffer_stream_events_by_entity ON coffer_stream_events (tenant, store, entity_type, entity_id, version);
+CREATE INDEX IF NOT EXISTS coffer_stream_events_by_type ON coffer_stream_events (tenant, store, event_type, store_seq);
+CREATE INDEX IF NOT EXISTS coffer_stream_events_by_time ON coffer_stream_events (tenant, store, ts, store_seq);
 CREATE TABLE IF NOT EXISTS coffer_index_checkpoint (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL);

@@ -70,6 +70,178 @@ public sealed interface Command {
      */
     record Note(String id, String topic, String body) implements Command {}
 
+    /**
+     * Opens the event store {@code store} of {@code tenant}, or changes its mode: {@link #STORE_STRICT}
+     * (an event its schema refuses is refused) or {@link #STORE_QUARANTINE} (it goes to the store's
+     * dead-letter queue). A store's sequence numbers start at 1 with its first event.
+     */
+    record ConfigureStore(String id, String tenant, String store, int mode) implements Command {}
+
+    int STORE_STRICT = 0;
+    int STORE_QUARANTINE = 1;
+
+    /**
+     * One event of an event stream: {@code eventId} in store {@code store} of {@code tenant}, about
+     * entity ({@code entityType}, {@code entityId}). The ledger assigns the store's next sequence
+     * number and the entity's next version ({@link #storeSeq}, {@link #version}: 0 as submitted, set
+     * in the logged event, so the log and its proofs commit to them); {@code expectedVersion} (or
+     * {@link #ANY_VERSION}) must be the entity's current version, 0 for a new entity. The payload
+     * is opaque bytes here: JSON for {@link #PLAIN}, a ciphertext for the other encodings, under key
+     * {@code keyId}. {@code metadata} is a JSON object's text. The command's own id is derived from
+     * (tenant, store, eventId) ({@link #commandId}), so an event id is exactly-once within its store.
+     *
+     * <p>Equality is by value (the payload's bytes included). {@link #digestForm} is what the
+     * idempotency window keeps: payload and metadata replaced by their SHA-256.
+     */
+    final class AppendEvent implements Command {
+        public static final long ANY_VERSION = -1;
+        /** Payload encodings. */
+        public static final int PLAIN = 0, AES_256_GCM = 1, HPKE = 2;
+        /** The digest form's marker in place of an encoding. */
+        public static final int DIGEST = 255;
+
+        private final String id, tenant, store, eventId, entityType, entityId, eventType, keyId;
+        private final long expectedVersion, storeSeq, version;
+        private final int encoding;
+        private final byte[] metadata, payload;
+        private volatile byte[] digest;
+        private volatile long[] entityKey;
+
+        public AppendEvent(String tenant, String store, String eventId, String entityType, String entityId, String eventType,
+                           long expectedVersion, int encoding, String keyId, byte[] metadata, byte[] payload) {
+            this(commandId(tenant, store, eventId), tenant, store, eventId, entityType, entityId, eventType, expectedVersion, 0, 0,
+                    encoding, keyId, metadata, payload);
+        }
+
+        /** Every field, as the journal holds it. */
+        public AppendEvent(String id, String tenant, String store, String eventId, String entityType, String entityId, String eventType,
+                           long expectedVersion, long storeSeq, long version, int encoding, String keyId, byte[] metadata, byte[] payload) {
+            this.id = id;
+            this.tenant = tenant;
+            this.store = store;
+            this.eventId = eventId;
+            this.entityType = entityType;
+            this.entityId = entityId;
+            this.eventType = eventType;
+            this.expectedVersion = expectedVersion;
+            this.storeSeq = storeSeq;
+            this.version = version;
+            this.encoding = encoding;
+            this.keyId = keyId == null ? "" : keyId;
+            this.metadata = metadata == null ? new byte[0] : metadata;
+            this.payload = payload;
+        }
+
+        /**
+         * The ledger id of event {@code eventId} of (tenant, store): {@code e:} and 43 characters of
+         * base64url SHA-256, so ids of different stores never meet and never exceed the id bound.
+         */
+        public static String commandId(String tenant, String store, String eventId) {
+            java.security.MessageDigest md = sha256();
+            for (String part : new String[] {tenant, store, eventId}) {
+                byte[] b = String.valueOf(part).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                md.update((byte) (b.length >>> 8));
+                md.update((byte) b.length);
+                md.update(b);
+            }
+            return "e:" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(md.digest());
+        }
+
+        private static java.security.MessageDigest sha256() {
+            try {
+                return java.security.MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override public String id() { return id; }
+        public String tenant() { return tenant; }
+        public String store() { return store; }
+        public String eventId() { return eventId; }
+        public String entityType() { return entityType; }
+        public String entityId() { return entityId; }
+        public String eventType() { return eventType; }
+        public long expectedVersion() { return expectedVersion; }
+        /** The store's sequence number of this event; 0 until the ledger assigns it. */
+        public long storeSeq() { return storeSeq; }
+        /** The entity's version this event makes; 0 until the ledger assigns it. */
+        public long version() { return version; }
+        public int encoding() { return encoding; }
+        public String keyId() { return keyId; }
+        /** The metadata JSON object's UTF-8 bytes (empty: none). Not a copy: do not change it. */
+        public byte[] metadata() { return metadata; }
+        /** The payload's bytes. Not a copy: do not change it. */
+        public byte[] payload() { return payload; }
+
+        /** The same event with the numbers the ledger assigned. */
+        public AppendEvent assigned(long storeSeq, long version) {
+            return new AppendEvent(id, tenant, store, eventId, entityType, entityId, eventType, expectedVersion, storeSeq, version,
+                    encoding, keyId, metadata, payload);
+        }
+
+        /** SHA-256 over encoding, key id, metadata and payload (computed once; the HTTP thread may compute it before the writer needs it). */
+        public byte[] contentDigest() {
+            byte[] d = digest;
+            if (d != null) return d;
+            if (encoding == DIGEST) return digest = payload;
+            java.security.MessageDigest md = sha256();
+            byte[] key = keyId.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            md.update((byte) encoding);
+            md.update((byte) key.length);
+            md.update(key);
+            md.update(java.nio.ByteBuffer.allocate(4).putInt(metadata.length).array());
+            md.update(metadata);
+            md.update(payload);
+            return digest = md.digest();
+        }
+
+        /**
+         * The entity's 128-bit key: the first 16 bytes of SHA-256 over (tenant, store, entity type,
+         * entity id), each after its length, as two words; never (0, 0). Computed once.
+         */
+        public long[] entityKey() {
+            long[] k = entityKey;
+            if (k != null) return k;
+            java.security.MessageDigest md = sha256();
+            for (String part : new String[] {tenant, store, entityType, entityId}) {
+                byte[] b = part.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                md.update((byte) b.length);
+                md.update(b);
+            }
+            java.nio.ByteBuffer d = java.nio.ByteBuffer.wrap(md.digest());
+            long hi = d.getLong(), lo = d.getLong();
+            if (hi == 0 && lo == 0) lo = 1; // (0, 0) marks an empty slot of the ledger's table
+            return entityKey = new long[] {hi, lo};
+        }
+
+        /** What the idempotency window keeps: every field but payload and metadata, which become their digest. */
+        public AppendEvent digestForm() {
+            if (encoding == DIGEST) return this;
+            return new AppendEvent(id, tenant, store, eventId, entityType, entityId, eventType, expectedVersion, storeSeq, version,
+                    DIGEST, "", new byte[0], contentDigest());
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof AppendEvent e && id.equals(e.id) && tenant.equals(e.tenant) && store.equals(e.store) && eventId.equals(e.eventId)
+                    && entityType.equals(e.entityType) && entityId.equals(e.entityId) && eventType.equals(e.eventType)
+                    && expectedVersion == e.expectedVersion && storeSeq == e.storeSeq && version == e.version && encoding == e.encoding
+                    && keyId.equals(e.keyId) && java.util.Arrays.equals(metadata, e.metadata) && java.util.Arrays.equals(payload, e.payload);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(id, storeSeq, version, java.util.Arrays.hashCode(payload));
+        }
+
+        @Override
+        public String toString() {
+            return "AppendEvent[" + tenant + "/" + store + " " + eventId + " " + entityType + "/" + entityId + " " + eventType
+                    + " v" + version + " #" + storeSeq + ", " + payload.length + " bytes]";
+        }
+    }
+
     /** Written by the ledger itself when a hold's timeout passes; clients cannot submit it. */
     record ExpireHold(String id) implements Command {
         public ExpireHold { Objects.requireNonNull(id); }

@@ -184,6 +184,17 @@ public final class Ledger implements AutoCloseable {
         return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, state -> state.asset(code))));
     }
 
+    /** The event store as of the latest durable batch, or null when it was never opened. */
+    public CompletableFuture<dev.coffer.ledger.state.LedgerState.StoreView> store(String tenant, String store) {
+        return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, state -> state.store(tenant, store))));
+    }
+
+    /** An entity's current version as of the latest durable batch: 0 when it has no event. */
+    public CompletableFuture<Long> entityVersion(String tenant, String store, String entityType, String entityId) {
+        return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null,
+                state -> state.entityVersion(tenant, store, entityType, entityId))));
+    }
+
     /** Every asset, by code, as of the latest durable batch. */
     public CompletableFuture<List<dev.coffer.ledger.state.Asset>> assets() {
         return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, dev.coffer.ledger.state.LedgerState::assets)));

@@ -25,6 +25,17 @@ public enum ResultCode {
     NOTE_INVALID,
     /** A note's body is longer than {@link Limits#maxNoteBytes()}. */
     NOTE_TOO_LARGE,
+    /** A stream name (tenant, store, entity type, event type) is not 1..64 of [A-Za-z0-9._-], or an event's entity or event id is not a valid id. */
+    STREAM_NAME_INVALID,
+    /** A store mode other than strict (0) or quarantine (1). */
+    STORE_MODE_INVALID,
+    /** An event's payload is empty, longer than {@link Limits#maxEventPayloadBytes()}, or in an unknown encoding. */
+    EVENT_PAYLOAD_INVALID,
+    EVENT_PAYLOAD_TOO_LARGE,
+    /** An event's metadata is longer than {@link Limits#maxEventMetadataBytes()}. */
+    EVENT_METADATA_TOO_LARGE,
+    /** An expected version below {@link Command.AppendEvent#ANY_VERSION}. */
+    VERSION_INVALID,
     AMOUNT_ZERO,
     AMOUNT_INVALID,
     AMOUNT_OUT_OF_RANGE,
@@ -59,6 +70,12 @@ public enum ResultCode {
     TRANSFER_NOT_FOUND,
     TRANSFER_NOT_REVERSIBLE,
     AMOUNT_EXCEEDS_REVERSIBLE,
+    /** An event names a store that was never opened. */
+    STORE_NOT_FOUND,
+    /** A store is configured with the mode it already has: nothing to write. */
+    STORE_UNCHANGED,
+    /** An event's expected version is not its entity's current version. */
+    VERSION_CONFLICT,
     LINKED_EVENT_FAILED;
 
     /** The wire name: lower snake case, e.g. {@code insufficient_funds}. */

@@ -45,12 +45,19 @@ final class Sequencer {
         final List<? extends Command> commands;
         final java.util.function.Function<LedgerState, Object> read;
         final CompletableFuture<Object> future = new CompletableFuture<>();
+        /** Payload and metadata bytes of the stream events among the commands: a batch ends past {@link Limits#BATCH_EVENT_BYTES}. */
+        final long eventBytes;
         Object answer;
 
         Submission(Kind kind, List<? extends Command> commands, java.util.function.Function<LedgerState, Object> read) {
             this.kind = kind;
             this.commands = commands;
             this.read = read;
+            long bytes = 0;
+            if (commands != null) {
+                for (Command c : commands) if (c instanceof Command.AppendEvent e) bytes += e.payload().length + e.metadata().length;
+            }
+            this.eventBytes = bytes;
         }
 
         int size() {
@@ -164,11 +171,14 @@ final class Sequencer {
                 if (first != null) {
                     taken.add(first);
                     commands = first.size();
+                    long eventBytes = first.eventBytes;
                     Submission next;
-                    while ((next = queue.peek()) != null && next != STOP && commands + next.size() <= max) {
+                    while ((next = queue.peek()) != null && next != STOP && commands + next.size() <= max
+                            && eventBytes + next.eventBytes <= Limits.BATCH_EVENT_BYTES) {
                         queue.poll();
                         taken.add(next);
                         commands += next.size();
+                        eventBytes += next.eventBytes;
                     }
                 }
                 runBatch(taken, commands);
@@ -212,7 +222,7 @@ final class Sequencer {
                     for (int i = 0; i <= lastCreated; i++) {
                         if (results[i].code() == ResultCode.CREATED) {
                             int flags = i < lastCreated ? Event.FLAG_LINKED : 0;
-                            events.add(new Event(results[i].seq(), timestamp, flags, s.commands.get(i)));
+                            events.add(new Event(results[i].seq(), timestamp, flags, logged(results[i], s.commands.get(i))));
                             hashes.add(results[i].hash());
                         }
                     }
@@ -236,10 +246,15 @@ final class Sequencer {
         handoff.put(new Batch(started, timestamp, commands, events, hashes, List.copyOf(taken), capture, state.batchNumber()));
     }
 
+    /** What the log holds of an accepted command: an event of a stream with the numbers the ledger assigned. */
+    private static Command logged(Result r, Command submitted) {
+        return r.logged() != null ? r.logged() : submitted;
+    }
+
     private Result execute(Command command, long timestamp, List<Event> events, List<EventHash> hashes) {
         Result r = state.execute(command);
         if (r.code() == ResultCode.CREATED) {
-            events.add(new Event(r.seq(), timestamp, 0, command));
+            events.add(new Event(r.seq(), timestamp, 0, logged(r, command)));
             hashes.add(r.hash());
         }
         return r;

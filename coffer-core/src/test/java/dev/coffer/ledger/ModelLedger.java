@@ -59,6 +59,12 @@ final class ModelLedger {
     Map<String, Command> done = new HashMap<>();
     Map<String, MHold> holds = new HashMap<>();
     Map<String, BigInteger> reversed = new HashMap<>();
+    /** Event stores: mode and last sequence number by "tenant/store"; entity versions by "tenant/store/type/id". */
+    Map<String, Integer> storeModes = new HashMap<>();
+    Map<String, Long> storeSeqs = new HashMap<>();
+    Map<String, Long> versions = new HashMap<>();
+    /** Per accepted event's command id: the store sequence number and version it got. */
+    Map<String, long[]> assigned = new HashMap<>();
     int epoch;
 
     static String operator(String asset) { return "$operator:" + asset; }
@@ -207,6 +213,25 @@ final class ModelLedger {
             case Command.Note n -> {
                 return CREATED;
             }
+            case Command.ConfigureStore cs -> {
+                String k = cs.tenant() + "/" + cs.store();
+                Integer mode = storeModes.get(k);
+                if (mode != null && mode == cs.mode()) return STORE_UNCHANGED;
+                storeModes.put(k, cs.mode());
+                storeSeqs.putIfAbsent(k, 0L);
+                return CREATED;
+            }
+            case Command.AppendEvent e -> {
+                String k = e.tenant() + "/" + e.store();
+                if (!storeSeqs.containsKey(k)) return STORE_NOT_FOUND;
+                String entity = k + "/" + e.entityType() + "/" + e.entityId();
+                long current = versions.getOrDefault(entity, 0L);
+                if (e.expectedVersion() != Command.AppendEvent.ANY_VERSION && e.expectedVersion() != current) return VERSION_CONFLICT;
+                long seq = storeSeqs.merge(k, 1L, Long::sum);
+                versions.put(entity, current + 1);
+                assigned.put(e.id(), new long[] {seq, current + 1});
+                return CREATED;
+            }
             case Command.ExpireHold e -> {
                 return SYSTEM_OPERATION;
             }
@@ -260,6 +285,10 @@ final class ModelLedger {
         done = trial.done;
         holds = trial.holds;
         reversed = trial.reversed;
+        storeModes = trial.storeModes;
+        storeSeqs = trial.storeSeqs;
+        versions = trial.versions;
+        assigned = trial.assigned;
         return codes;
     }
 
@@ -269,6 +298,10 @@ final class ModelLedger {
         m.done = new HashMap<>(done);
         holds.forEach((k, v) -> m.holds.put(k, v.copy()));
         m.reversed = new HashMap<>(reversed);
+        m.storeModes = new HashMap<>(storeModes);
+        m.storeSeqs = new HashMap<>(storeSeqs);
+        m.versions = new HashMap<>(versions);
+        m.assigned = new HashMap<>(assigned);
         m.epoch = epoch;
         return m;
     }

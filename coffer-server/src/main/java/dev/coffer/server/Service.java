@@ -159,7 +159,7 @@ public final class Service implements AutoCloseable {
         CofferConfig.LedgerSection l = config.ledger();
         return LedgerConfig.defaults(data)
                 .withLimits(new Limits(d.maxIdBytes(), d.maxMetadataEntries(), d.maxMetadataBytes(), l.maxBatchCommands(), l.queueCapacity(),
-                        d.maxHoldTimeoutSeconds(), d.maxScale()))
+                        d.maxHoldTimeoutSeconds(), d.maxScale(), d.maxNoteBytes(), config.events().maxPayloadBytes(), config.events().maxMetadataBytes()))
                 .withIdempotency(l.idempotencyCap(), Duration.ofSeconds(l.idempotencyTtlSeconds()))
                 .withSnapshotEveryEvents(l.snapshotEveryEvents());
     }

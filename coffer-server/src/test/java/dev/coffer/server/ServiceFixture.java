@@ -76,6 +76,17 @@ final class ServiceFixture implements AutoCloseable {
         return send(b, key);
     }
 
+    Res put(String path, String key, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).PUT(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+        return send(b, key);
+    }
+
+    /** A request with a body by method: POST or PUT. */
+    Res write(String method, String path, String key, String body, String... headers) {
+        return method.equals("PUT") ? put(path, key, body, headers) : post(path, key, body, headers);
+    }
+
     Res postBytes(String path, String key, byte[] body, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", "application/json");
         for (int i = 0; i < headers.length; i += 2) b.setHeader(headers[i], headers[i + 1]);

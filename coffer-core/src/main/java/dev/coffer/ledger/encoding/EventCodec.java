@@ -33,6 +33,8 @@ public final class EventCodec {
     static final int REVERSE = 10;
     static final int EXPIRE_HOLD = 11;
     static final int NOTE = 12;
+    static final int APPEND_EVENT = 13;
+    static final int CONFIGURE_STORE = 14;
 
     private EventCodec() {}
 
@@ -66,6 +68,14 @@ public final class EventCodec {
             case Command.CreateAsset a -> { out.ascii(a.code()); out.u8(a.scale()); }
             case Command.SetAccountStatus s -> { out.ascii(s.accountId()); out.u8(s.status().code()); }
             case Command.Note n -> { out.ascii(n.topic()); out.utf8(n.body()); }
+            case Command.ConfigureStore c -> { out.ascii(c.tenant()); out.ascii(c.store()); out.u8(c.mode()); }
+            case Command.AppendEvent e -> {
+                out.ascii(e.tenant()); out.ascii(e.store()); out.ascii(e.eventId()); out.ascii(e.entityType()); out.ascii(e.entityId());
+                out.ascii(e.eventType()); out.u64(e.expectedVersion()); out.u64(e.storeSeq()); out.u64(e.version());
+                out.u8(e.encoding()); out.ascii(e.keyId());
+                out.u32(e.metadata().length); out.bytes(e.metadata(), 0, e.metadata().length);
+                out.u32(e.payload().length); out.bytes(e.payload(), 0, e.payload().length);
+            }
             case Command.ExpireHold e -> { }
         }
     }
@@ -92,6 +102,8 @@ public final class EventCodec {
             case Command.VoidHold v -> VOID;
             case Command.Reverse r -> REVERSE;
             case Command.Note n -> NOTE;
+            case Command.ConfigureStore c -> CONFIGURE_STORE;
+            case Command.AppendEvent e -> APPEND_EVENT;
             case Command.ExpireHold e -> EXPIRE_HOLD;
         };
     }
@@ -132,6 +144,10 @@ public final class EventCodec {
             case SET_ACCOUNT_STATUS -> new Command.SetAccountStatus(id, ascii(in), AccountStatus.ofCode(u8(in)));
             case EXPIRE_HOLD -> new Command.ExpireHold(id);
             case NOTE -> new Command.Note(id, ascii(in), utf8(in));
+            case CONFIGURE_STORE -> new Command.ConfigureStore(id, ascii(in), ascii(in), u8(in));
+            case APPEND_EVENT -> new Command.AppendEvent(id, ascii(in), ascii(in), ascii(in), ascii(in), ascii(in), ascii(in),
+                    in.getLong(), in.getLong(), in.getLong(), u8(in), ascii(in),
+                    bytes(in, Limits.EVENT_METADATA_CEILING), bytes(in, Limits.EVENT_PAYLOAD_CEILING));
             default -> throw new IllegalArgumentException("unknown event type " + type);
         };
         if (in.position() != end) throw new IllegalArgumentException("event " + seq + " length mismatch: " + (in.position() - end + length) + " of " + length + " bytes used");
@@ -163,6 +179,14 @@ public final class EventCodec {
         byte[] b = ID_SCRATCH.get();
         in.get(b, 0, n);
         return new String(b, 0, n, StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] bytes(ByteBuffer in, int ceiling) {
+        int n = in.getInt();
+        if (n < 0 || n > ceiling) throw new IllegalArgumentException("field of " + n + " bytes, more than " + ceiling);
+        byte[] b = new byte[n];
+        in.get(b);
+        return b;
     }
 
     private static String utf8(ByteBuffer in) {

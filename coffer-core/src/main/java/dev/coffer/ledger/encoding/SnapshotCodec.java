@@ -22,15 +22,15 @@ import java.util.zip.CheckedOutputStream;
 /**
  * The snapshot encoding for every backend (snapshot files of the journal, rows of PostgreSQL's
  * {@code coffer_snapshots}): the state at a batch boundary and the chain hash of its last event.
- * Written as version 2 (accounts in index order, each as its arena entry, word and non-zero
- * numbers: docs/JOURNAL.md); version 1 (accounts sorted by id, every field spelled out) is still
- * read. Enum values are written by their explicit codes ({@link AccountStatus#code()}, the hold
+ * Written as version 3 (accounts in index order, each as its arena entry, word and non-zero
+ * numbers, then the event stores and the entities' versions: docs/JOURNAL.md); version 2 (no event
+ * streams) and version 1 (accounts sorted by id, every field spelled out) are still read. Enum values are written by their explicit codes ({@link AccountStatus#code()}, the hold
  * state's code), never by {@code ordinal()}. A trailing CRC32C covers everything before it.
  */
 public final class SnapshotCodec {
 
     private static final byte[] MAGIC = {'C', 'O', 'F', 'F', 'E', 'R', 'S', '1'};
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     /** Bits of an account's presence mask: two per balance (0 zero, 1 low word only, 2 both words), then the nonce. */
     private static final int NONCE_BIT = 1 << 8;
 
@@ -107,6 +107,16 @@ public final class SnapshotCodec {
             out.writeUTF(e.getKey());
             u128(out, e.getValue());
         }
+        out.writeInt(capture.stores().size());
+        for (StateCapture.StoreImage st : capture.stores()) {
+            out.writeUTF(st.tenant());
+            out.writeUTF(st.store());
+            out.writeByte(st.mode());
+            out.writeLong(st.seq());
+        }
+        long[] entities = capture.entities();
+        out.writeInt(entities.length / 3);
+        for (long w : entities) out.writeLong(w);
         out.flush();
         sink.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
         sink.flush();
@@ -122,7 +132,7 @@ public final class SnapshotCodec {
         byte[] magic = in.readNBytes(MAGIC.length);
         if (!Arrays.equals(magic, MAGIC)) throw new IOException("not a snapshot");
         int version = in.readInt();
-        if (version != 1 && version != 2) throw new IOException("unknown snapshot version " + version);
+        if (version < 1 || version > VERSION) throw new IOException("unknown snapshot version " + version);
         long lastSeq = in.readLong();
         long lastTimestamp = in.readLong();
         long windowStartSeq = in.readLong();
@@ -142,6 +152,10 @@ public final class SnapshotCodec {
                 loader.hold(new StateCapture.HoldImage(in.readUTF(), in.readUTF(), in.readUTF(), u128(in), in.readLong(), in.readLong(), in.readByte(), u128(in)));
             }
             for (int n = in.readInt(); n > 0; n--) loader.reversed(in.readUTF(), u128(in));
+            if (d.version() >= 3) {
+                for (int n = in.readInt(); n > 0; n--) loader.store(new StateCapture.StoreImage(in.readUTF(), in.readUTF(), in.readByte(), in.readLong()));
+                for (int n = in.readInt(); n > 0; n--) loader.entity(in.readLong(), in.readLong(), in.readLong());
+            }
             if (in.available() != 0) throw new IOException("trailing bytes");
             return loader.finish(d.lastSeq(), d.lastTimestamp());
         } catch (RuntimeException e) {

@@ -49,6 +49,9 @@ public final class LedgerState {
     private final AccountTable accounts = new AccountTable();
     private final HoldTable holds = new HoldTable();
     private final HashMap<String, UInt128> reversed = new HashMap<>();
+    private final EventStreams streams = new EventStreams();
+    /** The event the last {@link #apply} of an {@link Command.AppendEvent} logs: with its store sequence and version. */
+    private Command.AppendEvent assigned;
     private final IdempotencyWindow window;
     /** Eviction decodes an entry only when {@link #forget} has something to do with it. */
     private final IdempotencyWindow.EvictionListener onEvict = new IdempotencyWindow.EvictionListener() {
@@ -131,6 +134,23 @@ public final class LedgerState {
 
     public Asset asset(String code) { return assets.get(code); }
 
+    /** An event store's mode and the sequence number of its newest event. */
+    public record StoreView(String tenant, String store, int mode, long seq) {}
+
+    /** The event store, or null when it was never opened. */
+    public StoreView store(String tenant, String store) {
+        EventStreams.Store s = streams.store(tenant, store);
+        return s == null ? null : new StoreView(s.tenant, s.store, s.mode, s.seq);
+    }
+
+    /** The current version of an entity of a store: 0 when it has no event. */
+    public long entityVersion(String tenant, String store, String entityType, String entityId) {
+        long[] k = new Command.AppendEvent(tenant, store, "-", entityType, entityId, "-", -1, 0, "", null, new byte[1]).entityKey();
+        return streams.version(k[0], k[1]);
+    }
+
+    public int entityCount() { return streams.entityCount(); }
+
     /** All assets, by code (a copy). */
     public List<Asset> assets() { return List.copyOf(assets.values()); }
 
@@ -186,6 +206,12 @@ public final class LedgerState {
         if (code != CREATED) return Result.rejected(code);
         long seq = ++lastSeq;
         EventHash hash = new EventHash();
+        if (assigned != null) {
+            Command.AppendEvent logged = assigned;
+            assigned = null;
+            window.add(logged.digestForm(), seq, now, hash);
+            return new Result(CREATED, seq, now, hash, logged);
+        }
         window.add(command, seq, now, hash);
         return new Result(CREATED, seq, now, hash);
     }
@@ -222,6 +248,10 @@ public final class LedgerState {
 
     private static Result compare(IdempotencyWindow.Entry existing, Command command) {
         Command original = existing.command();
+        if (original instanceof Command.AppendEvent o && command instanceof Command.AppendEvent c) {
+            if (!o.equals(c.assigned(o.storeSeq(), o.version()).digestForm())) return Result.rejected(EXISTS_WITH_DIFFERENT_FIELDS);
+            return new Result(EXISTS, existing.seq(), existing.timestamp(), existing.hash(), o);
+        }
         if (original.equals(command)) return new Result(EXISTS, existing.seq(), existing.timestamp(), existing.hash());
         if (original.getClass() != command.getClass()) return Result.rejected(EXISTS_WITH_DIFFERENT_TYPE);
         return Result.rejected(switch (original) {
@@ -265,8 +295,9 @@ public final class LedgerState {
         }
         ResultCode code = apply(command);
         if (code != CREATED) throw new IllegalStateException("replay diverged at seq " + event.seq() + ": " + code + " for " + command.id());
+        assigned = null;
         lastSeq = event.seq();
-        window.add(command, event.seq(), now, hash);
+        window.add(windowForm(command), event.seq(), now, hash);
     }
 
     /**
@@ -275,7 +306,11 @@ public final class LedgerState {
      */
     public void rememberFromJournal(Event event, EventHash hash) {
         if (event.command() instanceof ExpireHold) return;
-        window.add(event.command(), event.seq(), event.timestamp(), hash);
+        window.add(windowForm(event.command()), event.seq(), event.timestamp(), hash);
+    }
+
+    private static Command windowForm(Command c) {
+        return c instanceof Command.AppendEvent e ? e.digestForm() : c;
     }
 
     // ---------------------------------------------------------------- the operations
@@ -293,8 +328,50 @@ public final class LedgerState {
             case CreateAsset a -> createAsset(a);
             case SetAccountStatus s -> setStatus(s);
             case Command.Note n -> CREATED; // moves nothing: its place in the log is all it needs
+            case Command.ConfigureStore c -> configureStore(c);
+            case Command.AppendEvent e -> appendEvent(e);
             case ExpireHold e -> SYSTEM_OPERATION;
         };
+    }
+
+    private ResultCode configureStore(Command.ConfigureStore c) {
+        EventStreams.Store s = streams.store(c.tenant(), c.store());
+        if (s == null) {
+            EventStreams.Store opened = streams.open(c.tenant(), c.store(), c.mode(), 0);
+            onUndo(() -> streams.close(opened));
+            return CREATED;
+        }
+        if (s.mode == c.mode()) return STORE_UNCHANGED;
+        int before = s.mode;
+        s.mode = c.mode();
+        onUndo(() -> s.mode = before);
+        return CREATED;
+    }
+
+    /**
+     * Assigns the store's next sequence number and the entity's next version. An event read back
+     * from the log carries them already, and they must come out the same.
+     */
+    private ResultCode appendEvent(Command.AppendEvent e) {
+        EventStreams.Store s = streams.store(e.tenant(), e.store());
+        if (s == null) return STORE_NOT_FOUND;
+        long[] k = e.entityKey();
+        long current = streams.version(k[0], k[1]);
+        if (e.expectedVersion() != Command.AppendEvent.ANY_VERSION && e.expectedVersion() != current) return VERSION_CONFLICT;
+        long storeSeq = s.seq + 1, version = current + 1;
+        if (e.storeSeq() != 0 && (e.storeSeq() != storeSeq || e.version() != version)) {
+            throw new IllegalStateException("replay diverged at event " + e.eventId() + " of " + e.tenant() + "/" + e.store() + ": logged #"
+                    + e.storeSeq() + " v" + e.version() + ", state gives #" + storeSeq + " v" + version);
+        }
+        s.seq = storeSeq;
+        boolean added = streams.setVersion(k[0], k[1], version);
+        onUndo(() -> {
+            s.seq = storeSeq - 1;
+            if (added) streams.removeAdded(k[0], k[1]);
+            else streams.setVersion(k[0], k[1], current);
+        });
+        assigned = e.storeSeq() != 0 ? e : e.assigned(storeSeq, version);
+        return CREATED;
     }
 
     private ResultCode createAsset(CreateAsset c) {
@@ -672,7 +749,8 @@ public final class LedgerState {
     public StateCapture capture() {
         List<StateCapture.AssetImage> assetImages = new ArrayList<>(assetList.size());
         for (Asset a : assetList) assetImages.add(new StateCapture.AssetImage(a.code(), a.scale()));
-        return new StateCapture(lastSeq, lastTimestamp, windowStartSeq(), assetImages, holds.copy(), new TreeMap<>(reversed), accounts.capture());
+        return new StateCapture(lastSeq, lastTimestamp, windowStartSeq(), assetImages, holds.copy(), new TreeMap<>(reversed), accounts.capture(),
+                streams.storeImages(), streams.copyEntities());
     }
 
     /** Rebuilds a state from a snapshot's content, in the order it was written; the window is then refilled from the log. */
@@ -733,6 +811,16 @@ public final class LedgerState {
 
         public void reversed(String operationId, UInt128 total) {
             s.reversed.put(operationId, total);
+        }
+
+        public void store(StateCapture.StoreImage image) {
+            if (s.streams.store(image.tenant(), image.store()) != null) throw new IllegalStateException("snapshot names store " + image.store() + " twice");
+            if (image.mode() != Command.STORE_STRICT && image.mode() != Command.STORE_QUARANTINE) throw new IllegalStateException("snapshot's store has mode " + image.mode());
+            s.streams.open(image.tenant(), image.store(), image.mode(), image.seq());
+        }
+
+        public void entity(long hi, long lo, long version) {
+            if (version < 1 || (hi == 0 && lo == 0) || !s.streams.setVersion(hi, lo, version)) throw new IllegalStateException("snapshot's entity is malformed or named twice");
         }
 
         public LedgerState finish(long lastSeq, long lastTimestamp) {

@@ -25,6 +25,9 @@ public final class StateCapture {
     public record HoldImage(String id, String from, String to, UInt128 amount, long seq, long expiresAt,
                             int state, UInt128 captured) {}
 
+    /** An event store: its names, mode and newest sequence number. */
+    public record StoreImage(String tenant, String store, int mode, long seq) {}
+
     /** One captured account, a view reused from one account to the next (valid inside the visitor only). */
     public static final class AccountRecord {
         private long[] page;
@@ -66,9 +69,13 @@ public final class StateCapture {
     private final HoldTable.Copy holds;
     private final SortedMap<String, UInt128> reversed;
     private final AccountTable.Capture accounts;
+    private final List<StoreImage> stores;
+    private final long[] entities;
 
     StateCapture(long lastSeq, long lastTimestamp, long windowStartSeq, List<AssetImage> assets, HoldTable.Copy holds,
-                 SortedMap<String, UInt128> reversed, AccountTable.Capture accounts) {
+                 SortedMap<String, UInt128> reversed, AccountTable.Capture accounts, List<StoreImage> stores, long[] entities) {
+        this.stores = List.copyOf(stores);
+        this.entities = entities;
         this.lastSeq = lastSeq;
         this.lastTimestamp = lastTimestamp;
         this.windowStartSeq = windowStartSeq;
@@ -109,6 +116,12 @@ public final class StateCapture {
     public SortedMap<String, UInt128> reversed() { return reversed; }
 
     public int accountCount() { return accounts.count(); }
+
+    /** The event stores, by tenant and name. */
+    public List<StoreImage> stores() { return stores; }
+
+    /** The entities' versions as (key hi, key lo, version) triples (copied by the writer: a pause that grows with the entities). */
+    public long[] entities() { return entities; }
 
     /** Visits every account as it was at the capture, in index order (the snapshot thread). */
     public void forEachAccount(AccountVisitor visitor) throws IOException {

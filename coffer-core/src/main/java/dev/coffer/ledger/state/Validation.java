@@ -41,6 +41,9 @@ final class Validation {
             case Command.CreateAsset a -> asset(a, limits);
             case Command.SetAccountStatus s -> s.accountId() == null ? ACCOUNT_NOT_FOUND : s.status() == null ? STATUS_INVALID : null;
             case Command.Note n -> note(n, limits);
+            case Command.ConfigureStore c -> !streamName(c.tenant()) || !streamName(c.store()) ? STREAM_NAME_INVALID
+                    : c.mode() != Command.STORE_STRICT && c.mode() != Command.STORE_QUARANTINE ? STORE_MODE_INVALID : null;
+            case Command.AppendEvent e -> event(e, limits);
             case Command.ExpireHold e -> SYSTEM_OPERATION;
         };
     }
@@ -49,6 +52,33 @@ final class Validation {
         if (n.body() == null || id(n.topic(), limits) != null) return NOTE_INVALID;
         if (n.body().length() > limits.maxNoteBytes()) return NOTE_TOO_LARGE; // a char is at least one UTF-8 byte
         return n.body().getBytes(StandardCharsets.UTF_8).length > limits.maxNoteBytes() ? NOTE_TOO_LARGE : null;
+    }
+
+    /** Tenants, stores, entity types and event types: 1..64 of [A-Za-z0-9._-] (they appear in URL paths). */
+    public static boolean streamName(String s) {
+        if (s == null || s.isEmpty() || s.length() > 64) return false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-')) return false;
+        }
+        return true;
+    }
+
+    private static ResultCode event(Command.AppendEvent e, Limits limits) {
+        if (!streamName(e.tenant()) || !streamName(e.store()) || !streamName(e.entityType()) || !streamName(e.eventType())
+                || id(e.entityId(), limits) != null || id(e.eventId(), limits) != null) return STREAM_NAME_INVALID;
+        if (e.storeSeq() != 0 || e.version() != 0) return SYSTEM_OPERATION;
+        if (e.expectedVersion() < Command.AppendEvent.ANY_VERSION) return VERSION_INVALID;
+        if (e.encoding() != Command.AppendEvent.PLAIN && e.encoding() != Command.AppendEvent.AES_256_GCM && e.encoding() != Command.AppendEvent.HPKE) {
+            return EVENT_PAYLOAD_INVALID;
+        }
+        if ((e.encoding() == Command.AppendEvent.PLAIN) != e.keyId().isEmpty() || id(e.keyId().isEmpty() ? "k" : e.keyId(), limits) != null) {
+            return EVENT_PAYLOAD_INVALID;
+        }
+        if (e.payload() == null || e.payload().length == 0) return EVENT_PAYLOAD_INVALID;
+        if (e.payload().length > limits.maxEventPayloadBytes()) return EVENT_PAYLOAD_TOO_LARGE;
+        if (e.metadata().length > limits.maxEventMetadataBytes()) return EVENT_METADATA_TOO_LARGE;
+        return null;
     }
 
     private static ResultCode money(UInt128 amount, boolean optional, long nonce, String a, String b) {

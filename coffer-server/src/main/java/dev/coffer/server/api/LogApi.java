@@ -126,33 +126,47 @@ final class LogApi {
         String id = ex.param("id");
         Views.Transaction t = IndexReads.read(() -> index.transaction(id, durableSeq.getAsLong()));
         if (t == null) return Reply.error(LedgerCalls.rejected(ResultCode.TRANSFER_NOT_FOUND));
+        Inclusion proof = inclusion(t.seq());
+        return Reply.json(200, json.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("transaction_id", t.id());
+            g.writeNumberField("seq", t.seq());
+            g.writeStringField("event_hash", t.hash());
+            proof.writeFields(g);
+            g.writeEndObject();
+        }), "ok");
+    }
+
+    /** An entry's inclusion proof against a published checkpoint, with the entry: what a verifier needs besides the log's key. */
+    record Inclusion(VerifiableLog.InclusionProof proof, byte[] entry, String origin) {
+        /** leaf_index, entry, leaf_hash, tree_size, inclusion_proof, checkpoint and origin, as fields of the object being written. */
+        void writeFields(JsonGenerator g) throws IOException {
+            g.writeNumberField("leaf_index", proof.leafIndex());
+            g.writeStringField("entry", VerifiableLog.b64(entry));
+            g.writeStringField("leaf_hash", VerifiableLog.b64(new MerkleHash().leaf(entry)));
+            g.writeNumberField("tree_size", proof.treeSize());
+            hashes(g, "inclusion_proof", proof.hashes());
+            g.writeStringField("checkpoint", proof.checkpoint());
+            g.writeStringField("origin", origin);
+        }
+    }
+
+    /** The proof of log entry {@code seq}, waiting (bounded) for a checkpoint that covers it; 503 {@code checkpoint_pending} when none does yet. */
+    Inclusion inclusion(long seq) {
         CheckpointStore.Published cp;
         try {
-            cp = tlog.awaitCheckpoint(t.seq(), proofWait);
+            cp = tlog.awaitCheckpoint(seq, proofWait);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw unavailable("interrupted");
         }
         if (cp == null) {
-            throw new ApiException(503, "checkpoint_pending", "no checkpoint covers seq " + t.seq() + " yet; retry after the next one", true,
-                    Map.of("seq", t.seq()));
+            throw new ApiException(503, "checkpoint_pending", "no checkpoint covers seq " + seq + " yet; retry after the next one", true,
+                    Map.of("seq", seq));
         }
-        VerifiableLog.InclusionProof p = call(() -> tlog.inclusion(t.seq(), cp.size()));
-        byte[] entry = call(() -> tlog.entry(t.seq()));
-        return Reply.json(200, json.write(g -> {
-            g.writeStartObject();
-            g.writeStringField("transaction_id", t.id());
-            g.writeNumberField("seq", t.seq());
-            g.writeNumberField("leaf_index", p.leafIndex());
-            g.writeStringField("event_hash", t.hash());
-            g.writeStringField("entry", VerifiableLog.b64(entry));
-            g.writeStringField("leaf_hash", VerifiableLog.b64(new MerkleHash().leaf(entry)));
-            g.writeNumberField("tree_size", p.treeSize());
-            hashes(g, "inclusion_proof", p.hashes());
-            g.writeStringField("checkpoint", p.checkpoint());
-            g.writeStringField("origin", tlog.origin());
-            g.writeEndObject();
-        }), "ok");
+        VerifiableLog.InclusionProof p = call(() -> tlog.inclusion(seq, cp.size()));
+        byte[] entry = call(() -> tlog.entry(seq));
+        return new Inclusion(p, entry, tlog.origin());
     }
 
     /** An entry as JSON: its position, its canonical bytes and leaf hash, and the event they encode. */
@@ -168,6 +182,25 @@ final class LogApi {
         g.writeNumberField("timestamp_us", e.timestamp());
         g.writeBooleanField("linked", e.linked());
         Command c = e.command();
+        if (c instanceof Command.AppendEvent ev) {
+            g.writeStringField("id", ev.id());
+            g.writeStringField("tenant", ev.tenant());
+            g.writeStringField("store", ev.store());
+            g.writeStringField("event_id", ev.eventId());
+            g.writeStringField("entity_type", ev.entityType());
+            g.writeStringField("entity_id", ev.entityId());
+            g.writeStringField("event_type", ev.eventType());
+            g.writeNumberField("expected_version", ev.expectedVersion());
+            g.writeNumberField("store_seq", ev.storeSeq());
+            g.writeNumberField("version", ev.version());
+            g.writeNumberField("encoding", ev.encoding());
+            g.writeStringField("key_id", ev.keyId());
+            g.writeStringField("metadata", new String(ev.metadata(), StandardCharsets.UTF_8));
+            g.writeStringField("payload_b64", java.util.Base64.getEncoder().encodeToString(ev.payload()));
+            g.writeEndObject();
+            g.writeEndObject();
+            return;
+        }
         for (var rc : c.getClass().getRecordComponents()) {
             Object v;
             try {

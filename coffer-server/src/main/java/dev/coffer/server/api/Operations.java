@@ -67,6 +67,8 @@ final class Operations {
             case Command.VoidHold v -> "void";
             case Command.Reverse r -> "reversal";
             case Command.Note n -> "note";
+            case Command.ConfigureStore cs -> "configure_store";
+            case Command.AppendEvent ev -> "event";
             case Command.ExpireHold e -> "expire_hold";
         };
     }

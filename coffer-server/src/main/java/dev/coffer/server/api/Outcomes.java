@@ -20,9 +20,12 @@ final class Outcomes {
                  EXISTS_WITH_DIFFERENT_FIELDS, NONCE_CONFLICT, ASSET_EXISTS, ACCOUNT_EXISTS -> 409;
             case ID_INVALID, ID_TOO_LONG, OWNER_INVALID, METADATA_TOO_LARGE, NOTE_INVALID, AMOUNT_ZERO, AMOUNT_INVALID,
                  AMOUNT_OUT_OF_RANGE, NONCE_INVALID, FLAGS_INVALID, STATUS_INVALID, ASSET_CODE_INVALID,
-                 SCALE_INVALID, HOLD_TIMEOUT_INVALID, SYSTEM_OPERATION -> 400;
-            case BATCH_TOO_LARGE, NOTE_TOO_LARGE -> 413;
-            case ASSET_NOT_FOUND, ACCOUNT_NOT_FOUND, HOLD_NOT_FOUND, TRANSFER_NOT_FOUND -> 404;
+                 SCALE_INVALID, HOLD_TIMEOUT_INVALID, SYSTEM_OPERATION, STREAM_NAME_INVALID, STORE_MODE_INVALID, EVENT_PAYLOAD_INVALID,
+                 VERSION_INVALID -> 400;
+            case BATCH_TOO_LARGE, NOTE_TOO_LARGE, EVENT_PAYLOAD_TOO_LARGE, EVENT_METADATA_TOO_LARGE -> 413;
+            case ASSET_NOT_FOUND, ACCOUNT_NOT_FOUND, HOLD_NOT_FOUND, TRANSFER_NOT_FOUND, STORE_NOT_FOUND -> 404;
+            case VERSION_CONFLICT -> 409;
+            case STORE_UNCHANGED -> 200;
             case ACCOUNT_FROZEN, ACCOUNT_CLOSED, ACCOUNT_NOT_EMPTY, ACCOUNT_IS_OPERATOR, SAME_ACCOUNT, ASSET_MISMATCH,
                  INSUFFICIENT_FUNDS, OVERFLOWS_DEBITS, OVERFLOWS_CREDITS, HOLD_NOT_PENDING, HOLD_EXPIRED,
                  AMOUNT_EXCEEDS_HOLD, TRANSFER_NOT_REVERSIBLE, AMOUNT_EXCEEDS_REVERSIBLE, LINKED_EVENT_FAILED -> 422;
@@ -74,6 +77,15 @@ final class Outcomes {
             case TRANSFER_NOT_REVERSIBLE -> "this operation cannot be reversed";
             case AMOUNT_EXCEEDS_REVERSIBLE -> "amount exceeds what is left to reverse";
             case LINKED_EVENT_FAILED -> "another operation of the linked batch failed";
+            case STREAM_NAME_INVALID -> "tenants, stores, entity types and event types are 1..64 of A-Z a-z 0-9 . _ -; entity and event ids 1..64 visible ASCII characters";
+            case STORE_MODE_INVALID -> "mode must be strict or quarantine";
+            case EVENT_PAYLOAD_INVALID -> "the payload is missing, or its encoding or key id is not valid";
+            case EVENT_PAYLOAD_TOO_LARGE -> "the event's payload is longer than the limit";
+            case EVENT_METADATA_TOO_LARGE -> "the event's metadata is longer than the limit";
+            case VERSION_INVALID -> "expected_version must be a version >= 0";
+            case STORE_NOT_FOUND -> "no such event store (open it with PUT /v1/streams/{tenant}/{store})";
+            case STORE_UNCHANGED -> "the store already has this mode";
+            case VERSION_CONFLICT -> "expected_version is not the entity's current version";
             case CREATED, EXISTS -> code.wireName();
         };
     }

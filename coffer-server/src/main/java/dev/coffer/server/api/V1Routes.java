@@ -42,6 +42,7 @@ public final class V1Routes {
         BatchApi batch = new BatchApi(calls, limits.maxBatchOperations());
         HistoryApi history = new HistoryApi(ledger, index, json);
         KeysApi keyAdmin = new KeysApi(keys, json, log);
+        EventsApi events = new EventsApi(calls, index, tlog == null ? null : logApi, json, config.events().maxBatchEvents());
         return List.of(
                 // assets and accounts
                 new Route("GET", "/v1/assets", READ, false, "list_assets", accounts::listAssets),
@@ -74,6 +75,15 @@ public final class V1Routes {
                 new Route("GET", "/v1/log/proof/consistency", logScope, false, "get_consistency_proof", logApi::consistency),
                 new Route("GET", "/v1/log/entries/{seq}", logScope, false, "get_log_entry", logApi::entry),
                 new Route("GET", "/v1/log/tile/{path*}", logScope, false, "get_tile", logApi::tile),
+                // event streams: stores, appends, reads (docs/EVENTS.md)
+                new Route("PUT", "/v1/streams/{tenant}/{store}", WRITE, true, "configure_store", events::configureStore),
+                new Route("GET", "/v1/streams/{tenant}/{store}", READ, false, "get_store", events::getStore),
+                new Route("POST", "/v1/streams/{tenant}/{store}/events", WRITE, true, "append_event", events::append),
+                new Route("POST", "/v1/streams/{tenant}/{store}/events/batch", WRITE, true, "append_events", events::batch),
+                new Route("GET", "/v1/streams/{tenant}/{store}/events", READ, false, "list_events", events::listEvents),
+                new Route("GET", "/v1/streams/{tenant}/{store}/events/{event_id}", READ, false, "get_event", events::getEvent),
+                new Route("GET", "/v1/streams/{tenant}/{store}/entities/{entity_type}/{entity_id}/events", READ, false, "get_entity_history",
+                        events::entityHistory),
                 // keys (admin)
                 new Route("GET", "/v1/keys", ADMIN, false, "list_keys", keyAdmin::list),
                 new Route("POST", "/v1/keys", ADMIN, true, "create_key", keyAdmin::create),

@@ -12,6 +12,7 @@ import dev.coffer.storage.EmbeddedIndex;
 import dev.coffer.storage.index.QueryIndex;
 import dev.coffer.storage.postgres.PostgresDatabase;
 
+import dev.coffer.ledger.Limits;
 import dev.coffer.x402.X402Network;
 import dev.coffer.x402.X402Token;
 import dev.coffer.x402.evm.EvmAddress;
@@ -38,7 +39,7 @@ import java.util.Set;
  * {@code COFFER_…} variables — are an error, never ignored: a typo must not silently fall back to
  * a default.
  */
-public record CofferConfig(Server server, LedgerSection ledger, Postgres postgres, Index index, Log log, X402 x402) {
+public record CofferConfig(Server server, LedgerSection ledger, Postgres postgres, Index index, Log log, X402 x402, Events events) {
 
     /** The variable that may hold the log's signing key (never a configuration key: it is secret). */
     public static final String LOG_KEY_ENV = "COFFER_LOG_KEY";
@@ -235,6 +236,15 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
 
 
 
+    /**
+     * Event streams (docs/EVENTS.md).
+     *
+     * @param maxPayloadBytes  an event's payload (413 {@code event_payload_too_large}); at most 1 MiB
+     * @param maxMetadataBytes an event's metadata (413 {@code event_metadata_too_large}); at most 64 KiB
+     * @param maxBatchEvents   events in one {@code POST …/events/batch} (413 {@code batch_too_large})
+     */
+    public record Events(int maxPayloadBytes, int maxMetadataBytes, int maxBatchEvents) {}
+
     public static CofferConfig defaults() {
         return new CofferConfig(
                 new Server("127.0.0.1", 8480, 1 << 20, 10, 16 * 1024, 16, 8192, 8192, 10_000, 1, 10_000, 4096, 300_000),
@@ -244,7 +254,8 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                         QueryIndex.DEFAULT_FOLLOWER_NICE),
                 new Log("info", true, VerifiableLog.DEFAULT_ORIGIN, (int) VerifiableLog.DEFAULT_CHECKPOINT_INTERVAL_MILLIS, "", true,
                         TiledTree.DEFAULT_TILE_CACHE, 3_000, VerifiableLog.DEFAULT_TREE_NICE),
-                new X402(false, "/x402", false, 10_000, "", 30_000, 10_000, "0.01", "", 1000, 2000, 20, 40, 5, 300, List.of()));
+                new X402(false, "/x402", false, 10_000, "", 30_000, 10_000, "0.01", "", 1000, 2000, 20, 40, 5, 300, List.of()),
+                new Events(Limits.DEFAULTS.maxEventPayloadBytes(), Limits.DEFAULTS.maxEventMetadataBytes(), 1000));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -342,6 +353,9 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
     private void validate() {
         positive("server.port", server.port() >= 0 && server.port() <= 65535);
         positive("server.max_body_bytes", server.maxBodyBytes() >= 1024 && server.maxBodyBytes() <= (64 << 20));
+        positive("events.max_payload_bytes", events.maxPayloadBytes() >= 1 && events.maxPayloadBytes() <= Limits.EVENT_PAYLOAD_CEILING);
+        positive("events.max_metadata_bytes", events.maxMetadataBytes() >= 0 && events.maxMetadataBytes() <= Limits.EVENT_METADATA_CEILING);
+        positive("events.max_batch_events", events.maxBatchEvents() >= 1 && events.maxBatchEvents() <= ledger.maxBatchCommands());
         positive("server.max_decompression_ratio", server.maxDecompressionRatio() >= 1);
         positive("server.max_header_bytes", server.maxHeaderBytes() >= 1024);
         positive("server.max_json_depth", server.maxJsonDepth() >= 2 && server.maxJsonDepth() <= 1000);

@@ -63,6 +63,7 @@ final class IndexRows {
 
     record StatusUpdate(String accountId, String status, long seq) {}
 
+    final List<Views.StreamEvent> events = new ArrayList<>();
     final List<Tx> txs = new ArrayList<>();
     final List<Entry> entries = new ArrayList<>();
     final List<Account> accounts = new ArrayList<>();
@@ -72,6 +73,7 @@ final class IndexRows {
     final List<StatusUpdate> statusUpdates = new ArrayList<>();
 
     void clear() {
+        events.clear();
         txs.clear();
         entries.clear();
         accounts.clear();

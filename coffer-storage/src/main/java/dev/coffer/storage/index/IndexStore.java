@@ -24,6 +24,18 @@ interface IndexStore extends AutoCloseable {
     /** Up to {@code limit} accounts of {@code owner} with ids after {@code afterId}, by id. */
     List<Views.Account> accountsByOwner(String owner, String afterId, int limit);
 
+    /** Event {@code eventId} of a store, or null. */
+    Views.StreamEvent event(String tenant, String store, String eventId);
+
+    /**
+     * Up to {@code limit} events of a store with store sequence numbers after {@code afterSeq}, in order;
+     * only of {@code eventType} when not null, only with {@code fromTime <= timestamp < toTime}.
+     */
+    List<Views.StreamEvent> storeEvents(String tenant, String store, long afterSeq, String eventType, long fromTime, long toTime, int limit);
+
+    /** Up to {@code limit} events of an entity with versions after {@code afterVersion}, by version. */
+    List<Views.StreamEvent> entityEvents(String tenant, String store, String entityType, String entityId, long afterVersion, int limit);
+
     /** Rows held: operations, or entries (of one account when {@code account} is not null) up to {@code maxSeq}. For tests and checks; O(rows). */
     long countTransactions();
 

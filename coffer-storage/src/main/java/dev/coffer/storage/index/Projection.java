@@ -109,6 +109,11 @@ final class Projection {
             }
             case Command.Reverse r -> reverse(seq, r, ts, linked, hash, s);
             case Command.Note n -> tx(seq, n.id(), "note", "posted", ts, null, null, null, null, null, linked, hash);
+            case Command.ConfigureStore c -> tx(seq, c.id(), "configure_store", "posted", ts, null, null, null, null, null, linked, hash);
+            // The numbers come from the log: the ledger assigned them, nothing is derived here.
+            case Command.AppendEvent ev -> rows.events.add(new Views.StreamEvent(ev.tenant(), ev.store(), ev.storeSeq(), seq, ev.eventId(),
+                    ev.entityType(), ev.entityId(), ev.version(), ev.eventType(), ts, ev.encoding(), ev.keyId(),
+                    new String(ev.metadata(), java.nio.charset.StandardCharsets.UTF_8), ev.payload(), java.util.HexFormat.of().formatHex(hash)));
         }
     }
 

@@ -227,6 +227,73 @@ public final class QueryIndex implements AutoCloseable {
         return new Views.Page<>(List.copyOf(items), next, at);
     }
 
+    // ------------------------------------------------------------------ event streams
+
+    /**
+     * Payload bytes after which a page of events ends early (it always holds at least one event): a
+     * page of {@link #MAX_PAGE_SIZE} events of 64 KiB would otherwise be 64 MiB.
+     */
+    public static final int MAX_EVENT_PAGE_BYTES = 4 * 1024 * 1024;
+
+    /** Event {@code eventId} of a store, or null. */
+    public Views.StreamEvent event(String tenant, String store, String eventId, long minSeq) {
+        checkId("tenant", tenant);
+        checkId("store", store);
+        checkId("event_id", eventId);
+        awaitIndexed(minSeq);
+        return this.store.event(tenant, store, eventId);
+    }
+
+    /**
+     * A page of a store's events after store sequence number {@code afterSeq}, in order; the
+     * cursor of the next page is the last event's store sequence number (null: no more now).
+     */
+    public Views.Page<Views.StreamEvent> storeEvents(String tenant, String store, long afterSeq, String eventType, long fromTime, long toTime,
+                                                    int limit, long minSeq) {
+        checkId("tenant", tenant);
+        checkId("store", store);
+        if (eventType != null) checkId("event_type", eventType);
+        if (afterSeq < 0) throw new QueryRejectedException("cursor_invalid", "after must be a store sequence number >= 0");
+        if (fromTime < 0 || toTime <= fromTime) {
+            throw new QueryRejectedException("time_range_invalid", "time range must have 0 <= from < to (µs since the epoch)");
+        }
+        int size = pageSize(limit);
+        awaitIndexed(minSeq);
+        long at = indexedSeq;
+        return eventPage(this.store.storeEvents(tenant, store, afterSeq, eventType, fromTime, toTime, size + 1), size, true, at);
+    }
+
+    /** A page of an entity's events after version {@code afterVersion}, by version; the next page's cursor is the last version. */
+    public Views.Page<Views.StreamEvent> entityEvents(String tenant, String store, String entityType, String entityId, long afterVersion,
+                                                     int limit, long minSeq) {
+        checkId("tenant", tenant);
+        checkId("store", store);
+        checkId("entity_type", entityType);
+        checkId("entity_id", entityId);
+        if (afterVersion < 0) throw new QueryRejectedException("cursor_invalid", "after_version must be >= 0");
+        int size = pageSize(limit);
+        awaitIndexed(minSeq);
+        long at = indexedSeq;
+        return eventPage(this.store.entityEvents(tenant, store, entityType, entityId, afterVersion, size + 1), size, false, at);
+    }
+
+    private static Views.Page<Views.StreamEvent> eventPage(List<Views.StreamEvent> found, int size, boolean bySeq, long at) {
+        List<Views.StreamEvent> items = new ArrayList<>(Math.min(found.size(), size));
+        long bytes = 0;
+        boolean more = found.size() > size;
+        for (Views.StreamEvent e : found) {
+            if (items.size() == size || (!items.isEmpty() && bytes + e.payload().length > MAX_EVENT_PAGE_BYTES)) {
+                more = true;
+                break;
+            }
+            items.add(e);
+            bytes += e.payload().length;
+        }
+        String next = null;
+        if (more) next = Long.toString(bySeq ? items.getLast().storeSeq() : items.getLast().version());
+        return new Views.Page<>(List.copyOf(items), next, at);
+    }
+
     private static int pageSize(int limit) {
         if (limit == 0) return DEFAULT_PAGE_SIZE;
         if (limit < 1 || limit > MAX_PAGE_SIZE) throw new QueryRejectedException("page_size_invalid", "page size must be 1.." + MAX_PAGE_SIZE + ", got " + limit);

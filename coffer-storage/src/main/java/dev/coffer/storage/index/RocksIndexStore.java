@@ -60,7 +60,14 @@ final class RocksIndexStore implements IndexStore {
 
     private static final byte[] CHECKPOINT = "checkpoint".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY = new byte[0];
-    private static final List<String> FAMILIES = List.of("tx", "entries", "accounts", "owners", "holds", "pending");
+    /**
+     * Event streams: {@code events} by (tenant, store, store seq) holds each event whole; the others
+     * point into it by store seq: {@code event_ids} by event id, {@code entity_events} by (entity
+     * type, entity id, version), {@code event_types} by (event type, store seq).
+     */
+    private static final List<String> FAMILIES = List.of("tx", "entries", "accounts", "owners", "holds", "pending",
+            "events", "event_ids", "entity_events", "event_types");
+    private static final java.util.Set<String> SCANNED = java.util.Set.of("entries", "owners", "events", "entity_events", "event_types");
 
     static {
         RocksDB.loadLibrary();
@@ -75,7 +82,7 @@ final class RocksIndexStore implements IndexStore {
     private final List<ColumnFamilyOptions> cfOptions = new ArrayList<>();
     private final RocksDB db;
     private final List<ColumnFamilyHandle> handles = new ArrayList<>();
-    private final ColumnFamilyHandle meta, tx, entries, accounts, owners, holds, pending;
+    private final ColumnFamilyHandle meta, tx, entries, accounts, owners, holds, pending, events, eventIds, entityEvents, eventTypes;
     private final WriteOptions noWal = new WriteOptions().setDisableWAL(true);
 
     private RocksIndexStore(Path dir, int cacheMib) throws RocksDBException {
@@ -86,7 +93,7 @@ final class RocksIndexStore implements IndexStore {
                 .setKeepLogFileNum(2).setMaxOpenFiles(256);
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, options(false)));
-        for (String f : FAMILIES) descriptors.add(new ColumnFamilyDescriptor(f.getBytes(StandardCharsets.US_ASCII), options(f.equals("entries") || f.equals("owners"))));
+        for (String f : FAMILIES) descriptors.add(new ColumnFamilyDescriptor(f.getBytes(StandardCharsets.US_ASCII), options(SCANNED.contains(f))));
         db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
         meta = handles.get(0);
         tx = handles.get(1);
@@ -95,6 +102,10 @@ final class RocksIndexStore implements IndexStore {
         owners = handles.get(4);
         holds = handles.get(5);
         pending = handles.get(6);
+        events = handles.get(7);
+        eventIds = handles.get(8);
+        entityEvents = handles.get(9);
+        eventTypes = handles.get(10);
     }
 
     /** Range-scanned families get no bloom filter (it only helps point lookups). */
@@ -251,6 +262,13 @@ final class RocksIndexStore implements IndexStore {
                         }
                         b.put(accounts, key, accountValue(new IndexRows.Account(a.id(), a.asset(), a.owner(), u.status(), a.flags(), a.metadataJson(), a.createdSeq(), u.seq())));
                     }
+                    for (Views.StreamEvent e : rows.events) {
+                        byte[] storeSeq = ByteBuffer.allocate(8).putLong(e.storeSeq()).array();
+                        b.put(events, keyOf(storeSeq, e.tenant(), e.store()), eventValue(e));
+                        b.put(eventIds, keyOf(null, e.tenant(), e.store(), e.eventId()), storeSeq);
+                        b.put(entityEvents, keyOf(ByteBuffer.allocate(8).putLong(e.version()).array(), e.tenant(), e.store(), e.entityType(), e.entityId()), storeSeq);
+                        b.put(eventTypes, keyOf(storeSeq, e.tenant(), e.store(), e.eventType()), EMPTY);
+                    }
                     b.put(meta, CHECKPOINT, ByteBuffer.allocate(8 + hash.length).putLong(seq).put(hash).array());
                     db.write(noWal, b);
                 } catch (RocksDBException e) {
@@ -367,6 +385,121 @@ final class RocksIndexStore implements IndexStore {
             throw new IndexUnavailableException(e);
         }
         return items;
+    }
+
+    // ------------------------------------------------------------------ event streams
+
+    @Override
+    public Views.StreamEvent event(String tenant, String store, String eventId) {
+        try {
+            byte[] storeSeq = db.get(eventIds, keyOf(null, tenant, store, eventId));
+            return storeSeq == null ? null : readEvent(tenant, store, db.get(events, keyOf(storeSeq, tenant, store)));
+        } catch (RocksDBException e) {
+            throw new IndexUnavailableException(e);
+        }
+    }
+
+    @Override
+    public List<Views.StreamEvent> storeEvents(String tenant, String store, long afterSeq, String eventType, long fromTime, long toTime, int limit) {
+        List<Views.StreamEvent> items = new ArrayList<>(Math.min(limit, 1024));
+        try {
+            if (eventType != null) {
+                byte[] prefix = keyOf(null, tenant, store, eventType);
+                try (RocksIterator it = db.newIterator(eventTypes)) {
+                    for (it.seek(keyOf(ByteBuffer.allocate(8).putLong(afterSeq + 1).array(), tenant, store, eventType));
+                         it.isValid() && items.size() < limit && startsWith(it.key(), prefix); it.next()) {
+                        Views.StreamEvent e = readEvent(tenant, store, db.get(events, keyOf(Arrays.copyOfRange(it.key(), prefix.length, prefix.length + 8), tenant, store)));
+                        if (e.timestamp() >= toTime) break; // times grow with the store's sequence
+                        if (e.timestamp() >= fromTime) items.add(e);
+                    }
+                    it.status();
+                }
+                return items;
+            }
+            long start = fromTime > 0 ? Math.max(afterSeq, lastBefore(tenant, store, fromTime)) : afterSeq;
+            byte[] prefix = keyOf(null, tenant, store);
+            try (RocksIterator it = db.newIterator(events)) {
+                for (it.seek(keyOf(ByteBuffer.allocate(8).putLong(start + 1).array(), tenant, store));
+                     it.isValid() && items.size() < limit && startsWith(it.key(), prefix); it.next()) {
+                    Views.StreamEvent e = readEvent(tenant, store, it.value());
+                    if (e.timestamp() >= toTime) break;
+                    if (e.timestamp() >= fromTime) items.add(e);
+                }
+                it.status();
+            }
+            return items;
+        } catch (RocksDBException e) {
+            throw new IndexUnavailableException(e);
+        }
+    }
+
+    /** The newest store seq whose event is older than {@code time} (0: none): a binary search, since times grow with the store's sequence. */
+    private long lastBefore(String tenant, String store, long time) throws RocksDBException {
+        byte[] prefix = keyOf(null, tenant, store);
+        long hi;
+        try (RocksIterator it = db.newIterator(events)) {
+            it.seekForPrev(keyOf(ByteBuffer.allocate(8).putLong(Long.MAX_VALUE).array(), tenant, store));
+            if (!it.isValid() || !startsWith(it.key(), prefix)) return 0;
+            hi = ByteBuffer.wrap(it.key(), prefix.length, 8).getLong();
+        }
+        long lo = 0; // invariant: event lo is older than time (0 stands for "before the first"), events after hi are not
+        while (lo < hi) {
+            long mid = lo + (hi - lo + 1) / 2;
+            byte[] v = db.get(events, keyOf(ByteBuffer.allocate(8).putLong(mid).array(), tenant, store));
+            if (v != null && readEvent(tenant, store, v).timestamp() < time) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+
+    @Override
+    public List<Views.StreamEvent> entityEvents(String tenant, String store, String entityType, String entityId, long afterVersion, int limit) {
+        List<Views.StreamEvent> items = new ArrayList<>(Math.min(limit, 1024));
+        byte[] prefix = keyOf(null, tenant, store, entityType, entityId);
+        try (RocksIterator it = db.newIterator(entityEvents)) {
+            for (it.seek(keyOf(ByteBuffer.allocate(8).putLong(afterVersion + 1).array(), tenant, store, entityType, entityId));
+                 it.isValid() && items.size() < limit && startsWith(it.key(), prefix); it.next()) {
+                items.add(readEvent(tenant, store, db.get(events, keyOf(it.value(), tenant, store))));
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
+
+    /** Names each followed by a 0 byte (no name holds one), then {@code suffix} (a big-endian number) when not null. */
+    private static byte[] keyOf(byte[] suffix, String... names) {
+        Out k = new Out();
+        for (String n : names) k.raw(utf8(n)).raw(ZERO);
+        if (suffix != null) k.raw(suffix);
+        return k.bytes();
+    }
+
+    private static final byte[] ZERO = {0};
+
+    private static byte[] eventValue(Views.StreamEvent e) {
+        Out o = new Out().longValue(e.storeSeq()).longValue(e.logSeq()).string(e.eventId()).string(e.entityType()).string(e.entityId())
+                .longValue(e.version()).string(e.eventType()).longValue(e.timestamp()).longValue(e.encoding()).string(e.keyId())
+                .string(e.metadata()).raw(HexFormat.of().parseHex(e.hash()));
+        o.longValue(e.payload().length);
+        return o.raw(e.payload()).bytes();
+    }
+
+    private static Views.StreamEvent readEvent(String tenant, String store, byte[] v) {
+        if (v == null) throw new IllegalStateException("index: an event key points at no event");
+        In in = new In(v);
+        long storeSeq = in.longValue(), logSeq = in.longValue();
+        String eventId = in.string(), entityType = in.string(), entityId = in.string();
+        long version = in.longValue();
+        String eventType = in.string();
+        long ts = in.longValue();
+        int encoding = (int) in.longValue();
+        String keyId = in.string(), metadata = in.string();
+        String hash = HexFormat.of().formatHex(in.raw(32));
+        byte[] payload = in.raw((int) in.longValue());
+        return new Views.StreamEvent(tenant, store, storeSeq, logSeq, eventId, entityType, entityId, version, eventType, ts, encoding, keyId,
+                metadata, payload, hash);
     }
 
     // ------------------------------------------------------------------ encoding

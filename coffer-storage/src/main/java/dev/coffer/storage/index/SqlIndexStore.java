@@ -221,7 +221,12 @@ final class SqlIndexStore implements IndexStore {
             String entryCols = "coffer_entries (account_id, seq, leg, tx_id, type, direction, pending, amount, balance_after, ts)";
             String accountCols = "coffer_accounts (id, asset, owner, status, flags, metadata, created_seq, updated_seq)";
             String holdCols = "coffer_holds (id, debit_account, credit_account, amount, status, expires_at, seq)";
+            java.util.function.Function<Views.StreamEvent, Object[]> event = e -> new Object[]{e.tenant(), e.store(), e.storeSeq(), e.logSeq(),
+                    e.eventId(), e.entityType(), e.entityId(), e.version(), e.eventType(), e.timestamp(), e.encoding(), e.keyId(), e.metadata(),
+                    e.payload(), HexFormat.of().parseHex(e.hash())};
+            String eventCols = "coffer_stream_events (" + EVENT_COLUMNS + ")";
             if (dialect == IndexDialect.POSTGRES) {
+                copy(c, eventCols, rows.events, event);
                 copy(c, txCols, rows.txs, tx);
                 copy(c, entryCols, rows.entries, entry);
                 copy(c, accountCols, rows.accounts, account);
@@ -232,6 +237,7 @@ final class SqlIndexStore implements IndexStore {
                 batch(c, "INSERT INTO " + entryCols + " VALUES (?, ?, ?, ?, ?, ?, ?, " + amt + ", " + amt + ", ?)", rows.entries, entry);
                 batch(c, "INSERT INTO " + accountCols + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows.accounts, account);
                 batch(c, "INSERT INTO " + holdCols + " VALUES (?, ?, ?, " + amt + ", ?, ?, ?)", rows.holds, hold);
+                batch(c, "INSERT INTO " + eventCols + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.events, event);
             }
         }
 
@@ -301,6 +307,52 @@ final class SqlIndexStore implements IndexStore {
     }
 
     // ------------------------------------------------------------------ queries
+
+    private static final String EVENT_COLUMNS =
+            "tenant, store, store_seq, log_seq, event_id, entity_type, entity_id, version, event_type, ts, encoding, key_id, metadata, payload, hash";
+
+    @Override
+    public Views.StreamEvent event(String tenant, String store, String eventId) {
+        List<Views.StreamEvent> found = events("SELECT " + EVENT_COLUMNS + " FROM coffer_stream_events WHERE tenant = ? AND store = ? AND event_id = ?",
+                List.of(tenant, store, eventId), 1);
+        return found.isEmpty() ? null : found.getFirst();
+    }
+
+    @Override
+    public List<Views.StreamEvent> storeEvents(String tenant, String store, long afterSeq, String eventType, long fromTime, long toTime, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + EVENT_COLUMNS + " FROM coffer_stream_events WHERE tenant = ? AND store = ?");
+        List<Object> args = new ArrayList<>(List.of(tenant, store));
+        if (eventType != null) { sql.append(" AND event_type = ?"); args.add(eventType); }
+        if (fromTime > 0) { sql.append(" AND ts >= ?"); args.add(fromTime); }
+        if (toTime < Long.MAX_VALUE) { sql.append(" AND ts < ?"); args.add(toTime); }
+        sql.append(" AND store_seq > ? ORDER BY store_seq LIMIT ?");
+        args.add(afterSeq);
+        args.add(limit);
+        return events(sql.toString(), args, limit);
+    }
+
+    @Override
+    public List<Views.StreamEvent> entityEvents(String tenant, String store, String entityType, String entityId, long afterVersion, int limit) {
+        return events("SELECT " + EVENT_COLUMNS + " FROM coffer_stream_events WHERE tenant = ? AND store = ? AND entity_type = ? AND entity_id = ?"
+                + " AND version > ? ORDER BY version LIMIT ?", List.of(tenant, store, entityType, entityId, afterVersion, limit), limit);
+    }
+
+    private List<Views.StreamEvent> events(String sql, List<Object> args, int limit) {
+        List<Views.StreamEvent> items = new ArrayList<>(Math.min(limit, 1024));
+        try (Connection c = readers.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.size(); i++) st.setObject(i + 1, args.get(i));
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    items.add(new Views.StreamEvent(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5),
+                            rs.getString(6), rs.getString(7), rs.getLong(8), rs.getString(9), rs.getLong(10), rs.getInt(11), rs.getString(12),
+                            rs.getString(13), rs.getBytes(14), HexFormat.of().formatHex(rs.getBytes(15))));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
 
     @Override
     public long countTransactions() {

@@ -35,6 +35,22 @@ public final class Views {
     public record Account(String id, String asset, String owner, String status, int flags, Map<String, String> metadata,
                           long createdSeq, long updatedSeq) {}
 
+    /**
+     * One event of an event stream, as the log holds it.
+     *
+     * @param storeSeq  its number in its store (gapless from 1)
+     * @param logSeq    its sequence number in the ledger's log (leaf index + 1 of the verifiable log)
+     * @param version   the entity's version it made
+     * @param encoding  0 plain JSON, 1 AES-256-GCM at rest, 2 HPKE end to end ({@code Command.AppendEvent})
+     * @param keyId     the key the payload is encrypted under; empty for plain
+     * @param metadata  the metadata JSON object's text; empty for none
+     * @param payload   the payload's bytes as stored
+     * @param hash      hex SHA-256 chain hash of the log event
+     */
+    public record StreamEvent(String tenant, String store, long storeSeq, long logSeq, String eventId, String entityType,
+                              String entityId, long version, String eventType, long timestamp, int encoding, String keyId,
+                              String metadata, byte[] payload, String hash) {}
+
     /** A page of results, newest first for history; {@code nextCursor} is null on the last page. */
     public record Page<T>(List<T> items, String nextCursor, long indexedSeq) {}
 }

@@ -1,0 +1,341 @@
+package dev.coffer.server.api;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coffer.ledger.Command;
+import dev.coffer.ledger.Ledger;
+import dev.coffer.ledger.Result;
+import dev.coffer.ledger.ResultCode;
+import dev.coffer.ledger.state.LedgerState;
+import dev.coffer.server.http.ApiError;
+import dev.coffer.server.http.ApiException;
+import dev.coffer.server.http.Exchange;
+import dev.coffer.server.http.Json;
+import dev.coffer.server.http.Reply;
+import dev.coffer.storage.index.QueryIndex;
+import dev.coffer.storage.index.Views;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Event streams (docs/EVENTS.md): stores of a tenant ({@code PUT/GET /v1/streams/{tenant}/{store}}),
+ * events appended one at a time or in batches (atomic or independent), read back by id (with an
+ * inclusion proof on request), by store sequence, type and time, and as an entity's history.
+ * Writes go to the ledger, which assigns the store sequence number and the entity version;
+ * reads come from the query index, with {@code ?min_seq=} for read-your-writes.
+ */
+final class EventsApi {
+
+    static final Set<String> EVENT_FIELDS = Set.of("event_id", "entity_type", "entity_id", "event_type", "payload", "metadata", "expected_version");
+
+    private final LedgerCalls calls;
+    private final Ledger ledger;
+    private final QueryIndex index;
+    private final LogApi log;
+    private final Json json;
+    private final int maxBatchEvents;
+
+    EventsApi(LedgerCalls calls, QueryIndex index, LogApi log, Json json, int maxBatchEvents) {
+        this.calls = calls;
+        this.ledger = calls.ledger();
+        this.index = index;
+        this.log = log;
+        this.json = json;
+        this.maxBatchEvents = maxBatchEvents;
+    }
+
+    // ------------------------------------------------------------------ stores
+
+    /** Opens a store or sets its mode; a repeat with the same mode changes nothing. */
+    Reply configureStore(Exchange ex) {
+        ex.noQuery();
+        String tenant = ex.param("tenant"), store = ex.param("store");
+        int mode = Command.STORE_STRICT;
+        if (ex.hasBody()) {
+            ObjectNode body = ex.bodyObject();
+            Json.onlyFields(body, Set.of("mode"), "");
+            JsonNode m = body.get("mode");
+            if (m != null) {
+                if (!m.isTextual()) throw ApiException.badRequest("store_mode_invalid", "mode must be \"strict\" or \"quarantine\"");
+                mode = switch (m.asText()) {
+                    case "strict" -> Command.STORE_STRICT;
+                    case "quarantine" -> Command.STORE_QUARANTINE;
+                    default -> throw ApiException.badRequest("store_mode_invalid", "mode must be \"strict\" or \"quarantine\"");
+                };
+            }
+        }
+        // Whether it existed decides 201 or 200 only; two PUTs racing to open a store may both see it missing.
+        boolean existed = calls.await(ledger.store(tenant, store)) != null;
+        Result r = calls.await(ledger.submit(new Command.ConfigureStore("store:" + UUID.randomUUID(), tenant, store, mode)));
+        calls.metrics().operation("configure_store", r.code().wireName());
+        if (r.code() != ResultCode.CREATED && r.code() != ResultCode.STORE_UNCHANGED) return Reply.error(LedgerCalls.rejected(r.code()));
+        LedgerState.StoreView view = calls.await(ledger.store(tenant, store));
+        boolean opened = r.code() == ResultCode.CREATED && !existed;
+        return Reply.json(opened ? 201 : 200, json.write(g -> writeStore(g, view, r.code() == ResultCode.CREATED)), r.code().wireName());
+    }
+
+    Reply getStore(Exchange ex) {
+        ex.noQuery();
+        LedgerState.StoreView view = calls.await(ledger.store(ex.param("tenant"), ex.param("store")));
+        if (view == null) return Reply.error(LedgerCalls.rejected(ResultCode.STORE_NOT_FOUND));
+        return Reply.json(200, json.write(g -> writeStore(g, view, null)), "ok");
+    }
+
+    private static void writeStore(JsonGenerator g, LedgerState.StoreView v, Boolean changed) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("tenant", v.tenant());
+        g.writeStringField("store", v.store());
+        g.writeStringField("mode", v.mode() == Command.STORE_QUARANTINE ? "quarantine" : "strict");
+        g.writeNumberField("last_store_seq", v.seq());
+        if (changed != null) g.writeBooleanField("changed", changed);
+        g.writeEndObject();
+    }
+
+    // ------------------------------------------------------------------ appends
+
+    Reply append(Exchange ex) {
+        ex.noQuery();
+        Command.AppendEvent e = parse(ex.bodyObject(), ex.param("tenant"), ex.param("store"), ex.idempotencyKey(), "");
+        Result r = calls.await(ledger.submit(e));
+        calls.metrics().operation("event", r.code().wireName());
+        if (!r.succeeded()) return Reply.error(refused(e, r.code()));
+        Reply reply = Reply.json(r.code() == ResultCode.CREATED ? 201 : 200, json.write(g -> writeReceipt(g, r)), r.code().wireName());
+        return r.code() == ResultCode.EXISTS ? reply.withHeader(LedgerCalls.REPLAY_HEADER, "true") : reply;
+    }
+
+    /** {@code {"atomic": bool, "events": [...]}}: all or nothing (atomic), or each on its own. */
+    Reply batch(Exchange ex) {
+        ex.noQuery();
+        ObjectNode body = ex.bodyObject();
+        Json.onlyFields(body, Set.of("atomic", "events"), "");
+        JsonNode atomicNode = body.get("atomic");
+        if (atomicNode != null && !atomicNode.isBoolean()) throw ApiException.badRequest("atomic_invalid", "atomic must be true or false");
+        boolean atomic = atomicNode != null && atomicNode.asBoolean();
+        JsonNode list = body.get("events");
+        if (list == null || !list.isArray() || list.isEmpty()) throw ApiException.badRequest("events_missing", "events must be a non-empty array");
+        if (list.size() > maxBatchEvents) {
+            throw new ApiException(413, "batch_too_large", "at most " + maxBatchEvents + " events in one batch (events.max_batch_events)", false,
+                    Map.of("max", maxBatchEvents, "got", list.size()));
+        }
+        String tenant = ex.param("tenant"), store = ex.param("store");
+        List<Command.AppendEvent> events = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode item = list.get(i);
+            if (!item.isObject()) throw ApiException.badRequest("event_invalid", "events[" + i + "] must be an object");
+            events.add(parse(item, tenant, store, null, " in events[" + i + "]"));
+        }
+        List<Result> results = calls.await(atomic ? ledger.submitLinked(events) : ledger.submitAll(events));
+        for (Result r : results) calls.metrics().operation("event", r.code().wireName());
+        Map<Integer, ApiError> errors = new HashMap<>();
+        for (int i = 0; i < results.size(); i++) if (!results.get(i).succeeded()) errors.put(i, refused(events.get(i), results.get(i).code()));
+        boolean failed = atomic && !errors.isEmpty();
+        byte[] answer = json.write(g -> {
+            g.writeStartObject();
+            g.writeBooleanField("atomic", atomic);
+            g.writeArrayFieldStart("results");
+            for (int i = 0; i < results.size(); i++) {
+                Result r = results.get(i);
+                g.writeStartObject();
+                if (r.succeeded()) {
+                    g.writeNumberField("status", r.code() == ResultCode.CREATED ? 201 : 200);
+                    if (r.code() == ResultCode.EXISTS) g.writeBooleanField("replayed", true);
+                    g.writeFieldName("receipt");
+                    writeReceipt(g, r);
+                } else {
+                    ApiError err = errors.get(i);
+                    g.writeNumberField("status", err.status());
+                    g.writeObjectFieldStart("error");
+                    g.writeStringField("code", err.code());
+                    g.writeStringField("message", err.message());
+                    if (!err.details().isEmpty()) {
+                        g.writeFieldName("details");
+                        Json.value(g, err.details());
+                    }
+                    g.writeEndObject();
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+        // An atomic batch that failed wrote nothing: its answer is the failure (the first refused event's status).
+        int status = failed ? errors.values().stream().mapToInt(ApiError::status).filter(s -> s != 422).findFirst().orElse(422) : 200;
+        return Reply.json(status, answer, failed ? "linked_event_failed" : "ok");
+    }
+
+    /** A refused event's error; a version conflict says the entity's current version. */
+    private ApiError refused(Command.AppendEvent e, ResultCode code) {
+        ApiError base = LedgerCalls.rejected(code);
+        if (code != ResultCode.VERSION_CONFLICT) return base;
+        long current = calls.await(ledger.entityVersion(e.tenant(), e.store(), e.entityType(), e.entityId()));
+        return new ApiError(409, base.code(), base.message(), false, Map.of("current_version", current, "expected_version", e.expectedVersion()));
+    }
+
+    /** An event of store (tenant, store) from its JSON; {@code idempotencyKey} stands in for a missing event_id. */
+    private Command.AppendEvent parse(JsonNode body, String tenant, String store, String idempotencyKey, String where) {
+        Json.onlyFields(body, EVENT_FIELDS, where);
+        String eventId = text(body, "event_id", where, idempotencyKey);
+        if (idempotencyKey != null && !idempotencyKey.equals(eventId)) {
+            throw ApiException.badRequest("idempotency_key_mismatch", "Idempotency-Key and event_id differ" + where);
+        }
+        JsonNode payload = body.get("payload");
+        if (payload == null || payload.isNull()) throw ApiException.badRequest("event_payload_invalid", "payload is required (any JSON value but null)" + where);
+        JsonNode metadata = body.get("metadata");
+        if (metadata != null && !metadata.isNull() && !metadata.isObject()) throw ApiException.badRequest("event_metadata_invalid", "metadata must be an object" + where);
+        JsonNode expected = body.get("expected_version");
+        long expectedVersion = Command.AppendEvent.ANY_VERSION;
+        if (expected != null && !expected.isNull()) {
+            if (!expected.canConvertToExactIntegral() || !expected.canConvertToLong() || expected.asLong() < 0) {
+                throw ApiException.badRequest("version_invalid", "expected_version must be an integer >= 0 (0: the entity has no event yet)" + where);
+            }
+            expectedVersion = expected.asLong();
+        }
+        Command.AppendEvent e = new Command.AppendEvent(tenant, store, eventId, text(body, "entity_type", where, null), text(body, "entity_id", where, null),
+                text(body, "event_type", where, null), expectedVersion, Command.AppendEvent.PLAIN, "",
+                metadata == null || metadata.isNull() ? null : bytes(metadata), bytes(payload));
+        // Hashed here, on the request's thread, so the writer does not.
+        e.contentDigest();
+        e.entityKey();
+        return e;
+    }
+
+    private static String text(JsonNode body, String field, String where, String fallback) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) {
+            if (fallback != null) return fallback;
+            throw ApiException.badRequest("field_missing", field + " is required" + where);
+        }
+        if (!n.isTextual()) throw ApiException.badRequest("field_invalid", field + " must be a string" + where);
+        return n.asText();
+    }
+
+    private byte[] bytes(JsonNode n) {
+        try {
+            return json.mapper().writeValueAsBytes(n);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void writeReceipt(JsonGenerator g, Result r) throws IOException {
+        Command.AppendEvent e = r.logged();
+        g.writeStartObject();
+        g.writeStringField("event_id", e.eventId());
+        g.writeStringField("tenant", e.tenant());
+        g.writeStringField("store", e.store());
+        g.writeStringField("entity_type", e.entityType());
+        g.writeStringField("entity_id", e.entityId());
+        g.writeStringField("event_type", e.eventType());
+        g.writeNumberField("store_seq", e.storeSeq());
+        g.writeNumberField("version", e.version());
+        g.writeNumberField("seq", r.seq());
+        g.writeNumberField("leaf_index", r.seq() - 1);
+        g.writeStringField("event_hash", r.hash().hex());
+        g.writeNumberField("timestamp_us", r.timestamp());
+        g.writeEndObject();
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    Reply getEvent(Exchange ex) {
+        ex.allowQuery(Set.of("min_seq", "proof"));
+        String tenant = ex.param("tenant"), store = ex.param("store"), eventId = ex.param("event_id");
+        boolean withProof = bool(ex, "proof");
+        long minSeq = ex.longQuery("min_seq");
+        Views.StreamEvent found = IndexReads.read(() -> index.event(tenant, store, eventId, minSeq));
+        if (found == null && minSeq == 0) {
+            long durable = ledger.durableSeq(); // durable but maybe not indexed yet: wait (bounded) for what is durable now
+            found = IndexReads.read(() -> index.event(tenant, store, eventId, durable));
+        }
+        if (found == null) return Reply.error(ApiError.of(404, "event_not_found", "no event " + eventId + " in store " + tenant + "/" + store));
+        Views.StreamEvent e = found;
+        if (withProof && log == null) throw new ApiException(409, "log_disabled", "this server keeps no verifiable log, so there is no proof", false, null);
+        LogApi.Inclusion proof = withProof ? log.inclusion(e.logSeq()) : null;
+        return Reply.json(200, json.write(g -> {
+            g.writeStartObject();
+            g.writeFieldName("event");
+            writeEvent(g, e);
+            if (proof != null) {
+                g.writeObjectFieldStart("proof");
+                g.writeNumberField("seq", e.logSeq());
+                g.writeStringField("event_hash", e.hash());
+                proof.writeFields(g);
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+        }), "ok");
+    }
+
+    Reply listEvents(Exchange ex) {
+        ex.allowQuery(Set.of("after", "limit", "event_type", "from_us", "to_us", "min_seq"));
+        String tenant = ex.param("tenant"), store = ex.param("store");
+        long after = ex.longQuery("after");
+        long to = ex.query("to_us") == null ? Long.MAX_VALUE : ex.longQuery("to_us");
+        Views.Page<Views.StreamEvent> page = IndexReads.read(() -> index.storeEvents(tenant, store, after, ex.query("event_type"),
+                ex.longQuery("from_us"), to, IndexReads.limit(ex), ex.longQuery("min_seq")));
+        return Reply.json(200, json.write(g -> writePage(g, page, "next_after")), "ok");
+    }
+
+    Reply entityHistory(Exchange ex) {
+        ex.allowQuery(Set.of("after_version", "limit", "min_seq"));
+        Views.Page<Views.StreamEvent> page = IndexReads.read(() -> index.entityEvents(ex.param("tenant"), ex.param("store"), ex.param("entity_type"),
+                ex.param("entity_id"), ex.longQuery("after_version"), IndexReads.limit(ex), ex.longQuery("min_seq")));
+        return Reply.json(200, json.write(g -> writePage(g, page, "next_after_version")), "ok");
+    }
+
+    private static boolean bool(Exchange ex, String name) {
+        String v = ex.query(name);
+        if (v == null || v.equals("false")) return false;
+        if (v.equals("true")) return true;
+        throw new ApiException(400, "parameter_invalid", name + " must be true or false", false, Map.of("parameter", name));
+    }
+
+    private static void writePage(JsonGenerator g, Views.Page<Views.StreamEvent> page, String cursorField) throws IOException {
+        g.writeStartObject();
+        g.writeArrayFieldStart("items");
+        for (Views.StreamEvent e : page.items()) writeEvent(g, e);
+        g.writeEndArray();
+        if (page.nextCursor() == null) g.writeNullField(cursorField);
+        else g.writeNumberField(cursorField, Long.parseLong(page.nextCursor()));
+        g.writeNumberField("indexed_seq", page.indexedSeq());
+        g.writeEndObject();
+    }
+
+    /** An event as the API shows it: a plain payload and the metadata as JSON, an encrypted payload as base64 with its key id. */
+    static void writeEvent(JsonGenerator g, Views.StreamEvent e) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("event_id", e.eventId());
+        g.writeStringField("tenant", e.tenant());
+        g.writeStringField("store", e.store());
+        g.writeStringField("entity_type", e.entityType());
+        g.writeStringField("entity_id", e.entityId());
+        g.writeStringField("event_type", e.eventType());
+        g.writeNumberField("store_seq", e.storeSeq());
+        g.writeNumberField("version", e.version());
+        g.writeNumberField("seq", e.logSeq());
+        g.writeNumberField("leaf_index", e.logSeq() - 1);
+        g.writeStringField("event_hash", e.hash());
+        g.writeNumberField("timestamp_us", e.timestamp());
+        g.writeFieldName("metadata");
+        if (e.metadata().isEmpty()) g.writeNull();
+        else g.writeRawValue(e.metadata());
+        if (e.encoding() == Command.AppendEvent.PLAIN) {
+            g.writeFieldName("payload");
+            g.writeRawValue(new String(e.payload(), StandardCharsets.UTF_8));
+        } else {
+            g.writeStringField("encoding", e.encoding() == Command.AppendEvent.AES_256_GCM ? "aes-256-gcm" : "hpke");
+            g.writeStringField("key_id", e.keyId());
+            g.writeStringField("payload_b64", java.util.Base64.getEncoder().encodeToString(e.payload()));
+        }
+        g.writeEndObject();
+    }
+}
