@@ -68,7 +68,7 @@ class LedgerOperationsTest {
     private Result submit(Command c) {
         Result r = ledger.submit(c).join();
         SEEN.add(r.code());
-        if (r.code() == CREATED) created.put(r.seq(), new Event(r.seq(), r.timestamp(), 0, c));
+        if (r.code() == CREATED) created.put(r.seq(), new Event(r.seq(), r.timestamp(), 0, r.logged() != null ? r.logged() : c));
         return r;
     }
 
@@ -280,6 +280,61 @@ class LedgerOperationsTest {
         Result again = submit(note);
         assertThat(again.code()).as("replayed from the journal").isEqualTo(EXISTS);
         assertThat(again.seq()).isEqualTo(first.seq());
+    }
+
+    private static Command.AppendEvent event(String store, String eventId, String entity, long expected, byte[] metadata, byte[] payload) {
+        return new Command.AppendEvent("acme", store, eventId, "order", entity, "created", expected, Command.AppendEvent.PLAIN, "", metadata, payload);
+    }
+
+    @Test
+    void eventsGetGaplessStoreNumbersAndVersionsAndEveryBadOneIsRefused() throws Exception {
+        byte[] json = "{\"total\":\"4.20\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ok(new Command.ConfigureStore(id(), "acme", "orders", Command.STORE_STRICT));
+        rejected(new Command.ConfigureStore(id(), "acme", "orders", Command.STORE_STRICT), STORE_UNCHANGED);
+        ok(new Command.ConfigureStore(id(), "acme", "orders", Command.STORE_QUARANTINE));
+        rejected(new Command.ConfigureStore(id(), "acme", "orders", 7), STORE_MODE_INVALID);
+        rejected(new Command.ConfigureStore(id(), "acme", "or/ders", Command.STORE_STRICT), STREAM_NAME_INVALID);
+        Result first = ok(event("orders", "e1", "o-1", Command.AppendEvent.ANY_VERSION, null, json));
+        assertThat(first.logged().storeSeq()).isEqualTo(1);
+        assertThat(first.logged().version()).isEqualTo(1);
+        rejected(event("orders", "e2", "o-1", 0, null, json), VERSION_CONFLICT);
+        Result second = ok(event("orders", "e2", "o-1", 1, null, json));
+        assertThat(second.logged().storeSeq()).as("the conflict took no number").isEqualTo(2);
+        assertThat(second.logged().version()).isEqualTo(2);
+        Result other = ok(event("orders", "e3", "o-2", 0, "{\"src\":\"a\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), json));
+        assertThat(other.logged().version()).isEqualTo(1);
+        // Retries: the same content answers the original numbers; other content under the id conflicts.
+        Result again = submit(event("orders", "e1", "o-1", Command.AppendEvent.ANY_VERSION, null, json));
+        assertThat(again.code()).isEqualTo(EXISTS);
+        assertThat(again.seq()).isEqualTo(first.seq());
+        assertThat(again.logged().storeSeq()).isEqualTo(1);
+        rejected(event("orders", "e1", "o-1", Command.AppendEvent.ANY_VERSION, null, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                EXISTS_WITH_DIFFERENT_FIELDS);
+        // The same event id in another store is another event.
+        ok(new Command.ConfigureStore(id(), "acme", "stock", Command.STORE_STRICT));
+        assertThat(ok(event("stock", "e1", "o-1", Command.AppendEvent.ANY_VERSION, null, json)).logged().storeSeq()).isEqualTo(1);
+        rejected(event("nowhere", "e9", "o-1", Command.AppendEvent.ANY_VERSION, null, json), STORE_NOT_FOUND);
+        rejected(event("orders", "e 9", "o-1", Command.AppendEvent.ANY_VERSION, null, json), STREAM_NAME_INVALID);
+        rejected(event("orders", "e9", "o-1", -2, null, json), VERSION_INVALID);
+        rejected(event("orders", "e9", "o-1", Command.AppendEvent.ANY_VERSION, null, new byte[0]), EVENT_PAYLOAD_INVALID);
+        rejected(new Command.AppendEvent("acme", "orders", "e9", "order", "o-1", "created", -1, Command.AppendEvent.AES_256_GCM, "", null, json),
+                EVENT_PAYLOAD_INVALID); // an encrypted payload names its key
+        rejected(event("orders", "e9", "o-1", Command.AppendEvent.ANY_VERSION, null, new byte[Limits.DEFAULTS.maxEventPayloadBytes() + 1]),
+                EVENT_PAYLOAD_TOO_LARGE);
+        rejected(event("orders", "e9", "o-1", Command.AppendEvent.ANY_VERSION, new byte[Limits.DEFAULTS.maxEventMetadataBytes() + 1], json),
+                EVENT_METADATA_TOO_LARGE);
+        rejected(first.logged(), SYSTEM_OPERATION); // numbers are the ledger's to assign
+        // A linked group that fails takes no numbers.
+        List<Result> group = ledger.submitLinked(List.of(event("orders", "g1", "o-3", 0, null, json), event("orders", "g2", "o-3", 5, null, json))).join();
+        assertThat(group).extracting(Result::code).containsExactly(LINKED_EVENT_FAILED, VERSION_CONFLICT);
+        assertThat(ledger.store("acme", "orders").join().seq()).isEqualTo(3);
+        // Restart: numbers, versions and retries are as before.
+        ledger.close();
+        ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir).withClock(clock::get)));
+        assertThat(ledger.store("acme", "orders").join().mode()).isEqualTo(Command.STORE_QUARANTINE);
+        assertThat(ledger.entityVersion("acme", "orders", "order", "o-1").join()).isEqualTo(2);
+        assertThat(submit(event("orders", "e2", "o-1", 1, null, json)).logged().storeSeq()).isEqualTo(2);
+        assertThat(ok(event("orders", "e4", "o-1", 2, null, json)).logged().storeSeq()).isEqualTo(4);
     }
 
     @Test

@@ -43,8 +43,10 @@ final class EventsApi {
     private final LogApi log;
     private final Json json;
     private final int maxBatchEvents;
+    private final Feeds feeds;
 
-    EventsApi(LedgerCalls calls, QueryIndex index, LogApi log, Json json, int maxBatchEvents) {
+    EventsApi(LedgerCalls calls, QueryIndex index, LogApi log, Json json, int maxBatchEvents, Feeds feeds) {
+        this.feeds = feeds;
         this.calls = calls;
         this.ledger = calls.ledger();
         this.index = index;
@@ -275,13 +277,57 @@ final class EventsApi {
         }), "ok");
     }
 
+    /**
+     * A store's events in order: a page; with {@code ?wait_ms=} a long poll (an empty page waits
+     * for the first new event, and {@code next_after} is always the cursor to poll with next); with
+     * {@code Accept: text/event-stream} a server-sent-event stream that resumes after
+     * {@code Last-Event-ID}.
+     */
     Reply listEvents(Exchange ex) {
-        ex.allowQuery(Set.of("after", "limit", "event_type", "from_us", "to_us", "min_seq"));
-        String tenant = ex.param("tenant"), store = ex.param("store");
-        long after = ex.longQuery("after");
+        ex.allowQuery(Set.of("after", "limit", "event_type", "from_us", "to_us", "min_seq", "wait_ms"));
+        String tenant = ex.param("tenant"), store = ex.param("store"), type = ex.query("event_type");
+        long from = ex.longQuery("from_us");
         long to = ex.query("to_us") == null ? Long.MAX_VALUE : ex.longQuery("to_us");
-        Views.Page<Views.StreamEvent> page = IndexReads.read(() -> index.storeEvents(tenant, store, after, ex.query("event_type"),
-                ex.longQuery("from_us"), to, IndexReads.limit(ex), ex.longQuery("min_seq")));
+        Feeds.Source<Views.StreamEvent> source = new Feeds.Source<>() {
+            @Override
+            public List<Views.StreamEvent> after(long cursor, int limit) {
+                return index.storeEvents(tenant, store, cursor, type, from, to, limit, 0).items();
+            }
+
+            @Override
+            public long cursorOf(Views.StreamEvent e) {
+                return e.storeSeq();
+            }
+
+            @Override
+            public void write(JsonGenerator g, Views.StreamEvent e) throws IOException {
+                writeEvent(g, e);
+            }
+        };
+        if (Feeds.wantsStream(ex)) {
+            long start = Feeds.start(ex, "after");
+            if (calls.await(ledger.store(tenant, store)) == null) return Reply.error(LedgerCalls.rejected(ResultCode.STORE_NOT_FOUND));
+            IndexReads.read(() -> index.storeEvents(tenant, store, start, type, from, to, 1, ex.longQuery("min_seq"))); // refuses a bad query before the stream starts
+            return feeds.sse(start, source);
+        }
+        long after = ex.longQuery("after");
+        if (ex.query("wait_ms") != null) {
+            IndexReads.read(() -> index.storeEvents(tenant, store, after, type, from, to, 1, ex.longQuery("min_seq")));
+            int limit = IndexReads.limit(ex);
+            List<Views.StreamEvent> items = feeds.poll(after, limit == 0 ? QueryIndex.DEFAULT_PAGE_SIZE : limit, ex.longQuery("wait_ms"), source);
+            long next = items.isEmpty() ? after : items.getLast().storeSeq();
+            return Reply.json(200, json.write(g -> {
+                g.writeStartObject();
+                g.writeArrayFieldStart("items");
+                for (Views.StreamEvent e : items) writeEvent(g, e);
+                g.writeEndArray();
+                g.writeNumberField("next_after", next);
+                g.writeNumberField("indexed_seq", index.indexedSeq());
+                g.writeEndObject();
+            }), "ok");
+        }
+        Views.Page<Views.StreamEvent> page = IndexReads.read(() -> index.storeEvents(tenant, store, after, type, from, to, IndexReads.limit(ex),
+                ex.longQuery("min_seq")));
         return Reply.json(200, json.write(g -> writePage(g, page, "next_after")), "ok");
     }
 

@@ -42,7 +42,8 @@ public final class V1Routes {
         BatchApi batch = new BatchApi(calls, limits.maxBatchOperations());
         HistoryApi history = new HistoryApi(ledger, index, json);
         KeysApi keyAdmin = new KeysApi(keys, json, log);
-        EventsApi events = new EventsApi(calls, index, tlog == null ? null : logApi, json, config.events().maxBatchEvents());
+        Feeds feeds = new Feeds(index, json, config.events());
+        EventsApi events = new EventsApi(calls, index, tlog == null ? null : logApi, json, config.events().maxBatchEvents(), feeds);
         return List.of(
                 // assets and accounts
                 new Route("GET", "/v1/assets", READ, false, "list_assets", accounts::listAssets),

@@ -170,11 +170,29 @@ public final class ApiServer implements AutoCloseable {
             res.header(HeaderNames.RETRY_AFTER, Integer.toString(config.server().retryAfterSeconds())); // a handler that knows better says so
         }
         if (reply.status() == 401) res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"coffer\"");
-        res.send(reply.body());
+        if (reply.stream() != null) {
+            stream(res, reply, requestId);
+        } else {
+            res.send(reply.body());
+        }
         long nanos = System.nanoTime() - started;
         metrics.request(routeName, method, reply.status(), nanos);
         if (config.log().requests() && log.enabled(JsonLog.Severity.INFO)) {
             log.info("request", fields(requestId, method, routeName, reply.status(), nanos, key, reply.outcome(), null));
+        }
+    }
+
+    /**
+     * A streamed answer (server-sent events): it holds no in-flight slot (it was released when the
+     * handler returned) but a connection, for as long as the stream's own bounds let it.
+     */
+    private void stream(ServerResponse res, Reply reply, String requestId) {
+        try (java.io.OutputStream out = res.outputStream()) {
+            reply.stream().write(out);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // the client went away: the stream ends there
+        } catch (RuntimeException e) {
+            log.error("stream failed", fields(requestId, "GET", reply.outcome(), 200, 0, null, "internal_error", e.toString()));
         }
     }
 

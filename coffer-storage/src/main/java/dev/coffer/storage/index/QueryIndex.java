@@ -180,6 +180,23 @@ public final class QueryIndex implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the index has gone past {@code seen} (a value of {@link #indexedSeq}), at most
+     * {@code timeoutMillis}; answers the indexed sequence number then. For followers of a stream:
+     * woken by the follower's flush, not by polling.
+     */
+    public long awaitProgress(long seen, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        synchronized (progress) {
+            while (indexedSeq <= seen && !closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) break;
+                progress.wait(Math.max(1, left / 1_000_000));
+            }
+            return indexedSeq;
+        }
+    }
+
     // ------------------------------------------------------------------ queries
 
     /** The operation with this id, or null when the index has none. */
@@ -308,6 +325,9 @@ public final class QueryIndex implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        synchronized (progress) {
+            progress.notifyAll();
+        }
         follower.stop();
         followerThread.interrupt();
         try {
