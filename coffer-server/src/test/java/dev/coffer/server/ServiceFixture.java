@@ -25,7 +25,8 @@ final class ServiceFixture implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     final Path dir;
-    final Service service;
+    Service service;
+    private final CofferConfig config;
     final String adminKey;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     final JsonLog log;
@@ -52,7 +53,7 @@ final class ServiceFixture implements AutoCloseable {
         o.put("ledger.data_dir", dir.toString());
         o.putIfAbsent("server.port", 0);
         o.putIfAbsent("log.requests", false);
-        CofferConfig config = CofferConfig.load(configFile, Map.of(), o);
+        config = CofferConfig.load(configFile, Map.of(), o);
         log = new JsonLog(new ByteArrayOutputStream(), "warn");
         service = Service.start(config, log);
         adminKey = service.firstKey().token();
@@ -115,6 +116,12 @@ final class ServiceFixture implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Stops the service and starts it again on the same data directory (a new port; the keys stay). */
+    void restart() throws IOException {
+        service.close();
+        service = Service.start(config, log);
     }
 
     @Override

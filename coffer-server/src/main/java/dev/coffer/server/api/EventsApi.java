@@ -290,8 +290,9 @@ final class EventsApi {
         long to = ex.query("to_us") == null ? Long.MAX_VALUE : ex.longQuery("to_us");
         Feeds.Source<Views.StreamEvent> source = new Feeds.Source<>() {
             @Override
-            public List<Views.StreamEvent> after(long cursor, int limit) {
-                return index.storeEvents(tenant, store, cursor, type, from, to, limit, 0).items();
+            public Views.Slice<Views.StreamEvent> after(long cursor, int limit) {
+                Views.Page<Views.StreamEvent> page = index.storeEvents(tenant, store, cursor, type, from, to, limit, 0);
+                return new Views.Slice<>(page.items(), page.items().isEmpty() ? cursor : page.items().getLast().storeSeq(), page.nextCursor() != null);
             }
 
             @Override
@@ -314,8 +315,9 @@ final class EventsApi {
         if (ex.query("wait_ms") != null) {
             IndexReads.read(() -> index.storeEvents(tenant, store, after, type, from, to, 1, ex.longQuery("min_seq")));
             int limit = IndexReads.limit(ex);
-            List<Views.StreamEvent> items = feeds.poll(after, limit == 0 ? QueryIndex.DEFAULT_PAGE_SIZE : limit, ex.longQuery("wait_ms"), source);
-            long next = items.isEmpty() ? after : items.getLast().storeSeq();
+            Views.Slice<Views.StreamEvent> slice = feeds.poll(after, limit == 0 ? QueryIndex.DEFAULT_PAGE_SIZE : limit, ex.longQuery("wait_ms"), source);
+            List<Views.StreamEvent> items = slice.items();
+            long next = slice.scannedTo();
             return Reply.json(200, json.write(g -> {
                 g.writeStartObject();
                 g.writeArrayFieldStart("items");

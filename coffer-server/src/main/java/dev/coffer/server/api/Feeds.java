@@ -8,6 +8,7 @@ import dev.coffer.server.http.Json;
 import dev.coffer.server.http.Reply;
 import dev.coffer.storage.index.IndexUnavailableException;
 import dev.coffer.storage.index.QueryIndex;
+import dev.coffer.storage.index.Views;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 
@@ -33,9 +34,9 @@ final class Feeds {
     /** Items fetched per query while a stream catches up. */
     static final int STREAM_PAGE = 200;
 
-    /** A growing sequence read from the index: the items after a cursor, and how each is written. */
+    /** A growing sequence read from the index: the items after a cursor (and where to read on), and how each is written. */
     interface Source<T> {
-        List<T> after(long cursor, int limit);
+        Views.Slice<T> after(long cursor, int limit);
 
         long cursorOf(T item);
 
@@ -47,11 +48,12 @@ final class Feeds {
     private final CofferConfig.Events limits;
     private final Semaphore streams;
 
-    Feeds(QueryIndex index, Json json, CofferConfig.Events limits) {
+    Feeds(QueryIndex index, Json json, CofferConfig.Events limits, dev.coffer.server.ops.ServiceMetrics metrics) {
         this.index = index;
         this.json = json;
         this.limits = limits;
         this.streams = new Semaphore(limits.maxStreams());
+        metrics.watchStreams(() -> limits.maxStreams() - streams.availablePermits(), limits.maxStreams());
     }
 
     static boolean wantsStream(Exchange ex) {
@@ -99,28 +101,28 @@ final class Feeds {
         long after = cursor;
         while (System.nanoTime() < deadline) {
             long seen = index.indexedSeq();
-            List<T> items;
+            Views.Slice<T> slice;
             try {
-                items = source.after(after, STREAM_PAGE);
+                slice = source.after(after, STREAM_PAGE);
             } catch (IndexUnavailableException e) {
                 out.write(": the index is unavailable; reconnect with Last-Event-ID\n\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 return;
             }
-            if (!items.isEmpty()) {
-                for (T item : items) {
+            if (!slice.items().isEmpty()) {
+                for (T item : slice.items()) {
                     long id = source.cursorOf(item);
                     byte[] data = json.write(g -> source.write(g, item)); // one line: Jackson writes no newlines
                     out.write(("id: " + id + "\ndata: ").getBytes(StandardCharsets.US_ASCII));
                     out.write(data);
                     out.write('\n');
                     out.write('\n');
-                    after = id;
                 }
                 out.flush();
                 lastWrite = System.nanoTime();
-                if (items.size() == STREAM_PAGE) continue;
             }
+            after = slice.scannedTo();
+            if (slice.more()) continue;
             long now = System.nanoTime();
             if (now - lastWrite >= heartbeat) {
                 out.write(": keepalive\n\n".getBytes(StandardCharsets.US_ASCII));
@@ -142,26 +144,29 @@ final class Feeds {
      * A page of {@code source} after {@code cursor} for a JSON answer; when it is empty and
      * {@code waitMs} > 0, waits (bounded) for the first new item.
      */
-    <T> List<T> poll(long cursor, int limit, long waitMs, Source<T> source) {
+    <T> Views.Slice<T> poll(long cursor, int limit, long waitMs, Source<T> source) {
         if (waitMs > limits.maxWaitMs()) {
             throw new ApiException(400, "parameter_invalid", "wait_ms must be 0.." + limits.maxWaitMs() + " (events.max_wait_ms)", false, Map.of("parameter", "wait_ms"));
         }
         long seen = index.indexedSeq();
-        List<T> items = IndexReads.read(() -> source.after(cursor, limit));
-        if (!items.isEmpty() || waitMs == 0) return items;
+        Views.Slice<T> slice = IndexReads.read(() -> source.after(cursor, limit));
+        if (!slice.items().isEmpty() || waitMs == 0) return slice;
         acquire();
         try {
             long deadline = System.nanoTime() + waitMs * 1_000_000;
-            while (items.isEmpty()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) break;
-                seen = index.awaitProgress(seen, Math.max(1, left / 1_000_000));
-                items = IndexReads.read(() -> source.after(cursor, limit));
+            while (slice.items().isEmpty()) {
+                if (!slice.more()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) break;
+                    seen = index.awaitProgress(seen, Math.max(1, left / 1_000_000));
+                }
+                long from = slice.scannedTo();
+                slice = IndexReads.read(() -> source.after(from, limit));
             }
-            return items;
+            return slice;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return items;
+            return slice;
         } finally {
             streams.release();
         }

@@ -40,9 +40,9 @@ public final class V1Routes {
         MovementsApi movements = new MovementsApi(calls);
         HoldsApi holds = new HoldsApi(calls);
         BatchApi batch = new BatchApi(calls, limits.maxBatchOperations());
-        HistoryApi history = new HistoryApi(ledger, index, json);
+        Feeds feeds = new Feeds(index, json, config.events(), metrics);
+        HistoryApi history = new HistoryApi(ledger, index, json, feeds);
         KeysApi keyAdmin = new KeysApi(keys, json, log);
-        Feeds feeds = new Feeds(index, json, config.events());
         EventsApi events = new EventsApi(calls, index, tlog == null ? null : logApi, json, config.events().maxBatchEvents(), feeds);
         return List.of(
                 // assets and accounts
@@ -69,6 +69,7 @@ public final class V1Routes {
                 new Route("GET", "/v1/accounts/{id}/history", READ, false, "get_history", history::history),
                 new Route("GET", "/v1/transactions/{id}", READ, false, "get_transaction", history::transaction),
                 new Route("GET", "/v1/transactions/{id}/proof", READ, false, "get_transaction_proof", logApi::transactionProof),
+                new Route("GET", "/v1/log/feed", READ, false, "get_feed", history::feed),
                 // the verifiable log (public unless log.public_proofs = false); /v1/log is a C2SP tlog-tiles prefix
                 new Route("GET", "/v1/log/checkpoint", logScope, false, "get_checkpoint", logApi::checkpoint),
                 new Route("GET", "/v1/log/key", logScope, false, "get_log_key", logApi::key),

@@ -52,6 +52,12 @@ public final class ServiceMetrics implements LedgerConfig.BatchListener {
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(20_000)).maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
     }
 
+    /** The event streams (server-sent events and waiting long polls) open now. */
+    public void watchStreams(java.util.function.IntSupplier open, int max) {
+        Gauge.builder("coffer_event_streams_open", open::getAsInt).description("Event streams and waiting long polls open now (events.max_streams: " + max + ")")
+                .register(registry);
+    }
+
     /** Gauges read from the running ledger and index. */
     public void watch(Supplier<Ledger> ledger, QueryIndex index, JsonLog log) {
         Gauge.builder("coffer_ledger_queue_depth", () -> ledger.get().queueDepth()).description("Submissions waiting for the writer").register(registry);

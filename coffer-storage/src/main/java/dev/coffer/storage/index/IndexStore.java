@@ -24,6 +24,12 @@ interface IndexStore extends AutoCloseable {
     /** Up to {@code limit} accounts of {@code owner} with ids after {@code afterId}, by id. */
     List<Views.Account> accountsByOwner(String owner, String afterId, int limit);
 
+    /** Up to {@code limit} operations with {@code afterSeq < seq <= uptoSeq}, in log order; only of {@code type} when not null. */
+    List<Views.Transaction> transactionsBetween(long afterSeq, long uptoSeq, String type, int limit);
+
+    /** Up to {@code limit} entries of {@code account} with {@code afterSeq < seq <= uptoSeq}, oldest first; only of {@code type} when not null. */
+    List<Views.Entry> entriesBetween(String account, long afterSeq, long uptoSeq, String type, int limit);
+
     /** Event {@code eventId} of a store, or null. */
     Views.StreamEvent event(String tenant, String store, String eventId);
 

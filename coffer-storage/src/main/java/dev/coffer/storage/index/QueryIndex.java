@@ -244,6 +244,44 @@ public final class QueryIndex implements AutoCloseable {
         return new Views.Page<>(List.copyOf(items), next, at);
     }
 
+    // ------------------------------------------------------------------ the ledger's feed
+
+    /** Log sequence numbers one feed query reads through at most: a rare type or a quiet account costs a bounded scan per query. */
+    public static final int MAX_FEED_SCAN = 100_000;
+
+    /**
+     * The ledger's operations after log seq {@code afterSeq}, in order (of {@code type} only when
+     * not null): at most {@code limit}, from at most {@link #MAX_FEED_SCAN} sequence numbers; the
+     * slice's {@code scannedTo} is where to read on.
+     */
+    public Views.Slice<Views.Transaction> feed(long afterSeq, String type, int limit, long minSeq) {
+        if (type != null) checkId("type", type);
+        if (afterSeq < 0) throw new QueryRejectedException("cursor_invalid", "after must be a log sequence number >= 0");
+        int size = pageSize(limit);
+        awaitIndexed(minSeq);
+        long at = indexedSeq;
+        long upto = Math.min(at, afterSeq + MAX_FEED_SCAN);
+        if (upto <= afterSeq) return new Views.Slice<>(List.of(), afterSeq, false);
+        List<Views.Transaction> items = store.transactionsBetween(afterSeq, upto, type, size);
+        boolean full = items.size() == size;
+        return new Views.Slice<>(items, full ? items.getLast().seq() : upto, full || upto < at);
+    }
+
+    /** The same for one account: its entries (each with the balance after it), oldest first. */
+    public Views.Slice<Views.Entry> accountFeed(String account, long afterSeq, String type, int limit, long minSeq) {
+        checkId("account", account);
+        if (type != null) checkId("type", type);
+        if (afterSeq < 0) throw new QueryRejectedException("cursor_invalid", "after must be a log sequence number >= 0");
+        int size = pageSize(limit);
+        awaitIndexed(minSeq);
+        long at = indexedSeq;
+        long upto = Math.min(at, afterSeq + MAX_FEED_SCAN);
+        if (upto <= afterSeq) return new Views.Slice<>(List.of(), afterSeq, false);
+        List<Views.Entry> items = store.entriesBetween(account, afterSeq, upto, type, size);
+        boolean full = items.size() == size;
+        return new Views.Slice<>(items, full ? items.getLast().seq() : upto, full || upto < at);
+    }
+
     // ------------------------------------------------------------------ event streams
 
     /**

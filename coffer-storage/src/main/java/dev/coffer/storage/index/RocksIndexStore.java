@@ -66,8 +66,8 @@ final class RocksIndexStore implements IndexStore {
      * type, entity id, version), {@code event_types} by (event type, store seq).
      */
     private static final List<String> FAMILIES = List.of("tx", "entries", "accounts", "owners", "holds", "pending",
-            "events", "event_ids", "entity_events", "event_types");
-    private static final java.util.Set<String> SCANNED = java.util.Set.of("entries", "owners", "events", "entity_events", "event_types");
+            "events", "event_ids", "entity_events", "event_types", "tx_seq");
+    private static final java.util.Set<String> SCANNED = java.util.Set.of("entries", "owners", "events", "entity_events", "event_types", "tx_seq");
 
     static {
         RocksDB.loadLibrary();
@@ -82,7 +82,8 @@ final class RocksIndexStore implements IndexStore {
     private final List<ColumnFamilyOptions> cfOptions = new ArrayList<>();
     private final RocksDB db;
     private final List<ColumnFamilyHandle> handles = new ArrayList<>();
-    private final ColumnFamilyHandle meta, tx, entries, accounts, owners, holds, pending, events, eventIds, entityEvents, eventTypes;
+    /** {@code tx_seq}: operations in log order (seq → id), for the ledger's feed. */
+    private final ColumnFamilyHandle meta, tx, entries, accounts, owners, holds, pending, events, eventIds, entityEvents, eventTypes, txSeq;
     private final WriteOptions noWal = new WriteOptions().setDisableWAL(true);
 
     private RocksIndexStore(Path dir, int cacheMib) throws RocksDBException {
@@ -106,6 +107,8 @@ final class RocksIndexStore implements IndexStore {
         eventIds = handles.get(8);
         entityEvents = handles.get(9);
         eventTypes = handles.get(10);
+        txSeq = handles.get(11);
+        backfillTxSeq();
     }
 
     /** Range-scanned families get no bloom filter (it only helps point lookups). */
@@ -196,7 +199,10 @@ final class RocksIndexStore implements IndexStore {
             @Override
             public void write(IndexRows rows, long seq, byte[] hash) throws IOException {
                 try (WriteBatch b = new WriteBatch()) {
-                    for (IndexRows.Tx t : rows.txs) b.put(tx, utf8(t.id), txValue(t));
+                    for (IndexRows.Tx t : rows.txs) {
+                        b.put(tx, utf8(t.id), txValue(t));
+                        b.put(txSeq, ByteBuffer.allocate(8).putLong(t.seq).array(), utf8(t.id));
+                    }
                     // Entries carry their operation's status, so a history page is one range scan.
                     Map<String, String> statusOf = new HashMap<>();
                     for (IndexRows.Tx t : rows.txs) statusOf.put(t.id, t.status);
@@ -379,6 +385,75 @@ final class RocksIndexStore implements IndexStore {
                 if (v == null) continue;
                 IndexRows.Account a = readAccount(id, v);
                 items.add(new Views.Account(a.id(), a.asset(), a.owner(), a.status(), a.flags(), MetadataJson.read(a.metadataJson()), a.createdSeq(), a.updatedSeq()));
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
+
+    /**
+     * An index written before {@code tx_seq} existed has operations but no order for them: filled
+     * once, from the operations themselves (one pass), when the family is empty and they are not.
+     */
+    private void backfillTxSeq() throws RocksDBException {
+        try (RocksIterator have = db.newIterator(txSeq)) {
+            have.seekToFirst();
+            if (have.isValid()) return;
+        }
+        try (RocksIterator it = db.newIterator(tx); WriteBatch b = new WriteBatch()) {
+            int n = 0;
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                String id = new String(it.key(), StandardCharsets.UTF_8);
+                b.put(txSeq, ByteBuffer.allocate(8).putLong(readTx(id, it.value()).seq).array(), it.key());
+                n++;
+            }
+            it.status();
+            if (n > 0) db.write(noWal, b);
+            if (n > 0) db.flush(new org.rocksdb.FlushOptions().setWaitForFlush(true), handles); // its WAL is off: make it durable now
+        }
+    }
+
+    @Override
+    public List<Views.Transaction> transactionsBetween(long afterSeq, long uptoSeq, String type, int limit) {
+        List<Views.Transaction> items = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(txSeq)) {
+            for (it.seek(ByteBuffer.allocate(8).putLong(afterSeq + 1).array()); it.isValid() && items.size() < limit; it.next()) {
+                long seq = ByteBuffer.wrap(it.key()).getLong();
+                if (seq > uptoSeq) break;
+                String id = new String(it.value(), StandardCharsets.UTF_8);
+                IndexRows.Tx t = readTx(id, db.get(tx, it.value()));
+                if (type == null || type.equals(t.type)) items.add(view(t));
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
+
+    @Override
+    public List<Views.Entry> entriesBetween(String account, long afterSeq, long uptoSeq, String type, int limit) {
+        byte[] prefix = (account + "\0").getBytes(StandardCharsets.UTF_8);
+        List<Views.Entry> items = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(entries)) {
+            for (it.seek(entryKey(account, afterSeq + 1, 0)); it.isValid() && items.size() < limit; it.next()) {
+                byte[] key = it.key();
+                if (!startsWith(key, prefix)) break;
+                ByteBuffer k = ByteBuffer.wrap(key, prefix.length, 9);
+                long seq = k.getLong();
+                int leg = k.get();
+                if (seq > uptoSeq) break;
+                In e = new In(it.value());
+                String txId = e.string(), entryType = e.word(), direction = e.word();
+                boolean isPending = e.bool();
+                UInt128 amountValue = e.amount();
+                BigInteger balanceValue = e.integer();
+                long ts = e.longValue();
+                String status = e.word();
+                if (type != null && !type.equals(entryType)) continue;
+                items.add(new Views.Entry(account, seq, leg, txId, entryType, direction, isPending, amountValue.toString(), balanceValue.toString(), ts, status));
             }
             it.status();
         } catch (RocksDBException e) {

@@ -377,6 +377,58 @@ final class SqlIndexStore implements IndexStore {
         }
     }
 
+    private static final String TX_COLUMNS = "seq, id, type, status, ts, debit_account, credit_account, asset, amount, reversed, ref_id, linked, hash";
+
+    @Override
+    public List<Views.Transaction> transactionsBetween(long afterSeq, long uptoSeq, String type, int limit) {
+        String sql = "SELECT " + TX_COLUMNS + " FROM coffer_tx WHERE seq > ? AND seq <= ?" + (type == null ? "" : " AND type = ?") + " ORDER BY seq LIMIT ?";
+        List<Views.Transaction> items = new ArrayList<>();
+        try (Connection c = readers.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+            int i = 1;
+            st.setLong(i++, afterSeq);
+            st.setLong(i++, uptoSeq);
+            if (type != null) st.setString(i++, type);
+            st.setInt(i, limit);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) items.add(transactionOf(rs));
+            }
+        } catch (SQLException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
+
+    @Override
+    public List<Views.Entry> entriesBetween(String account, long afterSeq, long uptoSeq, String type, int limit) {
+        String sql = "SELECT e.account_id, e.seq, e.leg, e.tx_id, e.type, e.direction, e.pending, e.amount, e.balance_after, e.ts, t.status"
+                + " FROM coffer_entries e LEFT JOIN coffer_tx t ON t.id = e.tx_id WHERE e.account_id = ? AND e.seq > ? AND e.seq <= ?"
+                + (type == null ? "" : " AND e.type = ?") + " ORDER BY e.seq, e.leg LIMIT ?";
+        List<Views.Entry> items = new ArrayList<>();
+        try (Connection c = readers.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+            int i = 1;
+            st.setString(i++, account);
+            st.setLong(i++, afterSeq);
+            st.setLong(i++, uptoSeq);
+            if (type != null) st.setString(i++, type);
+            st.setInt(i, limit);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    items.add(new Views.Entry(rs.getString(1), rs.getLong(2), rs.getInt(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                            rs.getBoolean(7), rs.getString(8), rs.getString(9), rs.getLong(10), rs.getString(11)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
+
+    private static Views.Transaction transactionOf(ResultSet rs) throws SQLException {
+        return new Views.Transaction(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+                rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getString(11),
+                rs.getBoolean(12), HexFormat.of().formatHex(rs.getBytes(13)));
+    }
+
     @Override
     public Views.Transaction transaction(String id) {
         try (Connection c = readers.getConnection();

@@ -51,6 +51,13 @@ public final class Views {
                               String entityId, long version, String eventType, long timestamp, int encoding, String keyId,
                               String metadata, byte[] payload, String hash) {}
 
+    /**
+     * A stretch of a sequence read in order: what matched in it, how far it was read
+     * ({@code scannedTo}, the cursor to read on from: at least the last item's), and whether more
+     * is there already ({@code more}: false once the reader has caught up with the index).
+     */
+    public record Slice<T>(List<T> items, long scannedTo, boolean more) {}
+
     /** A page of results, newest first for history; {@code nextCursor} is null on the last page. */
     public record Page<T>(List<T> items, String nextCursor, long indexedSeq) {}
 }
