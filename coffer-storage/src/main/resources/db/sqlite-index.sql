@@ -25,4 +25,13 @@ CREATE UNIQUE INDEX IF NOT EXISTS coffer_stream_events_by_id ON coffer_stream_ev
 CREATE UNIQUE INDEX IF NOT EXISTS coffer_stream_events_by_entity ON coffer_stream_events (tenant, store, entity_type, entity_id, version);
 CREATE INDEX IF NOT EXISTS coffer_stream_events_by_type ON coffer_stream_events (tenant, store, event_type, store_seq);
 CREATE INDEX IF NOT EXISTS coffer_stream_events_by_time ON coffer_stream_events (tenant, store, ts, store_seq);
+CREATE TABLE IF NOT EXISTS coffer_schemas (
+    tenant TEXT NOT NULL, event_type TEXT NOT NULL, version INTEGER NOT NULL, schema TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL,
+    PRIMARY KEY (tenant, event_type, version)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS coffer_dead_letters (
+    tenant TEXT NOT NULL, store TEXT NOT NULL, dl_seq INTEGER NOT NULL, log_seq INTEGER NOT NULL, event_id TEXT NOT NULL,
+    entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, event_type TEXT NOT NULL, expected_version INTEGER NOT NULL, ts INTEGER NOT NULL,
+    encoding INTEGER NOT NULL, key_id TEXT NOT NULL, metadata TEXT NOT NULL, payload BLOB NOT NULL, hash BLOB NOT NULL,
+    reason TEXT NOT NULL, status TEXT NOT NULL, resolved_seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant, store, dl_seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS coffer_index_checkpoint (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL);

@@ -242,6 +242,40 @@ public sealed interface Command {
         }
     }
 
+    /**
+     * Registers a JSON Schema for the events of {@code eventType} of {@code tenant}: the ledger
+     * gives it the next version (1, 2, …; 0 as submitted, set in the logged event). A schema equal
+     * to the current one changes nothing ({@code SCHEMA_UNCHANGED}). The text is checked as a
+     * schema by the service before it gets here; the ledger only bounds it.
+     */
+    record RegisterSchema(String id, String tenant, String eventType, int version, String schema) implements Command {
+        public RegisterSchema assigned(int v) { return new RegisterSchema(id, tenant, eventType, v, schema); }
+    }
+
+    /**
+     * An event that its schema refused, kept in its store's dead-letter queue instead of its
+     * stream (a store in quarantine mode): the event as submitted, why it was refused, and the
+     * queue's next number ({@code deadLetterSeq}, 0 as submitted). It takes no store sequence
+     * number and no entity version. Its id is {@link #commandId} of the event.
+     */
+    record DeadLetter(String id, AppendEvent event, String reason, long deadLetterSeq) implements Command {
+        public DeadLetter(AppendEvent event, String reason) {
+            this(commandId(event.tenant(), event.store(), event.eventId()), event, reason, 0);
+        }
+
+        public static String commandId(String tenant, String store, String eventId) {
+            return "d:" + AppendEvent.commandId(tenant, store, eventId).substring(2);
+        }
+
+        public DeadLetter assigned(long seq) { return new DeadLetter(id, event, reason, seq); }
+    }
+
+    /** A dead letter's fate: retried (into the stream, in the same linked group) or discarded. */
+    record ResolveDeadLetter(String id, String tenant, String store, long deadLetterSeq, int action) implements Command {}
+
+    int DEAD_LETTER_RETRIED = 1;
+    int DEAD_LETTER_DISCARDED = 2;
+
     /** Written by the ledger itself when a hold's timeout passes; clients cannot submit it. */
     record ExpireHold(String id) implements Command {
         public ExpireHold { Objects.requireNonNull(id); }

@@ -195,6 +195,16 @@ public final class Ledger implements AutoCloseable {
                 state -> state.entityVersion(tenant, store, entityType, entityId))));
     }
 
+    /** The current schema of every event type of every tenant, as of the latest durable batch. */
+    public CompletableFuture<List<dev.coffer.ledger.state.StateCapture.SchemaImage>> schemas() {
+        return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, dev.coffer.ledger.state.LedgerState::schemas)));
+    }
+
+    /** Whether dead letter {@code seq} of a store is still pending, as of the latest durable batch. */
+    public CompletableFuture<Boolean> deadLetterPending(String tenant, String store, long seq) {
+        return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, state -> state.deadLetterPending(tenant, store, seq))));
+    }
+
     /** Every asset, by code, as of the latest durable batch. */
     public CompletableFuture<List<dev.coffer.ledger.state.Asset>> assets() {
         return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, dev.coffer.ledger.state.LedgerState::assets)));

@@ -5,12 +5,12 @@ package dev.coffer.ledger;
  * sequence number and batch timestamp (microseconds since the epoch) of the event that holds it.
  * A replay ({@link ResultCode#EXISTS}) carries the original event's sequence and timestamp.
  * {@code hash} is the event's chain hash for {@code CREATED} and {@code EXISTS} (filled by the time
- * the result is handed out), null for rejections. {@code logged} is, for an event of a stream
- * ({@link Command.AppendEvent}), the event as the log holds it, with the store sequence number
- * and version the ledger assigned (for {@code EXISTS}: the original's, payload as its digest);
- * null for everything else.
+ * the result is handed out), null for rejections. {@code logged} is, for a command the ledger
+ * numbers (an event of a stream, a schema, a dead letter), the command as the log holds it with
+ * those numbers (for {@code EXISTS}: the original's, an event's payload as its digest); null for
+ * everything else.
  */
-public record Result(ResultCode code, long seq, long timestamp, EventHash hash, Command.AppendEvent logged) {
+public record Result(ResultCode code, long seq, long timestamp, EventHash hash, Command logged) {
 
     public Result(ResultCode code, long seq, long timestamp) {
         this(code, seq, timestamp, null, null);
@@ -29,6 +29,11 @@ public record Result(ResultCode code, long seq, long timestamp, EventHash hash, 
     /** A result for an operation that changed nothing (shared instances, no allocation). */
     public static Result rejected(ResultCode code) {
         return REJECTED[code.ordinal()];
+    }
+
+    /** The event as logged, for results of {@link Command.AppendEvent}. */
+    public Command.AppendEvent event() {
+        return (Command.AppendEvent) logged;
     }
 
     public boolean succeeded() {

@@ -36,6 +36,10 @@ public enum ResultCode {
     EVENT_METADATA_TOO_LARGE,
     /** An expected version below {@link Command.AppendEvent#ANY_VERSION}. */
     VERSION_INVALID,
+    /** A schema that is empty or longer than {@link Limits#SCHEMA_BYTES_CEILING}, or a dead letter's reason that is empty or too long. */
+    SCHEMA_INVALID,
+    /** A dead-letter action other than retried (1) or discarded (2). */
+    DEAD_LETTER_ACTION_INVALID,
     AMOUNT_ZERO,
     AMOUNT_INVALID,
     AMOUNT_OUT_OF_RANGE,
@@ -76,6 +80,12 @@ public enum ResultCode {
     STORE_UNCHANGED,
     /** An event's expected version is not its entity's current version. */
     VERSION_CONFLICT,
+    /** A schema equal to the current one of its event type: nothing to write. */
+    SCHEMA_UNCHANGED,
+    /** No dead letter with this number in the store. */
+    DEAD_LETTER_NOT_FOUND,
+    /** The dead letter was already retried or discarded. */
+    DEAD_LETTER_RESOLVED,
     LINKED_EVENT_FAILED;
 
     /** The wire name: lower snake case, e.g. {@code insufficient_funds}. */

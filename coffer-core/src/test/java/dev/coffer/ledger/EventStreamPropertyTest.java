@@ -33,13 +33,14 @@ class EventStreamPropertyTest {
     static final String[] TENANTS = {"t0", "t1"};
     static final String[] STORES = {"orders", "stock", "never-opened"};
     static final String[] ENTITIES = {"o-1", "o-2", "o-3", "o-4"};
+    static final String[] SCHEMAS = {"{\"type\":\"object\"}", "{\"type\":\"object\",\"required\":[\"n\"]}", "{\"$comment\":\"caf\u00e9\"}"};
 
     record Step(int kind, int store, int entity, int version, int pick, int flag) {}
 
     @Provide
     Arbitrary<List<Step>> steps() {
         Arbitrary<Step> step = Combinators.combine(
-                Arbitraries.integers().between(0, 9), Arbitraries.integers().between(0, 100),
+                Arbitraries.integers().between(0, 12), Arbitraries.integers().between(0, 100),
                 Arbitraries.integers().between(0, 100), Arbitraries.integers().between(0, 5),
                 Arbitraries.integers().between(0, 1000), Arbitraries.integers().between(0, 9)).as(Step::new);
         return step.list().ofMinSize(1).ofMaxSize(60);
@@ -70,22 +71,29 @@ class EventStreamPropertyTest {
                 d.step(s);
             }
             d.compareState(ledger);
+            d.compareSchemas(ledger);
         }
         d.assertGapless();
         try (Ledger reopened = Ledger.open(config)) {
             d.compareState(reopened);
+            d.compareSchemas(reopened);
+            for (Command.DeadLetter dl : d.deadLetters) {
+                Result r = reopened.submit(new Command.DeadLetter(dl.event(), "after restart")).join();
+                assertThat(r.code()).isEqualTo(ResultCode.EXISTS);
+                assertThat(((Command.DeadLetter) r.logged()).deadLetterSeq()).isEqualTo(dl.deadLetterSeq());
+            }
             for (Command.AppendEvent e : d.accepted) {
                 Result r = reopened.submit(e).join();
                 assertThat(r.code()).as("retry of %s after restart", e.eventId()).isEqualTo(ResultCode.EXISTS);
-                assertThat(new long[] {r.logged().storeSeq(), r.logged().version()}).isEqualTo(d.assignedOf.get(e.id()));
+                assertThat(new long[] {r.event().storeSeq(), r.event().version()}).isEqualTo(d.assignedOf.get(e.id()));
             }
             // Appending after the restart continues each store's sequence without a gap.
             Command.AppendEvent next = new Command.AppendEvent("t0", "orders", "after-restart", "order", "o-1", "noted",
                     Command.AppendEvent.ANY_VERSION, Command.AppendEvent.PLAIN, "", null, "{}".getBytes(StandardCharsets.UTF_8));
             Result r = reopened.submit(next).join();
             assertThat(r.code()).isEqualTo(ResultCode.CREATED);
-            assertThat(r.logged().storeSeq()).isEqualTo(model.storeSeqs.get("t0/orders") + 1);
-            assertThat(r.logged().version()).isEqualTo(model.versions.getOrDefault("t0/orders/order/o-1", 0L) + 1);
+            assertThat(r.event().storeSeq()).isEqualTo(model.storeSeqs.get("t0/orders") + 1);
+            assertThat(r.event().version()).isEqualTo(model.versions.getOrDefault("t0/orders/order/o-1", 0L) + 1);
         }
         TestSupport.deleteTree(dir);
     }
@@ -95,6 +103,7 @@ class EventStreamPropertyTest {
         final ModelLedger model;
         final List<Command.AppendEvent> accepted = new ArrayList<>();
         final Map<String, long[]> assignedOf = new HashMap<>();
+        final List<Command.DeadLetter> deadLetters = new ArrayList<>();
         /** Store sequence numbers handed out, per store. */
         final Map<String, TreeSet<Long>> seqsOf = new TreeMap<>();
         int n;
@@ -118,6 +127,40 @@ class EventStreamPropertyTest {
                     check(new Command.AppendEvent(prior.tenant(), prior.store(), prior.eventId(), prior.entityType(), prior.entityId(),
                             prior.eventType(), prior.expectedVersion(), prior.encoding(), prior.keyId(), prior.metadata(),
                             "{\"other\":true}".getBytes(StandardCharsets.UTF_8)), ResultCode.EXISTS_WITH_DIFFERENT_FIELDS);
+                }
+                case 10 -> {
+                    Command.RegisterSchema r = new Command.RegisterSchema("schema" + (n++), TENANTS[s.store() % 2], s.flag() < 5 ? "created" : "updated", 0,
+                            SCHEMAS[s.pick() % SCHEMAS.length]);
+                    ResultCode expected = model.apply(r);
+                    Result actual = ledger.submit(r).join();
+                    assertThat(actual.code()).as("%s", r).isEqualTo(expected);
+                    if (expected == ResultCode.CREATED) {
+                        assertThat(((Command.RegisterSchema) actual.logged()).version())
+                                .isEqualTo(Integer.parseInt(model.schemas.get(r.tenant() + "/" + r.eventType())[0]));
+                    }
+                }
+                case 11 -> {
+                    Command.DeadLetter d = s.flag() < 3 && !deadLetters.isEmpty()
+                            ? new Command.DeadLetter(deadLetters.get(s.pick() % deadLetters.size()).event(), "refused again, another reason")
+                            : new Command.DeadLetter(append(s), "payload/n: must be a string");
+                    ResultCode expected = model.apply(d);
+                    Result actual = ledger.submit(d).join();
+                    assertThat(actual.code()).as("%s", d).isEqualTo(expected);
+                    if (expected == ResultCode.CREATED) {
+                        Command.DeadLetter logged = (Command.DeadLetter) actual.logged();
+                        String k = d.event().tenant() + "/" + d.event().store();
+                        assertThat(logged.deadLetterSeq()).isEqualTo(model.deadLetters.get(k));
+                        deadLetters.add(logged);
+                    }
+                    if (expected == ResultCode.EXISTS) {
+                        Command.DeadLetter original = deadLetters.stream().filter(x -> x.id().equals(d.id())).findFirst().orElseThrow();
+                        assertThat(((Command.DeadLetter) actual.logged()).deadLetterSeq()).isEqualTo(original.deadLetterSeq());
+                    }
+                }
+                case 12 -> {
+                    Command.ResolveDeadLetter r = new Command.ResolveDeadLetter("resolve" + (n++), TENANTS[s.store() % 2], STORES[s.store() % 3],
+                            1 + s.pick() % 4, s.flag() < 5 ? Command.DEAD_LETTER_RETRIED : Command.DEAD_LETTER_DISCARDED);
+                    check(r, null);
                 }
                 default -> {
                     List<Command> group = new ArrayList<>();
@@ -161,14 +204,14 @@ class EventStreamPropertyTest {
             if (actual.code() == ResultCode.CREATED) {
                 String store = e.tenant() + "/" + e.store();
                 long[] assigned = model.assigned.get(e.id());
-                assertThat(new long[] {actual.logged().storeSeq(), actual.logged().version()}).as("%s", c).isEqualTo(assigned);
-                assertThat(actual.logged().payload()).isEqualTo(e.payload());
+                assertThat(new long[] {actual.event().storeSeq(), actual.event().version()}).as("%s", c).isEqualTo(assigned);
+                assertThat(actual.event().payload()).isEqualTo(e.payload());
                 accepted.add(e);
                 assignedOf.put(e.id(), assigned);
                 assertThat(seqsOf.computeIfAbsent(store, k -> new TreeSet<>()).add(assigned[0])).as("store seq handed out twice").isTrue();
             }
             if (actual.code() == ResultCode.EXISTS) {
-                assertThat(new long[] {actual.logged().storeSeq(), actual.logged().version()}).isEqualTo(assignedOf.get(e.id()));
+                assertThat(new long[] {actual.event().storeSeq(), actual.event().version()}).isEqualTo(assignedOf.get(e.id()));
             }
         }
 
@@ -183,12 +226,25 @@ class EventStreamPropertyTest {
                     }
                     assertThat(view.seq()).as(k + " seq").isEqualTo(model.storeSeqs.get(k));
                     assertThat(view.mode()).as(k + " mode").isEqualTo(model.storeModes.get(k));
+                    assertThat(view.deadLetters()).as(k + " dead letters").isEqualTo(model.deadLetters.getOrDefault(k, 0L));
+                    assertThat((long) view.pendingDeadLetters()).as(k + " pending").isEqualTo(model.pendingDeadLetters.stream().filter(p -> p.startsWith(k + "#")).count());
+                    for (long i = 1; i <= view.deadLetters(); i++) {
+                        assertThat(l.deadLetterPending(tenant, store, i).join()).isEqualTo(model.pendingDeadLetters.contains(k + "#" + i));
+                    }
                     for (String entity : ENTITIES) {
                         assertThat(l.entityVersion(tenant, store, "order", entity).join()).as(k + " " + entity)
                                 .isEqualTo(model.versions.getOrDefault(k + "/order/" + entity, 0L));
                     }
                 }
             }
+        }
+
+        void compareSchemas(Ledger l) {
+            Map<String, String> actual = new TreeMap<>();
+            for (var sc : l.schemas().join()) actual.put(sc.tenant() + "/" + sc.eventType(), sc.version() + " " + sc.schema());
+            Map<String, String> expected = new TreeMap<>();
+            model.schemas.forEach((k, v) -> expected.put(k, v[0] + " " + v[1]));
+            assertThat(actual).isEqualTo(expected);
         }
 
         void assertGapless() {

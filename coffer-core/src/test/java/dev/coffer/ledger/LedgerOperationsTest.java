@@ -295,24 +295,24 @@ class LedgerOperationsTest {
         rejected(new Command.ConfigureStore(id(), "acme", "orders", 7), STORE_MODE_INVALID);
         rejected(new Command.ConfigureStore(id(), "acme", "or/ders", Command.STORE_STRICT), STREAM_NAME_INVALID);
         Result first = ok(event("orders", "e1", "o-1", Command.AppendEvent.ANY_VERSION, null, json));
-        assertThat(first.logged().storeSeq()).isEqualTo(1);
-        assertThat(first.logged().version()).isEqualTo(1);
+        assertThat(first.event().storeSeq()).isEqualTo(1);
+        assertThat(first.event().version()).isEqualTo(1);
         rejected(event("orders", "e2", "o-1", 0, null, json), VERSION_CONFLICT);
         Result second = ok(event("orders", "e2", "o-1", 1, null, json));
-        assertThat(second.logged().storeSeq()).as("the conflict took no number").isEqualTo(2);
-        assertThat(second.logged().version()).isEqualTo(2);
+        assertThat(second.event().storeSeq()).as("the conflict took no number").isEqualTo(2);
+        assertThat(second.event().version()).isEqualTo(2);
         Result other = ok(event("orders", "e3", "o-2", 0, "{\"src\":\"a\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), json));
-        assertThat(other.logged().version()).isEqualTo(1);
+        assertThat(other.event().version()).isEqualTo(1);
         // Retries: the same content answers the original numbers; other content under the id conflicts.
         Result again = submit(event("orders", "e1", "o-1", Command.AppendEvent.ANY_VERSION, null, json));
         assertThat(again.code()).isEqualTo(EXISTS);
         assertThat(again.seq()).isEqualTo(first.seq());
-        assertThat(again.logged().storeSeq()).isEqualTo(1);
+        assertThat(again.event().storeSeq()).isEqualTo(1);
         rejected(event("orders", "e1", "o-1", Command.AppendEvent.ANY_VERSION, null, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 EXISTS_WITH_DIFFERENT_FIELDS);
         // The same event id in another store is another event.
         ok(new Command.ConfigureStore(id(), "acme", "stock", Command.STORE_STRICT));
-        assertThat(ok(event("stock", "e1", "o-1", Command.AppendEvent.ANY_VERSION, null, json)).logged().storeSeq()).isEqualTo(1);
+        assertThat(ok(event("stock", "e1", "o-1", Command.AppendEvent.ANY_VERSION, null, json)).event().storeSeq()).isEqualTo(1);
         rejected(event("nowhere", "e9", "o-1", Command.AppendEvent.ANY_VERSION, null, json), STORE_NOT_FOUND);
         rejected(event("orders", "e 9", "o-1", Command.AppendEvent.ANY_VERSION, null, json), STREAM_NAME_INVALID);
         rejected(event("orders", "e9", "o-1", -2, null, json), VERSION_INVALID);
@@ -333,8 +333,41 @@ class LedgerOperationsTest {
         ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir).withClock(clock::get)));
         assertThat(ledger.store("acme", "orders").join().mode()).isEqualTo(Command.STORE_QUARANTINE);
         assertThat(ledger.entityVersion("acme", "orders", "order", "o-1").join()).isEqualTo(2);
-        assertThat(submit(event("orders", "e2", "o-1", 1, null, json)).logged().storeSeq()).isEqualTo(2);
-        assertThat(ok(event("orders", "e4", "o-1", 2, null, json)).logged().storeSeq()).isEqualTo(4);
+        assertThat(submit(event("orders", "e2", "o-1", 1, null, json)).event().storeSeq()).isEqualTo(2);
+        assertThat(ok(event("orders", "e4", "o-1", 2, null, json)).event().storeSeq()).isEqualTo(4);
+    }
+
+    @Test
+    void schemasAreVersionedAndDeadLettersResolvedOnce() throws Exception {
+        Result v1 = ok(new Command.RegisterSchema(id(), "acme", "created", 0, "{\"type\":\"object\"}"));
+        assertThat(((Command.RegisterSchema) v1.logged()).version()).isEqualTo(1);
+        rejected(new Command.RegisterSchema(id(), "acme", "created", 0, "{\"type\":\"object\"}"), SCHEMA_UNCHANGED);
+        Result v2 = ok(new Command.RegisterSchema(id(), "acme", "created", 0, "{\"type\":\"object\",\"required\":[\"total\"]}"));
+        assertThat(((Command.RegisterSchema) v2.logged()).version()).isEqualTo(2);
+        assertThat(((Command.RegisterSchema) ok(new Command.RegisterSchema(id(), "acme", "paid", 0, "{}")).logged()).version()).isEqualTo(1);
+        rejected(new Command.RegisterSchema(id(), "acme", "created", 0, ""), SCHEMA_INVALID);
+        rejected(new Command.RegisterSchema(id(), "acme", "created", 0, "x".repeat(Limits.SCHEMA_BYTES_CEILING + 1)), SCHEMA_INVALID);
+        rejected(new Command.RegisterSchema(id(), "acme", "created", 3, "{}"), SYSTEM_OPERATION);
+
+        ok(new Command.ConfigureStore(id(), "acme", "orders", Command.STORE_QUARANTINE));
+        Command.AppendEvent bad = event("orders", "bad-1", "o-1", Command.AppendEvent.ANY_VERSION, null, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Result dl = ok(new Command.DeadLetter(bad, "payload: required property 'total' not found"));
+        assertThat(((Command.DeadLetter) dl.logged()).deadLetterSeq()).isEqualTo(1);
+        assertThat(submit(new Command.DeadLetter(bad, "another wording")).code()).as("the same event refused again").isEqualTo(EXISTS);
+        assertThat(ledger.store("acme", "orders").join().seq()).as("a dead letter takes no store number").isZero();
+        rejected(new Command.DeadLetter(bad, ""), SCHEMA_INVALID);
+        rejected(new Command.ResolveDeadLetter(id(), "acme", "orders", 1, 9), DEAD_LETTER_ACTION_INVALID);
+        rejected(new Command.ResolveDeadLetter(id(), "acme", "orders", 2, Command.DEAD_LETTER_DISCARDED), DEAD_LETTER_NOT_FOUND);
+        // Retried: the resolution and the event, linked, so neither is written without the other.
+        List<Result> retried = ledger.submitLinked(List.of(new Command.ResolveDeadLetter(id(), "acme", "orders", 1, Command.DEAD_LETTER_RETRIED), bad)).join();
+        assertThat(retried).extracting(Result::code).containsExactly(CREATED, CREATED);
+        assertThat(retried.get(1).event().storeSeq()).isEqualTo(1);
+        rejected(new Command.ResolveDeadLetter(id(), "acme", "orders", 1, Command.DEAD_LETTER_DISCARDED), DEAD_LETTER_RESOLVED);
+        ledger.close();
+        ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir).withClock(clock::get)));
+        assertThat(ledger.schemas().join()).extracting(sc -> sc.eventType() + " v" + sc.version()).containsExactly("created v2", "paid v1");
+        assertThat(ledger.deadLetterPending("acme", "orders", 1).join()).isFalse();
+        assertThat(ledger.store("acme", "orders").join().deadLetters()).isEqualTo(1);
     }
 
     @Test

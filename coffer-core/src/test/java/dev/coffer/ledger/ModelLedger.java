@@ -63,6 +63,10 @@ final class ModelLedger {
     Map<String, Integer> storeModes = new HashMap<>();
     Map<String, Long> storeSeqs = new HashMap<>();
     Map<String, Long> versions = new HashMap<>();
+    /** Schemas: "tenant/type" → {version, text}; dead letters numbered per store and those pending ("tenant/store#n"). */
+    Map<String, String[]> schemas = new HashMap<>();
+    Map<String, Long> deadLetters = new HashMap<>();
+    java.util.Set<String> pendingDeadLetters = new java.util.HashSet<>();
     /** Per accepted event's command id: the store sequence number and version it got. */
     Map<String, long[]> assigned = new HashMap<>();
     int epoch;
@@ -84,6 +88,7 @@ final class ModelLedger {
         ResultCode bad = shape(c);
         if (bad != null) return bad;
         Command prior = done.get(c.id());
+        if (prior instanceof Command.DeadLetter pd && c instanceof Command.DeadLetter cd) return pd.event().equals(cd.event()) ? EXISTS : EXISTS_WITH_DIFFERENT_FIELDS;
         if (prior != null) return prior.equals(c) ? EXISTS : EXISTS_WITH_DIFFERENT_FIELDS;
         ResultCode code = rules(c);
         if (code == CREATED) done.put(c.id(), c);
@@ -232,6 +237,26 @@ final class ModelLedger {
                 assigned.put(e.id(), new long[] {seq, current + 1});
                 return CREATED;
             }
+            case Command.RegisterSchema r -> {
+                String k = r.tenant() + "/" + r.eventType();
+                String[] current = schemas.get(k);
+                if (current != null && current[1].equals(r.schema())) return SCHEMA_UNCHANGED;
+                schemas.put(k, new String[] {Integer.toString(current == null ? 1 : Integer.parseInt(current[0]) + 1), r.schema()});
+                return CREATED;
+            }
+            case Command.DeadLetter d -> {
+                String k = d.event().tenant() + "/" + d.event().store();
+                if (!storeSeqs.containsKey(k)) return STORE_NOT_FOUND;
+                long n = deadLetters.merge(k, 1L, Long::sum);
+                pendingDeadLetters.add(k + "#" + n);
+                return CREATED;
+            }
+            case Command.ResolveDeadLetter r -> {
+                String k = r.tenant() + "/" + r.store();
+                if (!storeSeqs.containsKey(k)) return STORE_NOT_FOUND;
+                if (r.deadLetterSeq() > deadLetters.getOrDefault(k, 0L)) return DEAD_LETTER_NOT_FOUND;
+                return pendingDeadLetters.remove(k + "#" + r.deadLetterSeq()) ? CREATED : DEAD_LETTER_RESOLVED;
+            }
             case Command.ExpireHold e -> {
                 return SYSTEM_OPERATION;
             }
@@ -289,6 +314,9 @@ final class ModelLedger {
         storeSeqs = trial.storeSeqs;
         versions = trial.versions;
         assigned = trial.assigned;
+        schemas = trial.schemas;
+        deadLetters = trial.deadLetters;
+        pendingDeadLetters = trial.pendingDeadLetters;
         return codes;
     }
 
@@ -302,6 +330,9 @@ final class ModelLedger {
         m.storeSeqs = new HashMap<>(storeSeqs);
         m.versions = new HashMap<>(versions);
         m.assigned = new HashMap<>(assigned);
+        m.schemas = new HashMap<>(schemas);
+        m.deadLetters = new HashMap<>(deadLetters);
+        m.pendingDeadLetters = new java.util.HashSet<>(pendingDeadLetters);
         m.epoch = epoch;
         return m;
     }

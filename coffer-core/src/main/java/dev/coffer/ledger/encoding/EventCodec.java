@@ -35,6 +35,9 @@ public final class EventCodec {
     static final int NOTE = 12;
     static final int APPEND_EVENT = 13;
     static final int CONFIGURE_STORE = 14;
+    static final int REGISTER_SCHEMA = 15;
+    static final int DEAD_LETTER = 16;
+    static final int RESOLVE_DEAD_LETTER = 17;
 
     private EventCodec() {}
 
@@ -69,15 +72,32 @@ public final class EventCodec {
             case Command.SetAccountStatus s -> { out.ascii(s.accountId()); out.u8(s.status().code()); }
             case Command.Note n -> { out.ascii(n.topic()); out.utf8(n.body()); }
             case Command.ConfigureStore c -> { out.ascii(c.tenant()); out.ascii(c.store()); out.u8(c.mode()); }
-            case Command.AppendEvent e -> {
-                out.ascii(e.tenant()); out.ascii(e.store()); out.ascii(e.eventId()); out.ascii(e.entityType()); out.ascii(e.entityId());
-                out.ascii(e.eventType()); out.u64(e.expectedVersion()); out.u64(e.storeSeq()); out.u64(e.version());
-                out.u8(e.encoding()); out.ascii(e.keyId());
-                out.u32(e.metadata().length); out.bytes(e.metadata(), 0, e.metadata().length);
-                out.u32(e.payload().length); out.bytes(e.payload(), 0, e.payload().length);
-            }
+            case Command.AppendEvent e -> eventFields(e, out);
+            case Command.RegisterSchema r -> { out.ascii(r.tenant()); out.ascii(r.eventType()); out.u32(r.version()); bytes32(r.schema().getBytes(StandardCharsets.UTF_8), out); }
+            case Command.DeadLetter d -> { eventFields(d.event(), out); bytes32(d.reason().getBytes(StandardCharsets.UTF_8), out); out.u64(d.deadLetterSeq()); }
+            case Command.ResolveDeadLetter r -> { out.ascii(r.tenant()); out.ascii(r.store()); out.u64(r.deadLetterSeq()); out.u8(r.action()); }
             case Command.ExpireHold e -> { }
         }
+    }
+
+    private static void eventFields(Command.AppendEvent e, ByteSink out) {
+        out.ascii(e.tenant()); out.ascii(e.store()); out.ascii(e.eventId()); out.ascii(e.entityType()); out.ascii(e.entityId());
+        out.ascii(e.eventType()); out.u64(e.expectedVersion()); out.u64(e.storeSeq()); out.u64(e.version());
+        out.u8(e.encoding()); out.ascii(e.keyId());
+        bytes32(e.metadata(), out);
+        bytes32(e.payload(), out);
+    }
+
+    private static void bytes32(byte[] b, ByteSink out) {
+        out.u32(b.length);
+        out.bytes(b, 0, b.length);
+    }
+
+    private static Command.AppendEvent eventFields(String id, ByteBuffer in) {
+        String tenant = ascii(in), store = ascii(in), eventId = ascii(in);
+        return new Command.AppendEvent(id == null ? Command.AppendEvent.commandId(tenant, store, eventId) : id, tenant, store, eventId,
+                ascii(in), ascii(in), ascii(in), in.getLong(), in.getLong(), in.getLong(), u8(in), ascii(in),
+                bytes(in, Limits.EVENT_METADATA_CEILING), bytes(in, Limits.EVENT_PAYLOAD_CEILING));
     }
 
     private static void optionalAmount(UInt128 amount, ByteSink out) {
@@ -104,6 +124,9 @@ public final class EventCodec {
             case Command.Note n -> NOTE;
             case Command.ConfigureStore c -> CONFIGURE_STORE;
             case Command.AppendEvent e -> APPEND_EVENT;
+            case Command.RegisterSchema r -> REGISTER_SCHEMA;
+            case Command.DeadLetter d -> DEAD_LETTER;
+            case Command.ResolveDeadLetter r -> RESOLVE_DEAD_LETTER;
             case Command.ExpireHold e -> EXPIRE_HOLD;
         };
     }
@@ -145,9 +168,10 @@ public final class EventCodec {
             case EXPIRE_HOLD -> new Command.ExpireHold(id);
             case NOTE -> new Command.Note(id, ascii(in), utf8(in));
             case CONFIGURE_STORE -> new Command.ConfigureStore(id, ascii(in), ascii(in), u8(in));
-            case APPEND_EVENT -> new Command.AppendEvent(id, ascii(in), ascii(in), ascii(in), ascii(in), ascii(in), ascii(in),
-                    in.getLong(), in.getLong(), in.getLong(), u8(in), ascii(in),
-                    bytes(in, Limits.EVENT_METADATA_CEILING), bytes(in, Limits.EVENT_PAYLOAD_CEILING));
+            case APPEND_EVENT -> eventFields(id, in);
+            case REGISTER_SCHEMA -> new Command.RegisterSchema(id, ascii(in), ascii(in), in.getInt(), new String(bytes(in, Limits.SCHEMA_BYTES_CEILING), StandardCharsets.UTF_8));
+            case DEAD_LETTER -> new Command.DeadLetter(id, eventFields(null, in), new String(bytes(in, Limits.REASON_BYTES_CEILING), StandardCharsets.UTF_8), in.getLong());
+            case RESOLVE_DEAD_LETTER -> new Command.ResolveDeadLetter(id, ascii(in), ascii(in), in.getLong(), u8(in));
             default -> throw new IllegalArgumentException("unknown event type " + type);
         };
         if (in.position() != end) throw new IllegalArgumentException("event " + seq + " length mismatch: " + (in.position() - end + length) + " of " + length + " bytes used");

@@ -22,15 +22,16 @@ import java.util.zip.CheckedOutputStream;
 /**
  * The snapshot encoding for every backend (snapshot files of the journal, rows of PostgreSQL's
  * {@code coffer_snapshots}): the state at a batch boundary and the chain hash of its last event.
- * Written as version 3 (accounts in index order, each as its arena entry, word and non-zero
- * numbers, then the event stores and the entities' versions: docs/JOURNAL.md); version 2 (no event
- * streams) and version 1 (accounts sorted by id, every field spelled out) are still read. Enum values are written by their explicit codes ({@link AccountStatus#code()}, the hold
+ * Written as version 4 (accounts in index order, each as its arena entry, word and non-zero
+ * numbers, then the event stores with their dead-letter queues, the entities' versions and the
+ * current schemas: docs/JOURNAL.md); version 3 (stores without dead letters, no schemas), version 2
+ * (no event streams) and version 1 (accounts sorted by id, every field spelled out) are still read. Enum values are written by their explicit codes ({@link AccountStatus#code()}, the hold
  * state's code), never by {@code ordinal()}. A trailing CRC32C covers everything before it.
  */
 public final class SnapshotCodec {
 
     private static final byte[] MAGIC = {'C', 'O', 'F', 'F', 'E', 'R', 'S', '1'};
-    static final int VERSION = 3;
+    static final int VERSION = 4;
     /** Bits of an account's presence mask: two per balance (0 zero, 1 low word only, 2 both words), then the nonce. */
     private static final int NONCE_BIT = 1 << 8;
 
@@ -113,10 +114,22 @@ public final class SnapshotCodec {
             out.writeUTF(st.store());
             out.writeByte(st.mode());
             out.writeLong(st.seq());
+            out.writeLong(st.deadLetters());
+            out.writeInt(st.pendingDeadLetters().length);
+            for (long p : st.pendingDeadLetters()) out.writeLong(p);
         }
         long[] entities = capture.entities();
         out.writeInt(entities.length / 3);
         for (long w : entities) out.writeLong(w);
+        out.writeInt(capture.schemas().size());
+        for (StateCapture.SchemaImage sc : capture.schemas()) {
+            out.writeUTF(sc.tenant());
+            out.writeUTF(sc.eventType());
+            out.writeInt(sc.version());
+            byte[] text = sc.schema().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            out.writeInt(text.length);
+            out.write(text);
+        }
         out.flush();
         sink.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
         sink.flush();
@@ -153,8 +166,31 @@ public final class SnapshotCodec {
             }
             for (int n = in.readInt(); n > 0; n--) loader.reversed(in.readUTF(), u128(in));
             if (d.version() >= 3) {
-                for (int n = in.readInt(); n > 0; n--) loader.store(new StateCapture.StoreImage(in.readUTF(), in.readUTF(), in.readByte(), in.readLong()));
+                for (int n = in.readInt(); n > 0; n--) {
+                    String tenant = in.readUTF(), store = in.readUTF();
+                    int mode = in.readByte();
+                    long seq = in.readLong();
+                    long deadLetters = 0;
+                    long[] pending = new long[0];
+                    if (d.version() >= 4) {
+                        deadLetters = in.readLong();
+                        int count = in.readInt();
+                        if (count < 0 || count > deadLetters) throw new IOException("bad dead-letter count");
+                        pending = new long[count];
+                        for (int i = 0; i < count; i++) pending[i] = in.readLong();
+                    }
+                    loader.store(new StateCapture.StoreImage(tenant, store, mode, seq, deadLetters, pending));
+                }
                 for (int n = in.readInt(); n > 0; n--) loader.entity(in.readLong(), in.readLong(), in.readLong());
+            }
+            if (d.version() >= 4) {
+                for (int n = in.readInt(); n > 0; n--) {
+                    String tenant = in.readUTF(), type = in.readUTF();
+                    int version = in.readInt();
+                    int len = in.readInt();
+                    if (len < 0 || len > dev.coffer.ledger.Limits.SCHEMA_BYTES_CEILING) throw new IOException("bad schema length");
+                    loader.schema(new StateCapture.SchemaImage(tenant, type, version, new String(in.readNBytes(len), java.nio.charset.StandardCharsets.UTF_8)));
+                }
             }
             if (in.available() != 0) throw new IOException("trailing bytes");
             return loader.finish(d.lastSeq(), d.lastTimestamp());

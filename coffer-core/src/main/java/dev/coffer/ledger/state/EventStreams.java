@@ -18,11 +18,14 @@ import java.util.Map;
  */
 final class EventStreams {
 
-    /** One store: its names, mode and the sequence number of its newest event. */
+    /** One store: its names, mode, the sequence number of its newest event, and its dead-letter queue. */
     static final class Store {
         final String tenant, store;
         int mode;
         long seq;
+        /** Dead letters numbered so far, and those neither retried nor discarded. */
+        long deadLetters;
+        final java.util.TreeSet<Long> pending = new java.util.TreeSet<>();
 
         Store(String tenant, String store, int mode, long seq) {
             this.tenant = tenant;
@@ -30,6 +33,34 @@ final class EventStreams {
             this.mode = mode;
             this.seq = seq;
         }
+    }
+
+    /** The current schema of an event type of a tenant. */
+    record Schema(int version, String text) {}
+
+    private final Map<String, Schema> schemas = new HashMap<>();
+
+    static String schemaKey(String tenant, String eventType) {
+        return tenant + '/' + eventType;
+    }
+
+    Schema schema(String tenant, String eventType) {
+        return schemas.get(schemaKey(tenant, eventType));
+    }
+
+    void setSchema(String tenant, String eventType, Schema s) {
+        if (s == null) schemas.remove(schemaKey(tenant, eventType));
+        else schemas.put(schemaKey(tenant, eventType), s);
+    }
+
+    /** Every current schema as (tenant, event type, version, text), by key. */
+    List<StateCapture.SchemaImage> schemaImages() {
+        List<StateCapture.SchemaImage> out = new ArrayList<>();
+        for (Map.Entry<String, Schema> e : new java.util.TreeMap<>(schemas).entrySet()) {
+            int slash = e.getKey().indexOf('/');
+            out.add(new StateCapture.SchemaImage(e.getKey().substring(0, slash), e.getKey().substring(slash + 1), e.getValue().version(), e.getValue().text()));
+        }
+        return out;
     }
 
     private final Map<String, Store> stores = new HashMap<>();
@@ -63,7 +94,10 @@ final class EventStreams {
 
     List<StateCapture.StoreImage> storeImages() {
         List<StateCapture.StoreImage> out = new ArrayList<>(stores.size());
-        for (Store s : stores.values()) out.add(new StateCapture.StoreImage(s.tenant, s.store, s.mode, s.seq));
+        for (Store s : stores.values()) {
+            long[] pending = s.pending.stream().mapToLong(Long::longValue).toArray();
+            out.add(new StateCapture.StoreImage(s.tenant, s.store, s.mode, s.seq, s.deadLetters, pending));
+        }
         out.sort((a, b) -> storeKey(a.tenant(), a.store()).compareTo(storeKey(b.tenant(), b.store())));
         return out;
     }

@@ -50,8 +50,11 @@ public final class LedgerState {
     private final HoldTable holds = new HoldTable();
     private final HashMap<String, UInt128> reversed = new HashMap<>();
     private final EventStreams streams = new EventStreams();
-    /** The event the last {@link #apply} of an {@link Command.AppendEvent} logs: with its store sequence and version. */
-    private Command.AppendEvent assigned;
+    /**
+     * What the last {@link #apply} logs when the ledger assigned numbers to it (an event's store
+     * sequence and version, a schema's version, a dead letter's number); null for everything else.
+     */
+    private Command assigned;
     private final IdempotencyWindow window;
     /** Eviction decodes an entry only when {@link #forget} has something to do with it. */
     private final IdempotencyWindow.EvictionListener onEvict = new IdempotencyWindow.EvictionListener() {
@@ -135,12 +138,12 @@ public final class LedgerState {
     public Asset asset(String code) { return assets.get(code); }
 
     /** An event store's mode and the sequence number of its newest event. */
-    public record StoreView(String tenant, String store, int mode, long seq) {}
+    public record StoreView(String tenant, String store, int mode, long seq, long deadLetters, int pendingDeadLetters) {}
 
     /** The event store, or null when it was never opened. */
     public StoreView store(String tenant, String store) {
         EventStreams.Store s = streams.store(tenant, store);
-        return s == null ? null : new StoreView(s.tenant, s.store, s.mode, s.seq);
+        return s == null ? null : new StoreView(s.tenant, s.store, s.mode, s.seq, s.deadLetters, s.pending.size());
     }
 
     /** The current version of an entity of a store: 0 when it has no event. */
@@ -150,6 +153,15 @@ public final class LedgerState {
     }
 
     public int entityCount() { return streams.entityCount(); }
+
+    /** The current schema of every event type of every tenant (the service compiles them at start). */
+    public List<StateCapture.SchemaImage> schemas() { return streams.schemaImages(); }
+
+    /** Whether dead letter {@code seq} of a store is still pending (neither retried nor discarded). */
+    public boolean deadLetterPending(String tenant, String store, long seq) {
+        EventStreams.Store s = streams.store(tenant, store);
+        return s != null && s.pending.contains(seq);
+    }
 
     /** All assets, by code (a copy). */
     public List<Asset> assets() { return List.copyOf(assets.values()); }
@@ -207,9 +219,9 @@ public final class LedgerState {
         long seq = ++lastSeq;
         EventHash hash = new EventHash();
         if (assigned != null) {
-            Command.AppendEvent logged = assigned;
+            Command logged = assigned;
             assigned = null;
-            window.add(logged.digestForm(), seq, now, hash);
+            window.add(windowForm(logged), seq, now, hash);
             return new Result(CREATED, seq, now, hash, logged);
         }
         window.add(command, seq, now, hash);
@@ -250,6 +262,11 @@ public final class LedgerState {
         Command original = existing.command();
         if (original instanceof Command.AppendEvent o && command instanceof Command.AppendEvent c) {
             if (!o.equals(c.assigned(o.storeSeq(), o.version()).digestForm())) return Result.rejected(EXISTS_WITH_DIFFERENT_FIELDS);
+            return new Result(EXISTS, existing.seq(), existing.timestamp(), existing.hash(), o);
+        }
+        if (original instanceof Command.DeadLetter o && command instanceof Command.DeadLetter c) {
+            // The same event refused again is the same dead letter, whatever the reason says this time.
+            if (!o.event().equals(c.event().digestForm())) return Result.rejected(EXISTS_WITH_DIFFERENT_FIELDS);
             return new Result(EXISTS, existing.seq(), existing.timestamp(), existing.hash(), o);
         }
         if (original.equals(command)) return new Result(EXISTS, existing.seq(), existing.timestamp(), existing.hash());
@@ -309,8 +326,13 @@ public final class LedgerState {
         window.add(windowForm(event.command()), event.seq(), event.timestamp(), hash);
     }
 
+    /** What the idempotency window keeps of a command: an event's payload and metadata as their digest. */
     private static Command windowForm(Command c) {
-        return c instanceof Command.AppendEvent e ? e.digestForm() : c;
+        return switch (c) {
+            case Command.AppendEvent e -> e.digestForm();
+            case Command.DeadLetter d -> new Command.DeadLetter(d.id(), d.event().digestForm(), d.reason(), d.deadLetterSeq());
+            default -> c;
+        };
     }
 
     // ---------------------------------------------------------------- the operations
@@ -330,6 +352,9 @@ public final class LedgerState {
             case Command.Note n -> CREATED; // moves nothing: its place in the log is all it needs
             case Command.ConfigureStore c -> configureStore(c);
             case Command.AppendEvent e -> appendEvent(e);
+            case Command.RegisterSchema r -> registerSchema(r);
+            case Command.DeadLetter d -> deadLetter(d);
+            case Command.ResolveDeadLetter r -> resolveDeadLetter(r);
             case ExpireHold e -> SYSTEM_OPERATION;
         };
     }
@@ -371,6 +396,45 @@ public final class LedgerState {
             else streams.setVersion(k[0], k[1], current);
         });
         assigned = e.storeSeq() != 0 ? e : e.assigned(storeSeq, version);
+        return CREATED;
+    }
+
+    private ResultCode registerSchema(Command.RegisterSchema r) {
+        EventStreams.Schema current = streams.schema(r.tenant(), r.eventType());
+        if (current != null && current.text().equals(r.schema())) return SCHEMA_UNCHANGED;
+        int version = current == null ? 1 : current.version() + 1;
+        if (r.version() != 0 && r.version() != version) {
+            throw new IllegalStateException("replay diverged at schema " + r.tenant() + "/" + r.eventType() + ": logged v" + r.version() + ", state gives v" + version);
+        }
+        streams.setSchema(r.tenant(), r.eventType(), new EventStreams.Schema(version, r.schema()));
+        onUndo(() -> streams.setSchema(r.tenant(), r.eventType(), current));
+        assigned = r.version() != 0 ? r : r.assigned(version);
+        return CREATED;
+    }
+
+    private ResultCode deadLetter(Command.DeadLetter d) {
+        EventStreams.Store s = streams.store(d.event().tenant(), d.event().store());
+        if (s == null) return STORE_NOT_FOUND;
+        long seq = s.deadLetters + 1;
+        if (d.deadLetterSeq() != 0 && d.deadLetterSeq() != seq) {
+            throw new IllegalStateException("replay diverged at dead letter " + d.id() + ": logged #" + d.deadLetterSeq() + ", state gives #" + seq);
+        }
+        s.deadLetters = seq;
+        s.pending.add(seq);
+        onUndo(() -> {
+            s.pending.remove(seq);
+            s.deadLetters = seq - 1;
+        });
+        assigned = d.deadLetterSeq() != 0 ? d : d.assigned(seq);
+        return CREATED;
+    }
+
+    private ResultCode resolveDeadLetter(Command.ResolveDeadLetter r) {
+        EventStreams.Store s = streams.store(r.tenant(), r.store());
+        if (s == null) return STORE_NOT_FOUND;
+        if (r.deadLetterSeq() > s.deadLetters) return DEAD_LETTER_NOT_FOUND;
+        if (!s.pending.remove(r.deadLetterSeq())) return DEAD_LETTER_RESOLVED;
+        onUndo(() -> s.pending.add(r.deadLetterSeq()));
         return CREATED;
     }
 
@@ -750,7 +814,7 @@ public final class LedgerState {
         List<StateCapture.AssetImage> assetImages = new ArrayList<>(assetList.size());
         for (Asset a : assetList) assetImages.add(new StateCapture.AssetImage(a.code(), a.scale()));
         return new StateCapture(lastSeq, lastTimestamp, windowStartSeq(), assetImages, holds.copy(), new TreeMap<>(reversed), accounts.capture(),
-                streams.storeImages(), streams.copyEntities());
+                streams.storeImages(), streams.copyEntities(), streams.schemaImages());
     }
 
     /** Rebuilds a state from a snapshot's content, in the order it was written; the window is then refilled from the log. */
@@ -816,7 +880,16 @@ public final class LedgerState {
         public void store(StateCapture.StoreImage image) {
             if (s.streams.store(image.tenant(), image.store()) != null) throw new IllegalStateException("snapshot names store " + image.store() + " twice");
             if (image.mode() != Command.STORE_STRICT && image.mode() != Command.STORE_QUARANTINE) throw new IllegalStateException("snapshot's store has mode " + image.mode());
-            s.streams.open(image.tenant(), image.store(), image.mode(), image.seq());
+            EventStreams.Store st = s.streams.open(image.tenant(), image.store(), image.mode(), image.seq());
+            st.deadLetters = image.deadLetters();
+            for (long p : image.pendingDeadLetters()) {
+                if (p < 1 || p > st.deadLetters || !st.pending.add(p)) throw new IllegalStateException("snapshot's dead letters are malformed");
+            }
+        }
+
+        public void schema(StateCapture.SchemaImage image) {
+            if (image.version() < 1 || s.streams.schema(image.tenant(), image.eventType()) != null) throw new IllegalStateException("snapshot's schema is malformed or named twice");
+            s.streams.setSchema(image.tenant(), image.eventType(), new EventStreams.Schema(image.version(), image.schema()));
         }
 
         public void entity(long hi, long lo, long version) {

@@ -25,8 +25,11 @@ public final class StateCapture {
     public record HoldImage(String id, String from, String to, UInt128 amount, long seq, long expiresAt,
                             int state, UInt128 captured) {}
 
-    /** An event store: its names, mode and newest sequence number. */
-    public record StoreImage(String tenant, String store, int mode, long seq) {}
+    /** An event store: its names, mode, newest sequence number, dead letters numbered so far and those still pending. */
+    public record StoreImage(String tenant, String store, int mode, long seq, long deadLetters, long[] pendingDeadLetters) {}
+
+    /** The current schema of an event type. */
+    public record SchemaImage(String tenant, String eventType, int version, String schema) {}
 
     /** One captured account, a view reused from one account to the next (valid inside the visitor only). */
     public static final class AccountRecord {
@@ -71,10 +74,13 @@ public final class StateCapture {
     private final AccountTable.Capture accounts;
     private final List<StoreImage> stores;
     private final long[] entities;
+    private final List<SchemaImage> schemas;
 
     StateCapture(long lastSeq, long lastTimestamp, long windowStartSeq, List<AssetImage> assets, HoldTable.Copy holds,
-                 SortedMap<String, UInt128> reversed, AccountTable.Capture accounts, List<StoreImage> stores, long[] entities) {
+                 SortedMap<String, UInt128> reversed, AccountTable.Capture accounts, List<StoreImage> stores, long[] entities,
+                 List<SchemaImage> schemas) {
         this.stores = List.copyOf(stores);
+        this.schemas = List.copyOf(schemas);
         this.entities = entities;
         this.lastSeq = lastSeq;
         this.lastTimestamp = lastTimestamp;
@@ -116,6 +122,9 @@ public final class StateCapture {
     public SortedMap<String, UInt128> reversed() { return reversed; }
 
     public int accountCount() { return accounts.count(); }
+
+    /** The current schemas, by tenant and event type. */
+    public List<SchemaImage> schemas() { return schemas; }
 
     /** The event stores, by tenant and name. */
     public List<StoreImage> stores() { return stores; }

@@ -15,7 +15,7 @@ import static dev.coffer.ledger.ResultCode.*;
  * changes nothing and is not remembered. Replay skips these checks: what the log holds was
  * accepted under the limits in force when it was written.
  */
-final class Validation {
+public final class Validation {
 
     private Validation() {}
 
@@ -44,6 +44,18 @@ final class Validation {
             case Command.ConfigureStore c -> !streamName(c.tenant()) || !streamName(c.store()) ? STREAM_NAME_INVALID
                     : c.mode() != Command.STORE_STRICT && c.mode() != Command.STORE_QUARANTINE ? STORE_MODE_INVALID : null;
             case Command.AppendEvent e -> event(e, limits);
+            case Command.RegisterSchema r -> !streamName(r.tenant()) || !streamName(r.eventType()) ? STREAM_NAME_INVALID
+                    : r.version() != 0 ? SYSTEM_OPERATION
+                    : r.schema() == null || r.schema().isEmpty() || utf8Length(r.schema()) > Limits.SCHEMA_BYTES_CEILING ? SCHEMA_INVALID : null;
+            case Command.DeadLetter d -> {
+                if (d.event() == null || !d.id().equals(Command.DeadLetter.commandId(d.event().tenant(), d.event().store(), d.event().eventId()))) yield ID_INVALID;
+                if (d.deadLetterSeq() != 0) yield SYSTEM_OPERATION;
+                if (d.reason() == null || d.reason().isEmpty() || utf8Length(d.reason()) > Limits.REASON_BYTES_CEILING) yield SCHEMA_INVALID;
+                yield event(d.event(), limits);
+            }
+            case Command.ResolveDeadLetter r -> !streamName(r.tenant()) || !streamName(r.store()) ? STREAM_NAME_INVALID
+                    : r.deadLetterSeq() < 1 ? DEAD_LETTER_NOT_FOUND
+                    : r.action() != Command.DEAD_LETTER_RETRIED && r.action() != Command.DEAD_LETTER_DISCARDED ? DEAD_LETTER_ACTION_INVALID : null;
             case Command.ExpireHold e -> SYSTEM_OPERATION;
         };
     }
@@ -62,6 +74,10 @@ final class Validation {
             if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-')) return false;
         }
         return true;
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     private static ResultCode event(Command.AppendEvent e, Limits limits) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Ledger;
+import dev.coffer.ledger.Limits;
+import dev.coffer.server.events.EventSchemas;
 import dev.coffer.ledger.Result;
 import dev.coffer.ledger.ResultCode;
 import dev.coffer.ledger.state.LedgerState;
@@ -44,9 +46,11 @@ final class EventsApi {
     private final Json json;
     private final int maxBatchEvents;
     private final Feeds feeds;
+    private final EventSchemas schemas;
 
-    EventsApi(LedgerCalls calls, QueryIndex index, LogApi log, Json json, int maxBatchEvents, Feeds feeds) {
+    EventsApi(LedgerCalls calls, QueryIndex index, LogApi log, Json json, int maxBatchEvents, Feeds feeds, EventSchemas schemas) {
         this.feeds = feeds;
+        this.schemas = schemas;
         this.calls = calls;
         this.ledger = calls.ledger();
         this.index = index;
@@ -104,14 +108,72 @@ final class EventsApi {
 
     // ------------------------------------------------------------------ appends
 
+    /** An event as parsed from its JSON, with its payload's tree (validated against its schema without parsing it again). */
+    record Parsed(Command.AppendEvent event, JsonNode payload) {}
+
+    /**
+     * What becomes of an event before the ledger: written as it is, refused by its schema (a
+     * strict store: {@code refusal}), or a dead letter with the schema's reasons (a store in
+     * quarantine).
+     */
+    private record Checked(Command command, ApiError refusal) {}
+
+    /**
+     * Checks each event against its type's current schema. The store's mode is read only when an
+     * event fails (one read for the batch): the common, valid case costs the validation alone.
+     */
+    private List<Checked> check(List<Parsed> events, String tenant, String store) {
+        List<Checked> out = new ArrayList<>(events.size());
+        Integer mode = null;
+        for (Parsed p : events) {
+            Command.AppendEvent e = p.event();
+            EventSchemas.Compiled schema = schemas.current(e.tenant(), e.eventType());
+            List<String> problems = schema == null ? List.of() : EventSchemas.validate(schema, p.payload());
+            if (problems.isEmpty()) {
+                out.add(new Checked(e, null));
+                continue;
+            }
+            if (mode == null) {
+                LedgerState.StoreView view = calls.await(ledger.store(tenant, store));
+                if (view == null) throw new ApiException(LedgerCalls.rejected(ResultCode.STORE_NOT_FOUND));
+                mode = view.mode();
+            }
+            if (mode == Command.STORE_QUARANTINE) {
+                out.add(new Checked(new Command.DeadLetter(e, reason(schema.version(), problems)), null));
+            } else {
+                out.add(new Checked(null, new ApiError(422, "schema_validation_failed", "the payload does not match schema v" + schema.version()
+                        + " of event type " + e.eventType(), false, Map.of("schema_version", schema.version(), "errors", problems))));
+            }
+        }
+        return out;
+    }
+
+    /** A dead letter's reason: the schema version and its messages, within the reason bound. */
+    static String reason(int version, List<String> problems) {
+        String r = "schema v" + version + ": " + String.join("; ", problems);
+        int max = Limits.REASON_BYTES_CEILING / 4; // a char is at most 4 bytes of UTF-8 (surrogate pairs: 2 chars)
+        return r.length() <= max ? r : r.substring(0, max - 1) + "\u2026";
+    }
+
     Reply append(Exchange ex) {
         ex.noQuery();
-        Command.AppendEvent e = parse(ex.bodyObject(), ex.param("tenant"), ex.param("store"), ex.idempotencyKey(), "");
-        Result r = calls.await(ledger.submit(e));
-        calls.metrics().operation("event", r.code().wireName());
-        if (!r.succeeded()) return Reply.error(refused(e, r.code()));
-        Reply reply = Reply.json(r.code() == ResultCode.CREATED ? 201 : 200, json.write(g -> writeReceipt(g, r)), r.code().wireName());
+        String tenant = ex.param("tenant"), store = ex.param("store");
+        Checked c = check(List.of(parse(ex.bodyObject(), tenant, store, ex.idempotencyKey(), "")), tenant, store).getFirst();
+        if (c.refusal() != null) {
+            calls.metrics().operation("event", c.refusal().code());
+            return Reply.error(c.refusal());
+        }
+        Result r = calls.await(ledger.submit(c.command()));
+        calls.metrics().operation(c.command() instanceof Command.DeadLetter ? "dead_letter" : "event", r.code().wireName());
+        if (!r.succeeded()) return Reply.error(refused(c.command(), r.code()));
+        Reply reply = Reply.json(statusOf(r), json.write(g -> writeResult(g, r)), r.code().wireName());
         return r.code() == ResultCode.EXISTS ? reply.withHeader(LedgerCalls.REPLAY_HEADER, "true") : reply;
+    }
+
+    /** 201 for a new event, 200 for a replay, 202 for a dead letter (accepted into the queue, not the stream). */
+    private static int statusOf(Result r) {
+        if (r.logged() instanceof Command.DeadLetter) return 202;
+        return r.code() == ResultCode.CREATED ? 201 : 200;
     }
 
     /** {@code {"atomic": bool, "events": [...]}}: all or nothing (atomic), or each on its own. */
@@ -129,31 +191,53 @@ final class EventsApi {
                     Map.of("max", maxBatchEvents, "got", list.size()));
         }
         String tenant = ex.param("tenant"), store = ex.param("store");
-        List<Command.AppendEvent> events = new ArrayList<>(list.size());
+        List<Parsed> parsed = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
             JsonNode item = list.get(i);
             if (!item.isObject()) throw ApiException.badRequest("event_invalid", "events[" + i + "] must be an object");
-            events.add(parse(item, tenant, store, null, " in events[" + i + "]"));
+            parsed.add(parse(item, tenant, store, null, " in events[" + i + "]"));
         }
-        List<Result> results = calls.await(atomic ? ledger.submitLinked(events) : ledger.submitAll(events));
-        for (Result r : results) calls.metrics().operation("event", r.code().wireName());
+        List<Checked> checked = check(parsed, tenant, store);
         Map<Integer, ApiError> errors = new HashMap<>();
-        for (int i = 0; i < results.size(); i++) if (!results.get(i).succeeded()) errors.put(i, refused(events.get(i), results.get(i).code()));
+        List<Command> commands = new ArrayList<>(checked.size());
+        List<Integer> positions = new ArrayList<>(checked.size());
+        for (int i = 0; i < checked.size(); i++) {
+            if (checked.get(i).refusal() != null) {
+                errors.put(i, checked.get(i).refusal());
+            } else {
+                commands.add(checked.get(i).command());
+                positions.add(i);
+            }
+        }
+        Result[] results = new Result[checked.size()];
+        if (atomic && !errors.isEmpty()) {
+            // Refused before the ledger: an atomic batch writes nothing, and says which events failed.
+            for (int i = 0; i < results.length; i++) if (!errors.containsKey(i)) errors.put(i, LedgerCalls.rejected(ResultCode.LINKED_EVENT_FAILED));
+        } else if (!commands.isEmpty()) {
+            List<Result> answered = calls.await(atomic ? ledger.submitLinked(commands) : ledger.submitAll(commands));
+            for (int k = 0; k < answered.size(); k++) {
+                Result r = answered.get(k);
+                int i = positions.get(k);
+                results[i] = r;
+                calls.metrics().operation(commands.get(k) instanceof Command.DeadLetter ? "dead_letter" : "event", r.code().wireName());
+                if (!r.succeeded()) errors.put(i, refused(commands.get(k), r.code()));
+            }
+        }
         boolean failed = atomic && !errors.isEmpty();
         byte[] answer = json.write(g -> {
             g.writeStartObject();
             g.writeBooleanField("atomic", atomic);
             g.writeArrayFieldStart("results");
-            for (int i = 0; i < results.size(); i++) {
-                Result r = results.get(i);
+            for (int i = 0; i < results.length; i++) {
+                Result r = results[i];
                 g.writeStartObject();
-                if (r.succeeded()) {
-                    g.writeNumberField("status", r.code() == ResultCode.CREATED ? 201 : 200);
+                ApiError err = errors.get(i);
+                if (err == null) {
+                    g.writeNumberField("status", statusOf(r));
                     if (r.code() == ResultCode.EXISTS) g.writeBooleanField("replayed", true);
-                    g.writeFieldName("receipt");
-                    writeReceipt(g, r);
+                    g.writeFieldName(r.logged() instanceof Command.DeadLetter ? "dead_letter" : "receipt");
+                    writeResult(g, r);
                 } else {
-                    ApiError err = errors.get(i);
                     g.writeNumberField("status", err.status());
                     g.writeObjectFieldStart("error");
                     g.writeStringField("code", err.code());
@@ -170,20 +254,29 @@ final class EventsApi {
             g.writeEndObject();
         });
         // An atomic batch that failed wrote nothing: its answer is the failure (the first refused event's status).
-        int status = failed ? errors.values().stream().mapToInt(ApiError::status).filter(s -> s != 422).findFirst().orElse(422) : 200;
+        int status = failed ? errors.values().stream().mapToInt(ApiError::status).filter(st -> st != 422).findFirst().orElse(422) : 200;
         return Reply.json(status, answer, failed ? "linked_event_failed" : "ok");
     }
 
+    /** A receipt of an event, or of a dead letter. */
+    private static void writeResult(JsonGenerator g, Result r) throws IOException {
+        if (r.logged() instanceof Command.DeadLetter d) {
+            DeadLettersApi.writeDeadLetterReceipt(g, d, r);
+        } else {
+            writeReceipt(g, r);
+        }
+    }
+
     /** A refused event's error; a version conflict says the entity's current version. */
-    private ApiError refused(Command.AppendEvent e, ResultCode code) {
+    ApiError refused(Command c, ResultCode code) {
         ApiError base = LedgerCalls.rejected(code);
-        if (code != ResultCode.VERSION_CONFLICT) return base;
+        if (code != ResultCode.VERSION_CONFLICT || !(c instanceof Command.AppendEvent e)) return base;
         long current = calls.await(ledger.entityVersion(e.tenant(), e.store(), e.entityType(), e.entityId()));
         return new ApiError(409, base.code(), base.message(), false, Map.of("current_version", current, "expected_version", e.expectedVersion()));
     }
 
     /** An event of store (tenant, store) from its JSON; {@code idempotencyKey} stands in for a missing event_id. */
-    private Command.AppendEvent parse(JsonNode body, String tenant, String store, String idempotencyKey, String where) {
+    private Parsed parse(JsonNode body, String tenant, String store, String idempotencyKey, String where) {
         Json.onlyFields(body, EVENT_FIELDS, where);
         String eventId = text(body, "event_id", where, idempotencyKey);
         if (idempotencyKey != null && !idempotencyKey.equals(eventId)) {
@@ -207,7 +300,7 @@ final class EventsApi {
         // Hashed here, on the request's thread, so the writer does not.
         e.contentDigest();
         e.entityKey();
-        return e;
+        return new Parsed(e, payload);
     }
 
     private static String text(JsonNode body, String field, String where, String fallback) {
@@ -228,8 +321,8 @@ final class EventsApi {
         }
     }
 
-    private static void writeReceipt(JsonGenerator g, Result r) throws IOException {
-        Command.AppendEvent e = r.logged();
+    static void writeReceipt(JsonGenerator g, Result r) throws IOException {
+        Command.AppendEvent e = r.event();
         g.writeStartObject();
         g.writeStringField("event_id", e.eventId());
         g.writeStringField("tenant", e.tenant());

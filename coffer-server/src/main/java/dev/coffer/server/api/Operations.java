@@ -69,6 +69,9 @@ final class Operations {
             case Command.Note n -> "note";
             case Command.ConfigureStore cs -> "configure_store";
             case Command.AppendEvent ev -> "event";
+            case Command.RegisterSchema r -> "register_schema";
+            case Command.DeadLetter d -> "dead_letter";
+            case Command.ResolveDeadLetter r -> "resolve_dead_letter";
             case Command.ExpireHold e -> "expire_hold";
         };
     }

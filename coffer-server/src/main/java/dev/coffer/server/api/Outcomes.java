@@ -21,11 +21,12 @@ final class Outcomes {
             case ID_INVALID, ID_TOO_LONG, OWNER_INVALID, METADATA_TOO_LARGE, NOTE_INVALID, AMOUNT_ZERO, AMOUNT_INVALID,
                  AMOUNT_OUT_OF_RANGE, NONCE_INVALID, FLAGS_INVALID, STATUS_INVALID, ASSET_CODE_INVALID,
                  SCALE_INVALID, HOLD_TIMEOUT_INVALID, SYSTEM_OPERATION, STREAM_NAME_INVALID, STORE_MODE_INVALID, EVENT_PAYLOAD_INVALID,
-                 VERSION_INVALID -> 400;
+                 VERSION_INVALID, SCHEMA_INVALID, DEAD_LETTER_ACTION_INVALID -> 400;
             case BATCH_TOO_LARGE, NOTE_TOO_LARGE, EVENT_PAYLOAD_TOO_LARGE, EVENT_METADATA_TOO_LARGE -> 413;
             case ASSET_NOT_FOUND, ACCOUNT_NOT_FOUND, HOLD_NOT_FOUND, TRANSFER_NOT_FOUND, STORE_NOT_FOUND -> 404;
-            case VERSION_CONFLICT -> 409;
-            case STORE_UNCHANGED -> 200;
+            case VERSION_CONFLICT, DEAD_LETTER_RESOLVED -> 409;
+            case STORE_UNCHANGED, SCHEMA_UNCHANGED -> 200;
+            case DEAD_LETTER_NOT_FOUND -> 404;
             case ACCOUNT_FROZEN, ACCOUNT_CLOSED, ACCOUNT_NOT_EMPTY, ACCOUNT_IS_OPERATOR, SAME_ACCOUNT, ASSET_MISMATCH,
                  INSUFFICIENT_FUNDS, OVERFLOWS_DEBITS, OVERFLOWS_CREDITS, HOLD_NOT_PENDING, HOLD_EXPIRED,
                  AMOUNT_EXCEEDS_HOLD, TRANSFER_NOT_REVERSIBLE, AMOUNT_EXCEEDS_REVERSIBLE, LINKED_EVENT_FAILED -> 422;
@@ -86,6 +87,11 @@ final class Outcomes {
             case STORE_NOT_FOUND -> "no such event store (open it with PUT /v1/streams/{tenant}/{store})";
             case STORE_UNCHANGED -> "the store already has this mode";
             case VERSION_CONFLICT -> "expected_version is not the entity's current version";
+            case SCHEMA_INVALID -> "the schema (or a dead letter's reason) is empty or longer than the limit";
+            case DEAD_LETTER_ACTION_INVALID -> "a dead letter is retried or discarded";
+            case SCHEMA_UNCHANGED -> "the event type already has this schema";
+            case DEAD_LETTER_NOT_FOUND -> "no such dead letter in the store";
+            case DEAD_LETTER_RESOLVED -> "the dead letter was already retried or discarded";
             case CREATED, EXISTS -> code.wireName();
         };
     }

@@ -11,6 +11,7 @@ import dev.coffer.storage.index.QueryIndex;
 
 import dev.coffer.ledger.tlog.VerifiableLog;
 import dev.coffer.server.auth.Scope;
+import dev.coffer.server.events.EventSchemas;
 
 import java.time.Duration;
 import java.util.List;
@@ -43,7 +44,10 @@ public final class V1Routes {
         Feeds feeds = new Feeds(index, json, config.events(), metrics);
         HistoryApi history = new HistoryApi(ledger, index, json, feeds);
         KeysApi keyAdmin = new KeysApi(keys, json, log);
-        EventsApi events = new EventsApi(calls, index, tlog == null ? null : logApi, json, config.events().maxBatchEvents(), feeds);
+        EventSchemas eventSchemas = EventSchemas.load(calls.await(ledger.schemas()));
+        EventsApi events = new EventsApi(calls, index, tlog == null ? null : logApi, json, config.events().maxBatchEvents(), feeds, eventSchemas);
+        SchemasApi schemaApi = new SchemasApi(calls, index, json, eventSchemas, config.events().maxSchemaBytes());
+        DeadLettersApi deadLetters = new DeadLettersApi(calls, index, json, eventSchemas, events);
         return List.of(
                 // assets and accounts
                 new Route("GET", "/v1/assets", READ, false, "list_assets", accounts::listAssets),
@@ -86,6 +90,14 @@ public final class V1Routes {
                 new Route("GET", "/v1/streams/{tenant}/{store}/events/{event_id}", READ, false, "get_event", events::getEvent),
                 new Route("GET", "/v1/streams/{tenant}/{store}/entities/{entity_type}/{entity_id}/events", READ, false, "get_entity_history",
                         events::entityHistory),
+                new Route("GET", "/v1/streams/{tenant}/{store}/dead-letters", READ, false, "list_dead_letters", deadLetters::list),
+                new Route("GET", "/v1/streams/{tenant}/{store}/dead-letters/{seq}", READ, false, "get_dead_letter", deadLetters::get),
+                new Route("POST", "/v1/streams/{tenant}/{store}/dead-letters/{seq}/retry", WRITE, false, "retry_dead_letter", deadLetters::retry),
+                new Route("POST", "/v1/streams/{tenant}/{store}/dead-letters/{seq}/discard", WRITE, false, "discard_dead_letter", deadLetters::discard),
+                // schemas of event types
+                new Route("POST", "/v1/schemas", WRITE, true, "register_schema", schemaApi::register),
+                new Route("GET", "/v1/schemas/{tenant}/{event_type}", READ, false, "get_schema_versions", schemaApi::versions),
+                new Route("GET", "/v1/schemas/{tenant}/{event_type}/versions/{version}", READ, false, "get_schema", schemaApi::version),
                 // keys (admin)
                 new Route("GET", "/v1/keys", ADMIN, false, "list_keys", keyAdmin::list),
                 new Route("POST", "/v1/keys", ADMIN, true, "create_key", keyAdmin::create),

@@ -246,9 +246,10 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
      * @param streamMaxSeconds how long one event stream lasts before the server ends it (the client resumes with Last-Event-ID)
      * @param heartbeatMs      a comment line on an idle stream this often (keeps proxies from cutting it, finds dead clients)
      * @param maxWaitMs        longest {@code ?wait_ms=} of a long poll
+     * @param maxSchemaBytes   a schema's text (413 {@code schema_too_large}); at most 256 KiB
      */
     public record Events(int maxPayloadBytes, int maxMetadataBytes, int maxBatchEvents, int maxStreams, int streamMaxSeconds, int heartbeatMs,
-                         int maxWaitMs) {}
+                         int maxWaitMs, int maxSchemaBytes) {}
 
     public static CofferConfig defaults() {
         return new CofferConfig(
@@ -260,7 +261,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                 new Log("info", true, VerifiableLog.DEFAULT_ORIGIN, (int) VerifiableLog.DEFAULT_CHECKPOINT_INTERVAL_MILLIS, "", true,
                         TiledTree.DEFAULT_TILE_CACHE, 3_000, VerifiableLog.DEFAULT_TREE_NICE),
                 new X402(false, "/x402", false, 10_000, "", 30_000, 10_000, "0.01", "", 1000, 2000, 20, 40, 5, 300, List.of()),
-                new Events(Limits.DEFAULTS.maxEventPayloadBytes(), Limits.DEFAULTS.maxEventMetadataBytes(), 1000, 256, 300, 15_000, 30_000));
+                new Events(Limits.DEFAULTS.maxEventPayloadBytes(), Limits.DEFAULTS.maxEventMetadataBytes(), 1000, 256, 300, 15_000, 30_000, 65_536));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -364,6 +365,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("events.max_streams", events.maxStreams() >= 1 && events.maxStreams() <= 100_000);
         positive("events.stream_max_seconds", events.streamMaxSeconds() >= 1 && events.streamMaxSeconds() <= 24 * 3600);
         positive("events.heartbeat_ms", events.heartbeatMs() >= 100 && events.heartbeatMs() <= 600_000);
+        positive("events.max_schema_bytes", events.maxSchemaBytes() >= 64 && events.maxSchemaBytes() <= Limits.SCHEMA_BYTES_CEILING);
         positive("events.max_wait_ms", events.maxWaitMs() >= 0 && events.maxWaitMs() <= 600_000);
         positive("server.max_decompression_ratio", server.maxDecompressionRatio() >= 1);
         positive("server.max_header_bytes", server.maxHeaderBytes() >= 1024);

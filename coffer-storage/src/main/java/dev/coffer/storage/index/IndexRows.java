@@ -64,6 +64,12 @@ final class IndexRows {
     record StatusUpdate(String accountId, String status, long seq) {}
 
     final List<Views.StreamEvent> events = new ArrayList<>();
+    final List<Views.Schema> schemas = new ArrayList<>();
+    final List<Views.DeadLetter> deadLetters = new ArrayList<>();
+    /** A dead letter of an earlier flush was retried or discarded. */
+    record DeadLetterUpdate(String tenant, String store, long deadLetterSeq, String status, long resolvedSeq) {}
+
+    final List<DeadLetterUpdate> deadLetterUpdates = new ArrayList<>();
     final List<Tx> txs = new ArrayList<>();
     final List<Entry> entries = new ArrayList<>();
     final List<Account> accounts = new ArrayList<>();
@@ -74,6 +80,9 @@ final class IndexRows {
 
     void clear() {
         events.clear();
+        schemas.clear();
+        deadLetters.clear();
+        deadLetterUpdates.clear();
         txs.clear();
         entries.clear();
         accounts.clear();

@@ -30,6 +30,18 @@ interface IndexStore extends AutoCloseable {
     /** Up to {@code limit} entries of {@code account} with {@code afterSeq < seq <= uptoSeq}, oldest first; only of {@code type} when not null. */
     List<Views.Entry> entriesBetween(String account, long afterSeq, long uptoSeq, String type, int limit);
 
+    /** Every version of the schemas of an event type, oldest first. */
+    List<Views.Schema> schemaVersions(String tenant, String eventType);
+
+    /** Version {@code version} of an event type's schema, or null. */
+    Views.Schema schema(String tenant, String eventType, int version);
+
+    /** Up to {@code limit} dead letters of a store numbered after {@code afterSeq}, in order; only of {@code status} when not null. */
+    List<Views.DeadLetter> deadLetters(String tenant, String store, long afterSeq, String status, int limit);
+
+    /** Dead letter {@code seq} of a store, or null. */
+    Views.DeadLetter deadLetter(String tenant, String store, long seq);
+
     /** Event {@code eventId} of a store, or null. */
     Views.StreamEvent event(String tenant, String store, String eventId);
 

@@ -111,10 +111,36 @@ final class Projection {
             case Command.Note n -> tx(seq, n.id(), "note", "posted", ts, null, null, null, null, null, linked, hash);
             case Command.ConfigureStore c -> tx(seq, c.id(), "configure_store", "posted", ts, null, null, null, null, null, linked, hash);
             // The numbers come from the log: the ledger assigned them, nothing is derived here.
-            case Command.AppendEvent ev -> rows.events.add(new Views.StreamEvent(ev.tenant(), ev.store(), ev.storeSeq(), seq, ev.eventId(),
-                    ev.entityType(), ev.entityId(), ev.version(), ev.eventType(), ts, ev.encoding(), ev.keyId(),
-                    new String(ev.metadata(), java.nio.charset.StandardCharsets.UTF_8), ev.payload(), java.util.HexFormat.of().formatHex(hash)));
+            case Command.AppendEvent ev -> rows.events.add(streamEvent(ev, seq, ts, hash));
+            case Command.RegisterSchema r -> {
+                tx(seq, r.id(), "register_schema", "posted", ts, null, null, null, null, null, linked, hash);
+                rows.schemas.add(new Views.Schema(r.tenant(), r.eventType(), r.version(), r.schema(), seq, ts));
+            }
+            case Command.DeadLetter d -> {
+                tx(seq, d.id(), "dead_letter", "posted", ts, null, null, null, null, null, linked, hash);
+                rows.deadLetters.add(new Views.DeadLetter(d.deadLetterSeq(), seq, streamEvent(d.event(), seq, ts, hash), d.event().expectedVersion(),
+                        d.reason(), "pending", 0));
+            }
+            case Command.ResolveDeadLetter r -> {
+                tx(seq, r.id(), "resolve_dead_letter", "posted", ts, null, null, null, null, null, linked, hash);
+                String status = r.action() == Command.DEAD_LETTER_RETRIED ? "retried" : "discarded";
+                boolean inFlush = false;
+                for (int i = 0; i < rows.deadLetters.size(); i++) {
+                    Views.DeadLetter dl = rows.deadLetters.get(i);
+                    if (dl.deadLetterSeq() == r.deadLetterSeq() && dl.event().tenant().equals(r.tenant()) && dl.event().store().equals(r.store())) {
+                        rows.deadLetters.set(i, new Views.DeadLetter(dl.deadLetterSeq(), dl.logSeq(), dl.event(), dl.expectedVersion(), dl.reason(), status, seq));
+                        inFlush = true;
+                    }
+                }
+                if (!inFlush) rows.deadLetterUpdates.add(new IndexRows.DeadLetterUpdate(r.tenant(), r.store(), r.deadLetterSeq(), status, seq));
+            }
         }
+    }
+
+    private static Views.StreamEvent streamEvent(Command.AppendEvent ev, long seq, long ts, byte[] hash) {
+        return new Views.StreamEvent(ev.tenant(), ev.store(), ev.storeSeq(), seq, ev.eventId(), ev.entityType(), ev.entityId(), ev.version(),
+                ev.eventType(), ts, ev.encoding(), ev.keyId(), new String(ev.metadata(), java.nio.charset.StandardCharsets.UTF_8), ev.payload(),
+                java.util.HexFormat.of().formatHex(hash));
     }
 
     private void reverse(long seq, Command.Reverse r, long ts, boolean linked, byte[] hash, IndexStore.Session s) throws IOException {

@@ -290,6 +290,49 @@ public final class QueryIndex implements AutoCloseable {
      */
     public static final int MAX_EVENT_PAGE_BYTES = 4 * 1024 * 1024;
 
+    /** Every version of an event type's schema, oldest first. */
+    public List<Views.Schema> schemaVersions(String tenant, String eventType, long minSeq) {
+        checkId("tenant", tenant);
+        checkId("event_type", eventType);
+        awaitIndexed(minSeq);
+        return store.schemaVersions(tenant, eventType);
+    }
+
+    /** One version of an event type's schema, or null. */
+    public Views.Schema schema(String tenant, String eventType, int version, long minSeq) {
+        checkId("tenant", tenant);
+        checkId("event_type", eventType);
+        awaitIndexed(minSeq);
+        return store.schema(tenant, eventType, version);
+    }
+
+    /** A page of a store's dead letters after number {@code afterSeq} (of {@code status} only when not null); the cursor is the last number. */
+    public Views.Page<Views.DeadLetter> deadLetters(String tenant, String store, long afterSeq, String status, int limit, long minSeq) {
+        checkId("tenant", tenant);
+        checkId("store", store);
+        if (status != null && !status.equals("pending") && !status.equals("retried") && !status.equals("discarded")) {
+            throw new QueryRejectedException("status_invalid", "status is pending, retried or discarded");
+        }
+        int size = pageSize(limit);
+        awaitIndexed(minSeq);
+        long at = indexedSeq;
+        List<Views.DeadLetter> items = new ArrayList<>(this.store.deadLetters(tenant, store, afterSeq, status, size + 1));
+        String next = null;
+        if (items.size() > size) {
+            items.removeLast();
+            next = Long.toString(items.getLast().deadLetterSeq());
+        }
+        return new Views.Page<>(List.copyOf(items), next, at);
+    }
+
+    /** Dead letter {@code seq} of a store, or null. */
+    public Views.DeadLetter deadLetter(String tenant, String store, long seq, long minSeq) {
+        checkId("tenant", tenant);
+        checkId("store", store);
+        awaitIndexed(minSeq);
+        return this.store.deadLetter(tenant, store, seq);
+    }
+
     /** Event {@code eventId} of a store, or null. */
     public Views.StreamEvent event(String tenant, String store, String eventId, long minSeq) {
         checkId("tenant", tenant);

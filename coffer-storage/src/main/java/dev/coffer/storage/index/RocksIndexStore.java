@@ -66,8 +66,8 @@ final class RocksIndexStore implements IndexStore {
      * type, entity id, version), {@code event_types} by (event type, store seq).
      */
     private static final List<String> FAMILIES = List.of("tx", "entries", "accounts", "owners", "holds", "pending",
-            "events", "event_ids", "entity_events", "event_types", "tx_seq");
-    private static final java.util.Set<String> SCANNED = java.util.Set.of("entries", "owners", "events", "entity_events", "event_types", "tx_seq");
+            "events", "event_ids", "entity_events", "event_types", "tx_seq", "schemas", "dead_letters");
+    private static final java.util.Set<String> SCANNED = java.util.Set.of("entries", "owners", "events", "entity_events", "event_types", "tx_seq", "schemas", "dead_letters");
 
     static {
         RocksDB.loadLibrary();
@@ -83,7 +83,8 @@ final class RocksIndexStore implements IndexStore {
     private final RocksDB db;
     private final List<ColumnFamilyHandle> handles = new ArrayList<>();
     /** {@code tx_seq}: operations in log order (seq → id), for the ledger's feed. */
-    private final ColumnFamilyHandle meta, tx, entries, accounts, owners, holds, pending, events, eventIds, entityEvents, eventTypes, txSeq;
+    private final ColumnFamilyHandle meta, tx, entries, accounts, owners, holds, pending, events, eventIds, entityEvents, eventTypes, txSeq,
+            schemas, deadLetters;
     private final WriteOptions noWal = new WriteOptions().setDisableWAL(true);
 
     private RocksIndexStore(Path dir, int cacheMib) throws RocksDBException {
@@ -108,6 +109,8 @@ final class RocksIndexStore implements IndexStore {
         entityEvents = handles.get(9);
         eventTypes = handles.get(10);
         txSeq = handles.get(11);
+        schemas = handles.get(12);
+        deadLetters = handles.get(13);
         backfillTxSeq();
     }
 
@@ -274,6 +277,22 @@ final class RocksIndexStore implements IndexStore {
                         b.put(eventIds, keyOf(null, e.tenant(), e.store(), e.eventId()), storeSeq);
                         b.put(entityEvents, keyOf(ByteBuffer.allocate(8).putLong(e.version()).array(), e.tenant(), e.store(), e.entityType(), e.entityId()), storeSeq);
                         b.put(eventTypes, keyOf(storeSeq, e.tenant(), e.store(), e.eventType()), EMPTY);
+                    }
+                    for (Views.Schema x : rows.schemas) {
+                        b.put(schemas, keyOf(ByteBuffer.allocate(8).putLong(x.version()).array(), x.tenant(), x.eventType()),
+                                new Out().string(x.schema()).longValue(x.seq()).longValue(x.timestamp()).bytes());
+                    }
+                    for (Views.DeadLetter d : rows.deadLetters) {
+                        byte[] key = keyOf(ByteBuffer.allocate(8).putLong(d.deadLetterSeq()).array(), d.event().tenant(), d.event().store());
+                        b.put(deadLetters, key, deadLetterValue(d));
+                    }
+                    for (IndexRows.DeadLetterUpdate u : rows.deadLetterUpdates) {
+                        byte[] key = keyOf(ByteBuffer.allocate(8).putLong(u.deadLetterSeq()).array(), u.tenant(), u.store());
+                        byte[] v = get(deadLetters, key);
+                        if (v == null) throw new IllegalStateException("index: update of unknown dead letter " + u.tenant() + "/" + u.store() + "#" + u.deadLetterSeq());
+                        Views.DeadLetter d = readDeadLetter(u.tenant(), u.store(), v);
+                        b.put(deadLetters, key, deadLetterValue(new Views.DeadLetter(d.deadLetterSeq(), d.logSeq(), d.event(), d.expectedVersion(), d.reason(),
+                                u.status(), u.resolvedSeq())));
                     }
                     b.put(meta, CHECKPOINT, ByteBuffer.allocate(8 + hash.length).putLong(seq).put(hash).array());
                     db.write(noWal, b);
@@ -463,6 +482,77 @@ final class RocksIndexStore implements IndexStore {
     }
 
     // ------------------------------------------------------------------ event streams
+
+    @Override
+    public List<Views.Schema> schemaVersions(String tenant, String eventType) {
+        List<Views.Schema> items = new ArrayList<>();
+        byte[] prefix = keyOf(null, tenant, eventType);
+        try (RocksIterator it = db.newIterator(schemas)) {
+            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+                items.add(readSchema(tenant, eventType, (int) ByteBuffer.wrap(it.key(), prefix.length, 8).getLong(), it.value()));
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
+
+    @Override
+    public Views.Schema schema(String tenant, String eventType, int version) {
+        try {
+            byte[] v = db.get(schemas, keyOf(ByteBuffer.allocate(8).putLong(version).array(), tenant, eventType));
+            return v == null ? null : readSchema(tenant, eventType, version, v);
+        } catch (RocksDBException e) {
+            throw new IndexUnavailableException(e);
+        }
+    }
+
+    private static Views.Schema readSchema(String tenant, String eventType, int version, byte[] v) {
+        In in = new In(v);
+        return new Views.Schema(tenant, eventType, version, in.string(), in.longValue(), in.longValue());
+    }
+
+    @Override
+    public List<Views.DeadLetter> deadLetters(String tenant, String store, long afterSeq, String status, int limit) {
+        List<Views.DeadLetter> items = new ArrayList<>();
+        byte[] prefix = keyOf(null, tenant, store);
+        try (RocksIterator it = db.newIterator(deadLetters)) {
+            for (it.seek(keyOf(ByteBuffer.allocate(8).putLong(afterSeq + 1).array(), tenant, store)); it.isValid() && items.size() < limit && startsWith(it.key(), prefix); it.next()) {
+                Views.DeadLetter d = readDeadLetter(tenant, store, it.value());
+                if (status == null || status.equals(d.status())) items.add(d);
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
+
+    @Override
+    public Views.DeadLetter deadLetter(String tenant, String store, long seq) {
+        try {
+            byte[] v = db.get(deadLetters, keyOf(ByteBuffer.allocate(8).putLong(seq).array(), tenant, store));
+            return v == null ? null : readDeadLetter(tenant, store, v);
+        } catch (RocksDBException e) {
+            throw new IndexUnavailableException(e);
+        }
+    }
+
+    private static byte[] deadLetterValue(Views.DeadLetter d) {
+        byte[] event = eventValue(d.event());
+        return new Out().longValue(d.deadLetterSeq()).longValue(d.expectedVersion()).string(d.reason()).string(d.status()).longValue(d.resolvedSeq())
+                .longValue(event.length).raw(event).bytes();
+    }
+
+    private static Views.DeadLetter readDeadLetter(String tenant, String store, byte[] v) {
+        In in = new In(v);
+        long seq = in.longValue(), expected = in.longValue();
+        String reason = in.string(), status = in.string();
+        long resolved = in.longValue();
+        Views.StreamEvent e = readEvent(tenant, store, in.raw((int) in.longValue()));
+        return new Views.DeadLetter(seq, e.logSeq(), e, expected, reason, status, resolved);
+    }
 
     @Override
     public Views.StreamEvent event(String tenant, String store, String eventId) {

@@ -193,6 +193,8 @@ final class SqlIndexStore implements IndexStore {
                         rows.holdUpdates, u -> new Object[]{u.status(), u.captured(), u.resolvedSeq(), u.id()});
                 batch(c, "UPDATE coffer_accounts SET status = ?, updated_seq = ? WHERE id = ?",
                         rows.statusUpdates, u -> new Object[]{u.status(), u.seq(), u.accountId()});
+                batch(c, "UPDATE coffer_dead_letters SET status = ?, resolved_seq = ? WHERE tenant = ? AND store = ? AND dl_seq = ?",
+                        rows.deadLetterUpdates, u -> new Object[]{u.status(), u.resolvedSeq(), u.tenant(), u.store(), u.deadLetterSeq()});
                 List<Object[]> checkpoint = List.<Object[]>of(new Object[]{seq, hash, CHECKPOINT_NAME});
                 if (batch(c, "UPDATE coffer_index_checkpoint SET seq = ?, hash = ? WHERE name = ?", checkpoint, r -> r) == 0) {
                     batch(c, "INSERT INTO coffer_index_checkpoint (seq, hash, name) VALUES (?, ?, ?)", checkpoint, r -> r);
@@ -225,8 +227,17 @@ final class SqlIndexStore implements IndexStore {
                     e.eventId(), e.entityType(), e.entityId(), e.version(), e.eventType(), e.timestamp(), e.encoding(), e.keyId(), e.metadata(),
                     e.payload(), HexFormat.of().parseHex(e.hash())};
             String eventCols = "coffer_stream_events (" + EVENT_COLUMNS + ")";
+            java.util.function.Function<Views.Schema, Object[]> schema = x -> new Object[]{x.tenant(), x.eventType(), x.version(), x.schema(), x.seq(), x.timestamp()};
+            String schemaCols = "coffer_schemas (tenant, event_type, version, schema, seq, ts)";
+            java.util.function.Function<Views.DeadLetter, Object[]> dead = d -> new Object[]{d.event().tenant(), d.event().store(), d.deadLetterSeq(), d.logSeq(),
+                    d.event().eventId(), d.event().entityType(), d.event().entityId(), d.event().eventType(), d.expectedVersion(), d.event().timestamp(),
+                    d.event().encoding(), d.event().keyId(), d.event().metadata(), d.event().payload(), HexFormat.of().parseHex(d.event().hash()),
+                    d.reason(), d.status(), d.resolvedSeq()};
+            String deadCols = "coffer_dead_letters (" + DEAD_LETTER_COLUMNS + ")";
             if (dialect == IndexDialect.POSTGRES) {
                 copy(c, eventCols, rows.events, event);
+                copy(c, schemaCols, rows.schemas, schema);
+                copy(c, deadCols, rows.deadLetters, dead);
                 copy(c, txCols, rows.txs, tx);
                 copy(c, entryCols, rows.entries, entry);
                 copy(c, accountCols, rows.accounts, account);
@@ -238,6 +249,8 @@ final class SqlIndexStore implements IndexStore {
                 batch(c, "INSERT INTO " + accountCols + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows.accounts, account);
                 batch(c, "INSERT INTO " + holdCols + " VALUES (?, ?, ?, " + amt + ", ?, ?, ?)", rows.holds, hold);
                 batch(c, "INSERT INTO " + eventCols + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.events, event);
+                batch(c, "INSERT INTO " + schemaCols + " VALUES (?, ?, ?, ?, ?, ?)", rows.schemas, schema);
+                batch(c, "INSERT INTO " + deadCols + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.deadLetters, dead);
             }
         }
 
@@ -310,6 +323,70 @@ final class SqlIndexStore implements IndexStore {
 
     private static final String EVENT_COLUMNS =
             "tenant, store, store_seq, log_seq, event_id, entity_type, entity_id, version, event_type, ts, encoding, key_id, metadata, payload, hash";
+
+    private static final String DEAD_LETTER_COLUMNS = "tenant, store, dl_seq, log_seq, event_id, entity_type, entity_id, event_type, expected_version, ts,"
+            + " encoding, key_id, metadata, payload, hash, reason, status, resolved_seq";
+
+    @Override
+    public List<Views.Schema> schemaVersions(String tenant, String eventType) {
+        return schemas("SELECT tenant, event_type, version, schema, seq, ts FROM coffer_schemas WHERE tenant = ? AND event_type = ? ORDER BY version",
+                List.of(tenant, eventType));
+    }
+
+    @Override
+    public Views.Schema schema(String tenant, String eventType, int version) {
+        List<Views.Schema> found = schemas("SELECT tenant, event_type, version, schema, seq, ts FROM coffer_schemas WHERE tenant = ? AND event_type = ? AND version = ?",
+                List.of(tenant, eventType, version));
+        return found.isEmpty() ? null : found.getFirst();
+    }
+
+    private List<Views.Schema> schemas(String sql, List<Object> args) {
+        List<Views.Schema> items = new ArrayList<>();
+        try (Connection c = readers.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.size(); i++) st.setObject(i + 1, args.get(i));
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) items.add(new Views.Schema(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getLong(5), rs.getLong(6)));
+            }
+        } catch (SQLException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
+
+    @Override
+    public List<Views.DeadLetter> deadLetters(String tenant, String store, long afterSeq, String status, int limit) {
+        String sql = "SELECT " + DEAD_LETTER_COLUMNS + " FROM coffer_dead_letters WHERE tenant = ? AND store = ? AND dl_seq > ?"
+                + (status == null ? "" : " AND status = ?") + " ORDER BY dl_seq LIMIT ?";
+        List<Object> args = new ArrayList<>(List.of(tenant, store, afterSeq));
+        if (status != null) args.add(status);
+        args.add(limit);
+        return deadLetters(sql, args);
+    }
+
+    @Override
+    public Views.DeadLetter deadLetter(String tenant, String store, long seq) {
+        List<Views.DeadLetter> found = deadLetters("SELECT " + DEAD_LETTER_COLUMNS + " FROM coffer_dead_letters WHERE tenant = ? AND store = ? AND dl_seq = ?",
+                List.of(tenant, store, seq));
+        return found.isEmpty() ? null : found.getFirst();
+    }
+
+    private List<Views.DeadLetter> deadLetters(String sql, List<Object> args) {
+        List<Views.DeadLetter> items = new ArrayList<>();
+        try (Connection c = readers.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.size(); i++) st.setObject(i + 1, args.get(i));
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    Views.StreamEvent e = new Views.StreamEvent(rs.getString(1), rs.getString(2), 0, rs.getLong(4), rs.getString(5), rs.getString(6),
+                            rs.getString(7), 0, rs.getString(8), rs.getLong(10), rs.getInt(11), rs.getString(12), rs.getString(13), rs.getBytes(14),
+                            HexFormat.of().formatHex(rs.getBytes(15)));
+                    items.add(new Views.DeadLetter(rs.getLong(3), rs.getLong(4), e, rs.getLong(9), rs.getString(16), rs.getString(17), rs.getLong(18)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IndexUnavailableException(e);
+        }
+        return items;
+    }
 
     @Override
     public Views.StreamEvent event(String tenant, String store, String eventId) {

@@ -51,6 +51,19 @@ public final class Views {
                               String entityId, long version, String eventType, long timestamp, int encoding, String keyId,
                               String metadata, byte[] payload, String hash) {}
 
+    /** One version of a schema of an event type: its text, and the log seq and time it was registered at. */
+    public record Schema(String tenant, String eventType, int version, String schema, long seq, long timestamp) {}
+
+    /**
+     * An event its schema refused, in its store's dead-letter queue: the event as submitted
+     * ({@code event.storeSeq()} and {@code version()} are 0), why, and what became of it.
+     *
+     * @param status      {@code pending}, {@code retried} (appended to the stream) or {@code discarded}
+     * @param resolvedSeq the log seq of the retry or discard; 0 while pending
+     */
+    public record DeadLetter(long deadLetterSeq, long logSeq, StreamEvent event, long expectedVersion, String reason, String status,
+                             long resolvedSeq) {}
+
     /**
      * A stretch of a sequence read in order: what matched in it, how far it was read
      * ({@code scannedTo}, the cursor to read on from: at least the last item's), and whether more

@@ -135,6 +135,44 @@ class StreamIndexTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"file", "rocksdb", "postgres"})
+    void schemaVersionsAndDeadLettersAreIndexedWithTheirFate(String backend) throws Exception {
+        try (IndexFixture f = new IndexFixture(backend)) {
+            f.ledger.submit(new Command.ConfigureStore("cfg", "acme", "q", Command.STORE_QUARANTINE)).join();
+            for (String schema : new String[] {"{\"type\":\"object\"}", "{\"required\":[\"a\"]}"}) {
+                assertThat(f.ledger.submit(new Command.RegisterSchema("s-" + schema.length(), "acme", "created", 0, schema)).join().code()).isEqualTo(ResultCode.CREATED);
+            }
+            for (int i = 1; i <= 4; i++) {
+                assertThat(f.ledger.submit(new Command.DeadLetter(event("q", i), "reason " + i)).join().code()).isEqualTo(ResultCode.CREATED);
+            }
+            f.openIndex(Duration.ofSeconds(10)).awaitIndexed(f.ledger.durableSeq());
+            // Resolved in a later flush (an update of an earlier one), and one resolved in the same batch it was made.
+            List<Command> later = new ArrayList<>();
+            later.add(new Command.ResolveDeadLetter("r1", "acme", "q", 1, Command.DEAD_LETTER_RETRIED));
+            later.add(event("q", 1));
+            later.add(new Command.ResolveDeadLetter("r3", "acme", "q", 3, Command.DEAD_LETTER_DISCARDED));
+            later.add(new Command.DeadLetter(event("q", 5), "reason 5"));
+            later.add(new Command.ResolveDeadLetter("r5", "acme", "q", 5, Command.DEAD_LETTER_DISCARDED));
+            for (Result r : f.ledger.submitLinked(later).join()) assertThat(r.code()).isEqualTo(ResultCode.CREATED);
+            long seq = f.ledger.durableSeq();
+            assertThat(f.index.schemaVersions("acme", "created", seq)).extracting(Views.Schema::version).containsExactly(1, 2);
+            assertThat(f.index.schema("acme", "created", 2, 0).schema()).isEqualTo("{\"required\":[\"a\"]}");
+            assertThat(f.index.schema("acme", "created", 3, 0)).isNull();
+            Views.Page<Views.DeadLetter> all = f.index.deadLetters("acme", "q", 0, null, 10, seq);
+            assertThat(all.items()).extracting(d -> d.deadLetterSeq() + " " + d.status()).containsExactly("1 retried", "2 pending", "3 discarded", "4 pending", "5 discarded");
+            assertThat(all.items().getFirst().event().payload()).isEqualTo(event("q", 1).payload());
+            assertThat(all.items().getFirst().reason()).isEqualTo("reason 1");
+            assertThat(all.items().getFirst().resolvedSeq()).isPositive();
+            assertThat(f.index.deadLetters("acme", "q", 0, "pending", 10, 0).items()).extracting(Views.DeadLetter::deadLetterSeq).containsExactly(2L, 4L);
+            Views.Page<Views.DeadLetter> first = f.index.deadLetters("acme", "q", 0, null, 2, 0);
+            assertThat(first.nextCursor()).isEqualTo("2");
+            assertThat(f.index.deadLetter("acme", "q", 4, 0).event().eventId()).isEqualTo("ev-4");
+            assertThat(f.index.deadLetter("acme", "q", 9, 0)).isNull();
+            assertThat(f.index.event("acme", "q", "ev-1", 0).storeSeq()).as("the retried event is in the stream").isEqualTo(1);
+        }
+    }
+
     private static List<Long> range(long from, long to) {
         List<Long> out = new ArrayList<>();
         for (long i = from; i <= to; i++) out.add(i);
