@@ -34,13 +34,16 @@ final class KeysCommand implements Runnable {
         String name;
         @Option(names = "--scope", required = true, description = "read, write (includes read), admin (includes everything) or x402 (the facilitator's verify and settle only).")
         String scope;
+        @Option(names = "--tenant", description = "Limit the key to this tenant's event streams and schemas (repeat for several).")
+        java.util.List<String> tenants = new java.util.ArrayList<>();
         @picocli.CommandLine.Mixin
         Dir dir;
 
         @Override
         public Integer call() throws Exception {
-            ApiKeys.Created c = ApiKeys.open(dir.dataDir).create(name, Scope.parse(scope));
-            System.out.println("created key " + c.key().id() + " (" + c.key().scope().wireName() + "). Its token, shown only this once:");
+            ApiKeys.Created c = ApiKeys.open(dir.dataDir).create(name, Scope.parse(scope), new java.util.TreeSet<>(tenants));
+            System.out.println("created key " + c.key().id() + " (" + c.key().scope().wireName()
+                    + (tenants.isEmpty() ? "" : ", tenants " + String.join(",", new java.util.TreeSet<>(tenants))) + "). Its token, shown only this once:");
             System.out.println(c.token());
             return 0;
         }
@@ -53,9 +56,10 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            System.out.printf("%-12s  %-6s  %-8s  %-27s  %s%n", "ID", "SCOPE", "STATE", "CREATED", "NAME");
+            System.out.printf("%-12s  %-6s  %-8s  %-27s  %-20s  %s%n", "ID", "SCOPE", "STATE", "CREATED", "TENANTS", "NAME");
             for (ApiKey k : ApiKeys.open(dir.dataDir).list()) {
-                System.out.printf("%-12s  %-6s  %-8s  %-27s  %s%n", k.id(), k.scope().wireName(), k.active() ? "active" : "revoked", k.createdAt(), k.name());
+                System.out.printf("%-12s  %-6s  %-8s  %-27s  %-20s  %s%n", k.id(), k.scope().wireName(), k.active() ? "active" : "revoked", k.createdAt(),
+                        k.tenantLimited() ? String.join(",", new java.util.TreeSet<>(k.tenants())) : "*", k.name());
             }
             return 0;
         }

@@ -211,6 +211,35 @@ class EventsApiTest {
         assertThat(entry.json().path("event").path("type").asText()).isEqualTo("event");
     }
 
+    @Test
+    void aKeyOfOneTenantNeverReadsOrWritesAnother() {
+        open("acme", "tenancy");
+        open("globex", "tenancy");
+        Res created = f.post("/v1/keys", f.adminKey, "{\"name\":\"acme-app\",\"scope\":\"write\",\"tenants\":[\"acme\"]}");
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(created.json().path("tenants")).extracting(JsonNode::asText).containsExactly("acme");
+        String acme = created.json().path("token").asText();
+        assertThat(f.post("/v1/streams/acme/tenancy/events", acme, event("t1", "o", "created", "{}", null)).status()).isEqualTo(201);
+        assertThat(f.get("/v1/streams/acme/tenancy/events/t1", acme).status()).isEqualTo(200);
+        // Another tenant: no write, no read, no store, no schema, no feed.
+        assertThat(f.post("/v1/streams/globex/tenancy/events", acme, event("t2", "o", "created", "{}", null)).errorCode()).isEqualTo("tenant_forbidden");
+        assertThat(f.post("/v1/streams/globex/tenancy/events", writer, event("g1", "o", "created", "{}", null)).status()).isEqualTo(201);
+        assertThat(f.get("/v1/streams/globex/tenancy/events/g1", acme).status()).isEqualTo(403);
+        assertThat(f.get("/v1/streams/globex/tenancy/events", acme).errorCode()).isEqualTo("tenant_forbidden");
+        assertThat(f.get("/v1/streams/globex/tenancy", acme).errorCode()).isEqualTo("tenant_forbidden");
+        assertThat(f.put("/v1/streams/globex/other", acme, "").errorCode()).isEqualTo("tenant_forbidden");
+        assertThat(f.post("/v1/schemas", acme, "{\"tenant\":\"globex\",\"event_type\":\"created\",\"schema\":{}}").errorCode()).isEqualTo("tenant_forbidden");
+        assertThat(f.post("/v1/schemas", acme, "{\"tenant\":\"acme\",\"event_type\":\"noted\",\"schema\":{}}").status()).isEqualTo(201);
+        assertThat(f.get("/v1/schemas/globex/created", acme).errorCode()).isEqualTo("tenant_forbidden");
+        // Nor anything that is not an event stream: money, the ledger's feed, metrics.
+        assertThat(f.get("/v1/log/feed", acme).errorCode()).isEqualTo("tenant_forbidden");
+        assertThat(f.get("/v1/assets", acme).errorCode()).isEqualTo("tenant_forbidden");
+        assertThat(f.post("/v1/deposits", acme, "{\"account_id\":\"x\",\"amount\":\"1\"}", "Idempotency-Key", "d").errorCode()).isEqualTo("tenant_forbidden");
+        assertThat(f.get("/metrics", acme).errorCode()).isEqualTo("tenant_forbidden");
+        assertThat(f.post("/v1/keys", f.adminKey, "{\"name\":\"x\",\"scope\":\"admin\",\"tenants\":[\"acme\"]}").errorCode()).isEqualTo("field_invalid");
+        assertThat(f.post("/v1/keys", f.adminKey, "{\"name\":\"x\",\"scope\":\"read\",\"tenants\":[\"bad name\"]}").errorCode()).isEqualTo("field_invalid");
+    }
+
     private static List<Long> versions(Res page) {
         List<Long> out = new ArrayList<>();
         for (JsonNode e : page.json().path("items")) out.add(e.path("version").asLong());

@@ -21,7 +21,7 @@ import java.util.Set;
 /** Key administration (admin scope): list keys (never their secrets), create one (its token shown once), revoke one. */
 final class KeysApi {
 
-    private static final Set<String> KEY_FIELDS = Set.of("name", "scope");
+    private static final Set<String> KEY_FIELDS = Set.of("name", "scope", "tenants");
 
     private final ApiKeys keys;
     private final Json json;
@@ -53,11 +53,20 @@ final class KeysApi {
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, "field_invalid", e.getMessage(), false, Map.of("field", "scope"));
         }
+        java.util.Set<String> tenants = new java.util.TreeSet<>();
+        JsonNode t = body.get("tenants");
+        if (t != null && !t.isNull()) {
+            if (!t.isArray()) throw new ApiException(400, "field_invalid", "tenants must be an array of tenant names", false, Map.of("field", "tenants"));
+            for (JsonNode n : t) {
+                if (!n.isTextual()) throw new ApiException(400, "field_invalid", "tenants must be an array of tenant names", false, Map.of("field", "tenants"));
+                tenants.add(n.textValue());
+            }
+        }
         ApiKeys.Created created;
         try {
-            created = keys.create(name.textValue(), s);
+            created = keys.create(name.textValue(), s, tenants);
         } catch (IllegalArgumentException e) {
-            throw new ApiException(400, "field_invalid", e.getMessage(), false, Map.of("field", "name"));
+            throw new ApiException(400, "field_invalid", e.getMessage(), false, Map.of("field", tenants.isEmpty() ? "name" : "tenants"));
         }
         log.info("api key created", Map.of("key_id", created.key().id(), "scope", s.wireName(), "by_key", ex.key().id(), "request_id", ex.requestId()));
         Map<String, Object> out = new LinkedHashMap<>(ApiKeys.describe(created.key()));

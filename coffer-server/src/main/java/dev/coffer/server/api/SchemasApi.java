@@ -55,6 +55,9 @@ final class SchemasApi {
         Json.onlyFields(body, Set.of("tenant", "event_type", "schema"), "");
         String tenant = text(body, "tenant"), eventType = text(body, "event_type");
         if (!Validation.streamName(tenant) || !Validation.streamName(eventType)) return Reply.error(LedgerCalls.rejected(ResultCode.STREAM_NAME_INVALID));
+        if (ex.key() != null && !ex.key().allows(tenant)) {
+            throw new ApiException(403, "tenant_forbidden", "this key is not for tenant " + tenant, false, Map.of("tenant", tenant));
+        }
         JsonNode schemaNode = body.get("schema");
         if (schemaNode == null || !(schemaNode.isObject() || schemaNode.isBoolean())) {
             throw ApiException.badRequest("schema_invalid", "schema must be a JSON Schema: an object (or true / false)");

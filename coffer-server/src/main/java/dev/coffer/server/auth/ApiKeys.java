@@ -105,6 +105,16 @@ public final class ApiKeys {
 
     /** Creates a key; the token in the answer is shown once and never stored. */
     public Created create(String name, Scope scope) throws IOException {
+        return create(name, scope, java.util.Set.of());
+    }
+
+    /** Creates a key limited to {@code tenants} (none: not limited). */
+    public Created create(String name, Scope scope, java.util.Set<String> tenants) throws IOException {
+        if (tenants.size() > ApiKey.MAX_TENANTS) throw new IllegalArgumentException("a key is limited to at most " + ApiKey.MAX_TENANTS + " tenants");
+        for (String t : tenants) {
+            if (!dev.coffer.ledger.state.Validation.streamName(t)) throw new IllegalArgumentException("tenant '" + t + "' is not 1..64 of A-Z a-z 0-9 . _ -");
+        }
+        if (!tenants.isEmpty() && scope == Scope.ADMIN) throw new IllegalArgumentException("an admin key cannot be limited to tenants");
         if (name == null || name.isBlank() || name.length() > MAX_NAME_CHARS || !name.chars().allMatch(c -> c >= 0x20 && c < 0x7F)) {
             throw new IllegalArgumentException("key name must be 1.." + MAX_NAME_CHARS + " printable ASCII characters");
         }
@@ -119,7 +129,7 @@ public final class ApiKeys {
             byte[] secret = new byte[SECRET_BYTES];
             RANDOM.nextBytes(secret);
             String secretText = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-            ApiKey key = new ApiKey(id, name, scope, HexFormat.of().formatHex(sha256(secretText)), Instant.now().toString(), null);
+            ApiKey key = new ApiKey(id, name, scope, HexFormat.of().formatHex(sha256(secretText)), Instant.now().toString(), null, tenants);
             keys.put(id, key);
             return new Created(key, PREFIX + id + "_" + secretText);
         });
@@ -131,7 +141,7 @@ public final class ApiKeys {
             ApiKey k = keys.get(id);
             if (k == null) return null;
             if (!k.active()) return k;
-            ApiKey revoked = new ApiKey(k.id(), k.name(), k.scope(), k.secretSha256(), k.createdAt(), Instant.now().toString());
+            ApiKey revoked = new ApiKey(k.id(), k.name(), k.scope(), k.secretSha256(), k.createdAt(), Instant.now().toString(), k.tenants());
             keys.put(id, revoked);
             return revoked;
         });
@@ -159,10 +169,16 @@ public final class ApiKeys {
         for (JsonNode n : root.path("keys")) {
             ApiKey k = new ApiKey(n.path("id").asText(), n.path("name").asText(), Scope.parse(n.path("scope").asText()),
                     n.path("secret_sha256").asText(), n.path("created_at").asText(),
-                    n.hasNonNull("revoked_at") ? n.get("revoked_at").asText() : null);
+                    n.hasNonNull("revoked_at") ? n.get("revoked_at").asText() : null, tenantsOf(n.path("tenants")));
             keys.put(k.id(), k);
         }
         return keys;
+    }
+
+    private static java.util.Set<String> tenantsOf(JsonNode list) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (JsonNode t : list) out.add(t.asText());
+        return out;
     }
 
     private void write(Map<String, ApiKey> keys) throws IOException {
@@ -177,6 +193,10 @@ public final class ApiKeys {
             n.put("secret_sha256", k.secretSha256());
             n.put("created_at", k.createdAt());
             if (k.revokedAt() != null) n.put("revoked_at", k.revokedAt());
+            if (k.tenantLimited()) {
+                ArrayNode t = n.putArray("tenants");
+                for (String tenant : new java.util.TreeSet<>(k.tenants())) t.add(tenant);
+            }
         }
         Path tmp = file.resolveSibling(FILE + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
@@ -222,6 +242,7 @@ public final class ApiKeys {
         m.put("scope", k.scope().wireName());
         m.put("created_at", k.createdAt());
         m.put("revoked_at", k.revokedAt());
+        if (k.tenantLimited()) m.put("tenants", List.copyOf(new java.util.TreeSet<>(k.tenants())));
         return m;
     }
 

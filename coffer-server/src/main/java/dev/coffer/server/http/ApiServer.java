@@ -149,6 +149,7 @@ public final class ApiServer implements AutoCloseable {
                 Route route = m.route();
                 routeName = route.name();
                 if (route.scope() != null) key = authorize(req, route.scope());
+                if (key != null && key.tenantLimited()) limitToTenants(key, route, m.params());
                 byte[] body = route.hasBody() ? readBody(req) : null;
                 if (!route.hasBody()) rejectBody(req);
                 reply = route.handler().handle(new Exchange(req, m.params(), key, requestId, body, json));
@@ -230,6 +231,22 @@ public final class ApiServer implements AutoCloseable {
                     Map.of("needed_scope", needed.wireName()));
         }
         return key;
+    }
+
+    /**
+     * A key limited to tenants reaches only routes of a tenant named in the path (event streams,
+     * schemas) — and {@code POST /v1/schemas}, whose handler checks the body's tenant.
+     */
+    private static void limitToTenants(ApiKey key, Route route, Map<String, String> params) {
+        String tenant = params.get("tenant");
+        if (tenant == null) {
+            if (route.name().equals("register_schema")) return;
+            throw new ApiException(403, "tenant_forbidden", "this key is limited to tenants " + new java.util.TreeSet<>(key.tenants()) + "; it can use only their event streams and schemas",
+                    false, Map.of("tenants", List.copyOf(new java.util.TreeSet<>(key.tenants()))));
+        }
+        if (!key.allows(tenant)) {
+            throw new ApiException(403, "tenant_forbidden", "this key is not for tenant " + tenant, false, Map.of("tenant", tenant));
+        }
     }
 
     private byte[] readBody(ServerRequest req) throws IOException {
