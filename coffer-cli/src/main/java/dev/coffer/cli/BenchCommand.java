@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
         subcommands = {BenchCommand.LedgerWorkload.class, BenchCommand.HistoryWorkload.class, BenchCommand.LogWorkload.class,
                 BenchCommand.Transfers.class, BenchCommand.Batch.class, BenchCommand.ReadHeavy.class, BenchCommand.WriteMix.class,
                 BenchCommand.Replay.class, BenchCommand.Holds.class, BenchCommand.Overload.class,
-                BenchCommand.BaselinePgbench.class, BenchCommand.Startup.class, BenchCommand.X402.class, BenchCommand.Suite.class, BenchCommand.Check.class})
+                BenchCommand.BaselinePgbench.class, BenchCommand.Startup.class, BenchCommand.X402.class, BenchCommand.Events.class, BenchCommand.Suite.class, BenchCommand.Check.class})
 final class BenchCommand implements Runnable {
 
     /** A heap that holds the default idempotency window (1,000,000 operation ids, ~300 B each) with room to spare. */
@@ -46,7 +46,7 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        System.out.println("usage: coffer bench ledger|history|log|transfers|batch|read-heavy|write-mix|replay|holds|overload|baseline-pgbench|startup|x402|suite|check [options]"
+        System.out.println("usage: coffer bench ledger|history|log|transfers|batch|read-heavy|write-mix|replay|holds|overload|baseline-pgbench|startup|x402|events|suite|check [options]"
                 + "   (see coffer bench <workload> --help)");
     }
 
@@ -79,6 +79,42 @@ final class BenchCommand implements Runnable {
             Path d = dir != null ? dir : Files.createTempDirectory("coffer-bench-x402");
             Map<String, Object> figures = dev.coffer.bench.X402Bench.run(new dev.coffer.bench.X402Bench.Options(payments, concurrency, referencePayments,
                     referenceConcurrency, signers, slowBlocks, slowConcurrency, d));
+            String text = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(figures);
+            System.out.println(text);
+            if (json != null) Files.writeString(json, text + "\n");
+            return 0;
+        }
+    }
+
+    @Command(name = "events", mixinStandardHelpOptions = true,
+            description = "Event streams against coffer serve, with a schema on the event type: batched ingest, single POSTs, entity history and SSE lag, per payload size.")
+    static final class Events implements Callable<Integer> {
+        @Option(names = "--payload-bytes", defaultValue = "100,1024,10240", split = ",", description = "Payload sizes (default: ${DEFAULT-VALUE}).")
+        List<Integer> payloadBytes;
+        @Option(names = "--seconds", defaultValue = "15", description = "Measured seconds per figure (default: ${DEFAULT-VALUE}).")
+        int seconds;
+        @Option(names = "--warmup", defaultValue = "5", description = "Warm-up seconds before each figure (default: ${DEFAULT-VALUE}).")
+        int warmup;
+        @Option(names = "--batch-connections", defaultValue = "4", description = "Connections sending batches (default: ${DEFAULT-VALUE}).")
+        int batchConnections;
+        @Option(names = "--single-connections", defaultValue = "64", description = "Connections sending single events (default: ${DEFAULT-VALUE}).")
+        int singleConnections;
+        @Option(names = "--history-connections", defaultValue = "16", description = "Connections reading entity histories (default: ${DEFAULT-VALUE}).")
+        int historyConnections;
+        @Option(names = "--entities", defaultValue = "10000", description = "Entities the events spread over (default: ${DEFAULT-VALUE}).")
+        int entities;
+        @Option(names = "--sse-rate", defaultValue = "200", description = "Events/s posted while the SSE lag is measured (default: ${DEFAULT-VALUE}).")
+        int sseRate;
+        @Option(names = "--dir", description = "Working directory (default: a fresh temporary one).")
+        Path dir;
+        @Option(names = "--json", description = "Also write the figures to this file.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Path d = dir != null ? dir : Files.createTempDirectory("coffer-bench-events");
+            Map<String, Object> figures = dev.coffer.bench.EventsBench.run(new dev.coffer.bench.EventsBench.Options(payloadBytes, seconds, warmup,
+                    batchConnections, singleConnections, historyConnections, entities, sseRate, d));
             String text = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(figures);
             System.out.println(text);
             if (json != null) Files.writeString(json, text + "\n");
