@@ -12,15 +12,16 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code ./coffer keys create|list|revoke}: manages API keys in a data directory's key file. Safe
- * while the server runs: it picks up changes within a second.
+ * while the server runs: it picks up changes within a second. {@code rotate-data-key TENANT}
+ * asks a running server (admin key) to rotate a tenant's data key for events encrypted at rest.
  */
-@Command(name = "keys", mixinStandardHelpOptions = true, description = "Create, list and revoke API keys.",
-        subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Revoke.class})
+@Command(name = "keys", mixinStandardHelpOptions = true, description = "Create, list and revoke API keys; rotate a tenant's data key.",
+        subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Revoke.class, KeysCommand.RotateDataKey.class})
 final class KeysCommand implements Runnable {
 
     @Override
     public void run() {
-        System.out.println("usage: coffer keys create|list|revoke   (see coffer keys <command> --help)");
+        System.out.println("usage: coffer keys create|list|revoke|rotate-data-key   (see coffer keys <command> --help)");
     }
 
     static final class Dir {
@@ -45,6 +46,37 @@ final class KeysCommand implements Runnable {
             System.out.println("created key " + c.key().id() + " (" + c.key().scope().wireName()
                     + (tenants.isEmpty() ? "" : ", tenants " + String.join(",", new java.util.TreeSet<>(tenants))) + "). Its token, shown only this once:");
             System.out.println(c.token());
+            return 0;
+        }
+    }
+
+    @Command(name = "rotate-data-key", mixinStandardHelpOptions = true,
+            description = "Rotate a tenant's data key on a running server: new events are encrypted under a new key; older ones stay readable.")
+    static final class RotateDataKey implements Callable<Integer> {
+        @Parameters(index = "0", description = "The tenant.")
+        String tenant;
+        @Option(names = "--url", defaultValue = "http://127.0.0.1:8480", description = "The server (default: ${DEFAULT-VALUE}).")
+        String url;
+        @Option(names = "--key", description = "An admin API key (default: the variable COFFER_ADMIN_KEY).")
+        String key;
+
+        @Override
+        public Integer call() throws Exception {
+            String token = key != null ? key : System.getenv("COFFER_ADMIN_KEY");
+            if (token == null || token.isBlank()) {
+                System.err.println("give an admin key: --key or COFFER_ADMIN_KEY");
+                return 2;
+            }
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/v1/admin/tenants/" + tenant + "/data-keys"))
+                    .header("Authorization", "Bearer " + token).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 201) {
+                System.err.println("rotation refused: HTTP " + r.statusCode() + " " + r.body());
+                return 1;
+            }
+            String current = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("current_data_key").asText();
+            System.out.println("tenant " + tenant + ": new events are encrypted under data key " + current);
             return 0;
         }
     }

@@ -99,6 +99,8 @@ public sealed interface Command {
         public static final int PLAIN = 0, AES_256_GCM = 1, HPKE = 2;
         /** The digest form's marker in place of an encoding. */
         public static final int DIGEST = 255;
+        /** An {@link #AES_256_GCM} payload starts with this many bytes of the service's keyed digest of its plaintext. */
+        public static final int AT_REST_DIGEST_BYTES = 32;
 
         private final String id, tenant, store, eventId, entityType, entityId, eventType, keyId;
         private final long expectedVersion, storeSeq, version;
@@ -180,14 +182,26 @@ public sealed interface Command {
                     encoding, keyId, metadata, payload);
         }
 
-        /** SHA-256 over encoding, key id, metadata and payload (computed once; the HTTP thread may compute it before the writer needs it). */
+        /**
+         * SHA-256 over encoding, key id, metadata and payload — for a payload encrypted at rest, over
+         * encoding, metadata and the payload's leading digest only (computed once; the HTTP thread
+         * may compute it before the writer needs it).
+         */
         public byte[] contentDigest() {
             byte[] d = digest;
             if (d != null) return d;
             if (encoding == DIGEST) return digest = payload;
             java.security.MessageDigest md = sha256();
-            byte[] key = keyId.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             md.update((byte) encoding);
+            if (encoding == AES_256_GCM && payload.length >= AT_REST_DIGEST_BYTES) {
+                // Encrypted at rest: the payload starts with the service's keyed digest of the plaintext, the same for every
+                // retry of the event; the rest (nonce, ciphertext) and the key id change with each encryption and each rotation.
+                md.update(java.nio.ByteBuffer.allocate(4).putInt(metadata.length).array());
+                md.update(metadata);
+                md.update(payload, 0, AT_REST_DIGEST_BYTES);
+                return digest = md.digest();
+            }
+            byte[] key = keyId.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             md.update((byte) key.length);
             md.update(key);
             md.update(java.nio.ByteBuffer.allocate(4).putInt(metadata.length).array());
@@ -275,6 +289,33 @@ public sealed interface Command {
 
     int DEAD_LETTER_RETRIED = 1;
     int DEAD_LETTER_DISCARDED = 2;
+
+    /**
+     * A key of a tenant's event streams: a data key for encryption at rest ({@link #KEY_DATA}: the
+     * key wrapped by the service's master key, never in the clear) or an HPKE recipient's public
+     * key ({@link #KEY_HPKE_RECIPIENT}) that end-to-end encrypted events may name. Key ids are
+     * unique per tenant; keys are never removed, so every record stays readable.
+     */
+    record RegisterTenantKey(String id, String tenant, String keyId, int kind, byte[] material) implements Command {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RegisterTenantKey k && id.equals(k.id) && tenant.equals(k.tenant) && keyId.equals(k.keyId) && kind == k.kind
+                    && java.util.Arrays.equals(material, k.material);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(id, tenant, keyId, kind, java.util.Arrays.hashCode(material));
+        }
+
+        @Override
+        public String toString() {
+            return "RegisterTenantKey[" + tenant + "/" + keyId + " kind " + kind + ", " + (material == null ? 0 : material.length) + " bytes]";
+        }
+    }
+
+    int KEY_DATA = 1;
+    int KEY_HPKE_RECIPIENT = 2;
 
     /** Written by the ledger itself when a hold's timeout passes; clients cannot submit it. */
     record ExpireHold(String id) implements Command {

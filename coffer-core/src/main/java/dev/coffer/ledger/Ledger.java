@@ -200,6 +200,11 @@ public final class Ledger implements AutoCloseable {
         return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, dev.coffer.ledger.state.LedgerState::schemas)));
     }
 
+    /** Every tenant key, in registration order, as of the latest durable batch. */
+    public CompletableFuture<List<dev.coffer.ledger.state.StateCapture.KeyImage>> tenantKeys() {
+        return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, dev.coffer.ledger.state.LedgerState::tenantKeys)));
+    }
+
     /** Whether dead letter {@code seq} of a store is still pending, as of the latest durable batch. */
     public CompletableFuture<Boolean> deadLetterPending(String tenant, String store, long seq) {
         return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, state -> state.deadLetterPending(tenant, store, seq))));

@@ -39,6 +39,8 @@ public record Limits(int maxIdBytes, int maxMetadataEntries, int maxMetadataByte
     /** The encoding's bound on a schema's text (UTF-8) and on a dead letter's reason. */
     public static final int SCHEMA_BYTES_CEILING = 256 * 1024;
     public static final int REASON_BYTES_CEILING = 8 * 1024;
+    /** The encoding's bound on a tenant key's material (a wrapped data key, a public key). */
+    public static final int KEY_BYTES_CEILING = 1024;
     /** Event payload bytes after which the writer ends a batch. */
     public static final int BATCH_EVENT_BYTES = 32 * 1024 * 1024;
 

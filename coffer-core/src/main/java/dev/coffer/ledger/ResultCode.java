@@ -40,6 +40,8 @@ public enum ResultCode {
     SCHEMA_INVALID,
     /** A dead-letter action other than retried (1) or discarded (2). */
     DEAD_LETTER_ACTION_INVALID,
+    /** A tenant key of an unknown kind, or with no material or more than {@link Limits#KEY_BYTES_CEILING} bytes. */
+    TENANT_KEY_INVALID,
     AMOUNT_ZERO,
     AMOUNT_INVALID,
     AMOUNT_OUT_OF_RANGE,
@@ -86,6 +88,8 @@ public enum ResultCode {
     DEAD_LETTER_NOT_FOUND,
     /** The dead letter was already retried or discarded. */
     DEAD_LETTER_RESOLVED,
+    /** The tenant already has a key with this id. */
+    TENANT_KEY_EXISTS,
     LINKED_EVENT_FAILED;
 
     /** The wire name: lower snake case, e.g. {@code insufficient_funds}. */

@@ -371,6 +371,24 @@ class LedgerOperationsTest {
     }
 
     @Test
+    void tenantKeysAreRegisteredOnceAndSurviveRestart() throws Exception {
+        ok(new Command.RegisterTenantKey(id(), "acme", "dk-1", Command.KEY_DATA, new byte[60]));
+        rejected(new Command.RegisterTenantKey(id(), "acme", "dk-1", Command.KEY_DATA, new byte[60]), TENANT_KEY_EXISTS);
+        ok(new Command.RegisterTenantKey(id(), "globex", "dk-1", Command.KEY_DATA, new byte[60]));
+        ok(new Command.RegisterTenantKey(id(), "acme", "alice", Command.KEY_HPKE_RECIPIENT, new byte[32]));
+        rejected(new Command.RegisterTenantKey(id(), "acme", "k", 9, new byte[32]), TENANT_KEY_INVALID);
+        rejected(new Command.RegisterTenantKey(id(), "acme", "k", Command.KEY_DATA, new byte[0]), TENANT_KEY_INVALID);
+        rejected(new Command.RegisterTenantKey(id(), "acme", "k", Command.KEY_DATA, new byte[Limits.KEY_BYTES_CEILING + 1]), TENANT_KEY_INVALID);
+        rejected(new Command.RegisterTenantKey(id(), "acme", "k y", Command.KEY_DATA, new byte[8]), STREAM_NAME_INVALID);
+        ledger.close();
+        ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir).withClock(clock::get).withSnapshotEveryEvents(1)));
+        ok(new Command.Note(id(), "x", "{}")); // a snapshot is written with the keys in it
+        ledger.close();
+        ledger = Ledger.open(TestStores.configure(LedgerConfig.defaults(dir).withClock(clock::get)));
+        assertThat(ledger.tenantKeys().join()).extracting(k -> k.tenant() + "/" + k.keyId() + " " + k.kind()).containsExactly("acme/dk-1 1", "globex/dk-1 1", "acme/alice 2");
+    }
+
+    @Test
     void idempotencyMemoryIsBoundedByCapAndTtl() throws IOException {
         ledger.close();
         TestSupport.deleteTree(dir);

@@ -67,6 +67,7 @@ final class ModelLedger {
     Map<String, String[]> schemas = new HashMap<>();
     Map<String, Long> deadLetters = new HashMap<>();
     java.util.Set<String> pendingDeadLetters = new java.util.HashSet<>();
+    java.util.Set<String> tenantKeys = new java.util.HashSet<>();
     /** Per accepted event's command id: the store sequence number and version it got. */
     Map<String, long[]> assigned = new HashMap<>();
     int epoch;
@@ -251,6 +252,9 @@ final class ModelLedger {
                 pendingDeadLetters.add(k + "#" + n);
                 return CREATED;
             }
+            case Command.RegisterTenantKey k -> {
+                return tenantKeys.add(k.tenant() + "/" + k.keyId()) ? CREATED : TENANT_KEY_EXISTS;
+            }
             case Command.ResolveDeadLetter r -> {
                 String k = r.tenant() + "/" + r.store();
                 if (!storeSeqs.containsKey(k)) return STORE_NOT_FOUND;
@@ -317,6 +321,7 @@ final class ModelLedger {
         schemas = trial.schemas;
         deadLetters = trial.deadLetters;
         pendingDeadLetters = trial.pendingDeadLetters;
+        tenantKeys = trial.tenantKeys;
         return codes;
     }
 
@@ -333,6 +338,7 @@ final class ModelLedger {
         m.schemas = new HashMap<>(schemas);
         m.deadLetters = new HashMap<>(deadLetters);
         m.pendingDeadLetters = new java.util.HashSet<>(pendingDeadLetters);
+        m.tenantKeys = new java.util.HashSet<>(tenantKeys);
         m.epoch = epoch;
         return m;
     }

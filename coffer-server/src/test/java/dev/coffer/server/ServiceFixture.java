@@ -118,6 +118,11 @@ final class ServiceFixture implements AutoCloseable {
         }
     }
 
+    /** Starts the service again after it was closed (a new port; the keys stay). */
+    void startAgain() throws IOException {
+        service = Service.start(config, log);
+    }
+
     /** Stops the service and starts it again on the same data directory (a new port; the keys stay). */
     void restart() throws IOException {
         service.close();

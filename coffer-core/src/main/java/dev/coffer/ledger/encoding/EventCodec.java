@@ -38,6 +38,7 @@ public final class EventCodec {
     static final int REGISTER_SCHEMA = 15;
     static final int DEAD_LETTER = 16;
     static final int RESOLVE_DEAD_LETTER = 17;
+    static final int REGISTER_TENANT_KEY = 18;
 
     private EventCodec() {}
 
@@ -76,6 +77,7 @@ public final class EventCodec {
             case Command.RegisterSchema r -> { out.ascii(r.tenant()); out.ascii(r.eventType()); out.u32(r.version()); bytes32(r.schema().getBytes(StandardCharsets.UTF_8), out); }
             case Command.DeadLetter d -> { eventFields(d.event(), out); bytes32(d.reason().getBytes(StandardCharsets.UTF_8), out); out.u64(d.deadLetterSeq()); }
             case Command.ResolveDeadLetter r -> { out.ascii(r.tenant()); out.ascii(r.store()); out.u64(r.deadLetterSeq()); out.u8(r.action()); }
+            case Command.RegisterTenantKey k -> { out.ascii(k.tenant()); out.ascii(k.keyId()); out.u8(k.kind()); bytes32(k.material(), out); }
             case Command.ExpireHold e -> { }
         }
     }
@@ -127,6 +129,7 @@ public final class EventCodec {
             case Command.RegisterSchema r -> REGISTER_SCHEMA;
             case Command.DeadLetter d -> DEAD_LETTER;
             case Command.ResolveDeadLetter r -> RESOLVE_DEAD_LETTER;
+            case Command.RegisterTenantKey k -> REGISTER_TENANT_KEY;
             case Command.ExpireHold e -> EXPIRE_HOLD;
         };
     }
@@ -172,6 +175,7 @@ public final class EventCodec {
             case REGISTER_SCHEMA -> new Command.RegisterSchema(id, ascii(in), ascii(in), in.getInt(), new String(bytes(in, Limits.SCHEMA_BYTES_CEILING), StandardCharsets.UTF_8));
             case DEAD_LETTER -> new Command.DeadLetter(id, eventFields(null, in), new String(bytes(in, Limits.REASON_BYTES_CEILING), StandardCharsets.UTF_8), in.getLong());
             case RESOLVE_DEAD_LETTER -> new Command.ResolveDeadLetter(id, ascii(in), ascii(in), in.getLong(), u8(in));
+            case REGISTER_TENANT_KEY -> new Command.RegisterTenantKey(id, ascii(in), ascii(in), u8(in), bytes(in, Limits.KEY_BYTES_CEILING));
             default -> throw new IllegalArgumentException("unknown event type " + type);
         };
         if (in.position() != end) throw new IllegalArgumentException("event " + seq + " length mismatch: " + (in.position() - end + length) + " of " + length + " bytes used");

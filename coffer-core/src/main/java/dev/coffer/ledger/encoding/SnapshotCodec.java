@@ -22,16 +22,16 @@ import java.util.zip.CheckedOutputStream;
 /**
  * The snapshot encoding for every backend (snapshot files of the journal, rows of PostgreSQL's
  * {@code coffer_snapshots}): the state at a batch boundary and the chain hash of its last event.
- * Written as version 4 (accounts in index order, each as its arena entry, word and non-zero
- * numbers, then the event stores with their dead-letter queues, the entities' versions and the
- * current schemas: docs/JOURNAL.md); version 3 (stores without dead letters, no schemas), version 2
+ * Written as version 5 (accounts in index order, each as its arena entry, word and non-zero
+ * numbers, then the event stores with their dead-letter queues, the entities' versions, the
+ * current schemas and the tenants' keys: docs/JOURNAL.md); version 4 (no keys), version 3 (stores without dead letters, no schemas), version 2
  * (no event streams) and version 1 (accounts sorted by id, every field spelled out) are still read. Enum values are written by their explicit codes ({@link AccountStatus#code()}, the hold
  * state's code), never by {@code ordinal()}. A trailing CRC32C covers everything before it.
  */
 public final class SnapshotCodec {
 
     private static final byte[] MAGIC = {'C', 'O', 'F', 'F', 'E', 'R', 'S', '1'};
-    static final int VERSION = 4;
+    static final int VERSION = 5;
     /** Bits of an account's presence mask: two per balance (0 zero, 1 low word only, 2 both words), then the nonce. */
     private static final int NONCE_BIT = 1 << 8;
 
@@ -130,6 +130,14 @@ public final class SnapshotCodec {
             out.writeInt(text.length);
             out.write(text);
         }
+        out.writeInt(capture.keys().size());
+        for (StateCapture.KeyImage k : capture.keys()) {
+            out.writeUTF(k.tenant());
+            out.writeUTF(k.keyId());
+            out.writeByte(k.kind());
+            out.writeInt(k.material().length);
+            out.write(k.material());
+        }
         out.flush();
         sink.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
         sink.flush();
@@ -190,6 +198,15 @@ public final class SnapshotCodec {
                     int len = in.readInt();
                     if (len < 0 || len > dev.coffer.ledger.Limits.SCHEMA_BYTES_CEILING) throw new IOException("bad schema length");
                     loader.schema(new StateCapture.SchemaImage(tenant, type, version, new String(in.readNBytes(len), java.nio.charset.StandardCharsets.UTF_8)));
+                }
+            }
+            if (d.version() >= 5) {
+                for (int n = in.readInt(); n > 0; n--) {
+                    String tenant = in.readUTF(), keyId = in.readUTF();
+                    int kind = in.readByte();
+                    int len = in.readInt();
+                    if (len < 1 || len > dev.coffer.ledger.Limits.KEY_BYTES_CEILING) throw new IOException("bad key length");
+                    loader.key(new StateCapture.KeyImage(tenant, keyId, kind, in.readNBytes(len)));
                 }
             }
             if (in.available() != 0) throw new IOException("trailing bytes");

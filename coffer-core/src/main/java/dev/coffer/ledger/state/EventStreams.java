@@ -39,6 +39,24 @@ final class EventStreams {
     record Schema(int version, String text) {}
 
     private final Map<String, Schema> schemas = new HashMap<>();
+    /** Tenant keys by "tenant/keyId", in registration order. */
+    private final java.util.LinkedHashMap<String, StateCapture.KeyImage> tenantKeys = new java.util.LinkedHashMap<>();
+
+    boolean hasKey(String tenant, String keyId) {
+        return tenantKeys.containsKey(tenant + '/' + keyId);
+    }
+
+    void addKey(StateCapture.KeyImage k) {
+        tenantKeys.put(k.tenant() + '/' + k.keyId(), k);
+    }
+
+    void removeKey(String tenant, String keyId) {
+        tenantKeys.remove(tenant + '/' + keyId);
+    }
+
+    List<StateCapture.KeyImage> keyImages() {
+        return List.copyOf(tenantKeys.values());
+    }
 
     static String schemaKey(String tenant, String eventType) {
         return tenant + '/' + eventType;

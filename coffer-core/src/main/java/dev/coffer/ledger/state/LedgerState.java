@@ -154,6 +154,9 @@ public final class LedgerState {
 
     public int entityCount() { return streams.entityCount(); }
 
+    /** Every tenant key, in registration order (the service unwraps the data keys at start). */
+    public List<StateCapture.KeyImage> tenantKeys() { return streams.keyImages(); }
+
     /** The current schema of every event type of every tenant (the service compiles them at start). */
     public List<StateCapture.SchemaImage> schemas() { return streams.schemaImages(); }
 
@@ -355,6 +358,12 @@ public final class LedgerState {
             case Command.RegisterSchema r -> registerSchema(r);
             case Command.DeadLetter d -> deadLetter(d);
             case Command.ResolveDeadLetter r -> resolveDeadLetter(r);
+            case Command.RegisterTenantKey k -> {
+                if (streams.hasKey(k.tenant(), k.keyId())) yield TENANT_KEY_EXISTS;
+                streams.addKey(new StateCapture.KeyImage(k.tenant(), k.keyId(), k.kind(), k.material()));
+                onUndo(() -> streams.removeKey(k.tenant(), k.keyId()));
+                yield CREATED;
+            }
             case ExpireHold e -> SYSTEM_OPERATION;
         };
     }
@@ -814,7 +823,7 @@ public final class LedgerState {
         List<StateCapture.AssetImage> assetImages = new ArrayList<>(assetList.size());
         for (Asset a : assetList) assetImages.add(new StateCapture.AssetImage(a.code(), a.scale()));
         return new StateCapture(lastSeq, lastTimestamp, windowStartSeq(), assetImages, holds.copy(), new TreeMap<>(reversed), accounts.capture(),
-                streams.storeImages(), streams.copyEntities(), streams.schemaImages());
+                streams.storeImages(), streams.copyEntities(), streams.schemaImages(), streams.keyImages());
     }
 
     /** Rebuilds a state from a snapshot's content, in the order it was written; the window is then refilled from the log. */
@@ -885,6 +894,11 @@ public final class LedgerState {
             for (long p : image.pendingDeadLetters()) {
                 if (p < 1 || p > st.deadLetters || !st.pending.add(p)) throw new IllegalStateException("snapshot's dead letters are malformed");
             }
+        }
+
+        public void key(StateCapture.KeyImage image) {
+            if (s.streams.hasKey(image.tenant(), image.keyId())) throw new IllegalStateException("snapshot names key " + image.keyId() + " twice");
+            s.streams.addKey(image);
         }
 
         public void schema(StateCapture.SchemaImage image) {

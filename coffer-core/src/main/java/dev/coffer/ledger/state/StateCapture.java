@@ -28,6 +28,9 @@ public final class StateCapture {
     /** An event store: its names, mode, newest sequence number, dead letters numbered so far and those still pending. */
     public record StoreImage(String tenant, String store, int mode, long seq, long deadLetters, long[] pendingDeadLetters) {}
 
+    /** A tenant key: its id, kind ({@code Command.KEY_DATA}, {@code KEY_HPKE_RECIPIENT}) and material (a wrapped data key, a public key). */
+    public record KeyImage(String tenant, String keyId, int kind, byte[] material) {}
+
     /** The current schema of an event type. */
     public record SchemaImage(String tenant, String eventType, int version, String schema) {}
 
@@ -75,10 +78,12 @@ public final class StateCapture {
     private final List<StoreImage> stores;
     private final long[] entities;
     private final List<SchemaImage> schemas;
+    private final List<KeyImage> keys;
 
     StateCapture(long lastSeq, long lastTimestamp, long windowStartSeq, List<AssetImage> assets, HoldTable.Copy holds,
                  SortedMap<String, UInt128> reversed, AccountTable.Capture accounts, List<StoreImage> stores, long[] entities,
-                 List<SchemaImage> schemas) {
+                 List<SchemaImage> schemas, List<KeyImage> keys) {
+        this.keys = List.copyOf(keys);
         this.stores = List.copyOf(stores);
         this.schemas = List.copyOf(schemas);
         this.entities = entities;
@@ -122,6 +127,9 @@ public final class StateCapture {
     public SortedMap<String, UInt128> reversed() { return reversed; }
 
     public int accountCount() { return accounts.count(); }
+
+    /** The tenants' keys, in registration order. */
+    public List<KeyImage> keys() { return keys; }
 
     /** The current schemas, by tenant and event type. */
     public List<SchemaImage> schemas() { return schemas; }

@@ -53,6 +53,9 @@ public final class Validation {
                 if (d.reason() == null || d.reason().isEmpty() || utf8Length(d.reason()) > Limits.REASON_BYTES_CEILING) yield SCHEMA_INVALID;
                 yield event(d.event(), limits);
             }
+            case Command.RegisterTenantKey k -> !streamName(k.tenant()) || id(k.keyId(), limits) != null ? STREAM_NAME_INVALID
+                    : (k.kind() != Command.KEY_DATA && k.kind() != Command.KEY_HPKE_RECIPIENT) || k.material() == null || k.material().length == 0
+                      || k.material().length > Limits.KEY_BYTES_CEILING ? TENANT_KEY_INVALID : null;
             case Command.ResolveDeadLetter r -> !streamName(r.tenant()) || !streamName(r.store()) ? STREAM_NAME_INVALID
                     : r.deadLetterSeq() < 1 ? DEAD_LETTER_NOT_FOUND
                     : r.action() != Command.DEAD_LETTER_RETRIED && r.action() != Command.DEAD_LETTER_DISCARDED ? DEAD_LETTER_ACTION_INVALID : null;

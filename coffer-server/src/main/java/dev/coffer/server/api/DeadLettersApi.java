@@ -6,6 +6,7 @@ import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Ledger;
 import dev.coffer.ledger.Result;
 import dev.coffer.ledger.ResultCode;
+import dev.coffer.server.events.EventKeys;
 import dev.coffer.server.events.EventSchemas;
 import dev.coffer.server.http.ApiError;
 import dev.coffer.server.http.ApiException;
@@ -36,8 +37,10 @@ final class DeadLettersApi {
     private final Json json;
     private final EventSchemas schemas;
     private final EventsApi events;
+    private final EventKeys keys;
 
-    DeadLettersApi(LedgerCalls calls, QueryIndex index, Json json, EventSchemas schemas, EventsApi events) {
+    DeadLettersApi(LedgerCalls calls, QueryIndex index, Json json, EventSchemas schemas, EventsApi events, EventKeys keys) {
+        this.keys = keys;
         this.calls = calls;
         this.ledger = calls.ledger();
         this.index = index;
@@ -77,10 +80,13 @@ final class DeadLettersApi {
         Command.AppendEvent event = new Command.AppendEvent(e.tenant(), e.store(), e.eventId(), e.entityType(), e.entityId(), e.eventType(),
                 d.expectedVersion(), e.encoding(), e.keyId(), e.metadata().isEmpty() ? null : e.metadata().getBytes(StandardCharsets.UTF_8), e.payload());
         EventSchemas.Compiled schema = schemas.current(e.tenant(), e.eventType());
-        if (schema != null && e.encoding() == Command.AppendEvent.PLAIN) {
+        if (schema != null) {
             JsonNode payload;
             try {
-                payload = json.mapper().readTree(e.payload());
+                byte[] plain = e.encoding() == Command.AppendEvent.AES_256_GCM ? keys.openAtRest(e.tenant(), e.store(), e.eventId(), e.keyId(), e.payload()) : e.payload();
+                payload = json.mapper().readTree(plain);
+            } catch (EventKeys.UnreadableException bad) {
+                return Reply.error(new ApiError(409, bad.code(), "the dead letter's payload cannot be decrypted: " + bad.getMessage(), false, null));
             } catch (IOException bad) {
                 throw new IllegalStateException("dead letter " + d.deadLetterSeq() + " holds a payload that is not JSON", bad);
             }
@@ -142,7 +148,7 @@ final class DeadLettersApi {
         throw ApiException.badRequest("parameter_invalid", "a dead letter's number is an integer >= 1");
     }
 
-    private static void write(JsonGenerator g, Views.DeadLetter d) throws IOException {
+    private void write(JsonGenerator g, Views.DeadLetter d) throws IOException {
         Views.StreamEvent e = d.event();
         g.writeStartObject();
         g.writeNumberField("dead_letter_seq", d.deadLetterSeq());
@@ -159,8 +165,7 @@ final class DeadLettersApi {
         g.writeFieldName("metadata");
         if (e.metadata().isEmpty()) g.writeNull();
         else g.writeRawValue(e.metadata());
-        g.writeFieldName("payload");
-        g.writeRawValue(new String(e.payload(), StandardCharsets.UTF_8));
+        EventsApi.writePayload(g, e, keys);
         g.writeEndObject();
     }
 

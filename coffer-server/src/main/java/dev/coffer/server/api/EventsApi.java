@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Ledger;
 import dev.coffer.ledger.Limits;
+import dev.coffer.server.events.EventKeys;
 import dev.coffer.server.events.EventSchemas;
 import dev.coffer.ledger.Result;
 import dev.coffer.ledger.ResultCode;
@@ -37,7 +38,8 @@ import java.util.UUID;
  */
 final class EventsApi {
 
-    static final Set<String> EVENT_FIELDS = Set.of("event_id", "entity_type", "entity_id", "event_type", "payload", "metadata", "expected_version");
+    static final Set<String> EVENT_FIELDS = Set.of("event_id", "entity_type", "entity_id", "event_type", "payload", "metadata", "expected_version",
+            "payload_encoding", "key_id", "payload_b64");
 
     private final LedgerCalls calls;
     private final Ledger ledger;
@@ -47,10 +49,12 @@ final class EventsApi {
     private final int maxBatchEvents;
     private final Feeds feeds;
     private final EventSchemas schemas;
+    private final EventKeys keys;
 
-    EventsApi(LedgerCalls calls, QueryIndex index, LogApi log, Json json, int maxBatchEvents, Feeds feeds, EventSchemas schemas) {
+    EventsApi(LedgerCalls calls, QueryIndex index, LogApi log, Json json, int maxBatchEvents, Feeds feeds, EventSchemas schemas, EventKeys keys) {
         this.feeds = feeds;
         this.schemas = schemas;
+        this.keys = keys;
         this.calls = calls;
         this.ledger = calls.ledger();
         this.index = index;
@@ -128,9 +132,14 @@ final class EventsApi {
         for (Parsed p : events) {
             Command.AppendEvent e = p.event();
             EventSchemas.Compiled schema = schemas.current(e.tenant(), e.eventType());
+            if (schema != null && p.payload() == null) {
+                out.add(new Checked(null, new ApiError(422, "schema_needs_plaintext", "event type " + e.eventType() + " has a schema, and an end-to-end encrypted "
+                        + "payload cannot be checked against it", false, Map.of("schema_version", schema.version()))));
+                continue;
+            }
             List<String> problems = schema == null ? List.of() : EventSchemas.validate(schema, p.payload());
             if (problems.isEmpty()) {
-                out.add(new Checked(e, null));
+                out.add(new Checked(sealed(e), null));
                 continue;
             }
             if (mode == null) {
@@ -139,13 +148,37 @@ final class EventsApi {
                 mode = view.mode();
             }
             if (mode == Command.STORE_QUARANTINE) {
-                out.add(new Checked(new Command.DeadLetter(e, reason(schema.version(), problems)), null));
+                out.add(new Checked(new Command.DeadLetter(sealed(e), reason(schema.version(), problems)), null));
             } else {
                 out.add(new Checked(null, new ApiError(422, "schema_validation_failed", "the payload does not match schema v" + schema.version()
                         + " of event type " + e.eventType(), false, Map.of("schema_version", schema.version(), "errors", problems))));
             }
         }
         return out;
+    }
+
+    /** With a master key, a JSON payload as stored: encrypted under its tenant's current data key (made on the tenant's first event). */
+    Command.AppendEvent sealed(Command.AppendEvent e) {
+        if (!keys.atRest() || e.encoding() != Command.AppendEvent.PLAIN) return e;
+        if (keys.currentDataKey(e.tenant()) == null) newDataKey(e.tenant(), false);
+        Command.AppendEvent stored = keys.sealAtRest(e);
+        stored.contentDigest();
+        stored.entityKey();
+        return stored;
+    }
+
+    /**
+     * Makes, registers and adopts a data key for {@code tenant}: on its first event, or a rotation.
+     * One at a time per service, so a tenant's first events get one key between them.
+     */
+    synchronized String newDataKey(String tenant, boolean rotate) {
+        if (!rotate && keys.currentDataKey(tenant) != null) return keys.currentDataKey(tenant);
+        Command.RegisterTenantKey k = keys.newDataKey(tenant);
+        Result r = calls.await(ledger.submit(k));
+        calls.metrics().operation("register_tenant_key", r.code().wireName());
+        if (r.code() != ResultCode.CREATED) throw new ApiException(LedgerCalls.rejected(r.code()));
+        keys.accepted(k.tenant(), k.keyId(), k.kind(), k.material());
+        return k.keyId();
     }
 
     /** A dead letter's reason: the schema version and its messages, within the reason bound. */
@@ -282,8 +315,36 @@ final class EventsApi {
         if (idempotencyKey != null && !idempotencyKey.equals(eventId)) {
             throw ApiException.badRequest("idempotency_key_mismatch", "Idempotency-Key and event_id differ" + where);
         }
+        JsonNode encodingNode = body.get("payload_encoding");
         JsonNode payload = body.get("payload");
-        if (payload == null || payload.isNull()) throw ApiException.badRequest("event_payload_invalid", "payload is required (any JSON value but null)" + where);
+        int encoding = Command.AppendEvent.PLAIN;
+        String keyId = "";
+        byte[] payloadBytes;
+        if (encodingNode != null && !encodingNode.isNull()) {
+            // End to end: sealed by the producer for an HPKE recipient of the tenant; stored and proven as it came.
+            if (!encodingNode.isTextual() || !encodingNode.asText().equals("hpke")) {
+                throw ApiException.badRequest("payload_encoding_invalid", "payload_encoding is \"hpke\" (or absent for a JSON payload)" + where);
+            }
+            if (payload != null) throw ApiException.badRequest("event_payload_invalid", "an hpke event carries payload_b64, not payload" + where);
+            encoding = Command.AppendEvent.HPKE;
+            keyId = text(body, "key_id", where, null);
+            if (!keys.hasRecipient(tenant, keyId)) {
+                throw new ApiException(422, "key_unknown", "tenant " + tenant + " has no HPKE recipient " + keyId + " (POST /v1/tenants/" + tenant + "/recipients)" + where,
+                        false, Map.of("key_id", keyId));
+            }
+            try {
+                payloadBytes = java.util.Base64.getDecoder().decode(text(body, "payload_b64", where, null));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("ciphertext_invalid", "payload_b64 is not base64" + where);
+            }
+            if (payloadBytes.length < EventKeys.X25519_BYTES + EventKeys.TAG_BYTES) {
+                throw ApiException.badRequest("ciphertext_invalid", "payload_b64 must be the encapsulated key (32 bytes) followed by the sealed payload and its tag (16 bytes or more)" + where);
+            }
+        } else {
+            if (body.has("key_id") || body.has("payload_b64")) throw ApiException.badRequest("event_payload_invalid", "key_id and payload_b64 go with payload_encoding hpke" + where);
+            if (payload == null || payload.isNull()) throw ApiException.badRequest("event_payload_invalid", "payload is required (any JSON value but null)" + where);
+            payloadBytes = bytes(payload);
+        }
         JsonNode metadata = body.get("metadata");
         if (metadata != null && !metadata.isNull() && !metadata.isObject()) throw ApiException.badRequest("event_metadata_invalid", "metadata must be an object" + where);
         JsonNode expected = body.get("expected_version");
@@ -295,12 +356,12 @@ final class EventsApi {
             expectedVersion = expected.asLong();
         }
         Command.AppendEvent e = new Command.AppendEvent(tenant, store, eventId, text(body, "entity_type", where, null), text(body, "entity_id", where, null),
-                text(body, "event_type", where, null), expectedVersion, Command.AppendEvent.PLAIN, "",
-                metadata == null || metadata.isNull() ? null : bytes(metadata), bytes(payload));
+                text(body, "event_type", where, null), expectedVersion, encoding, keyId,
+                metadata == null || metadata.isNull() ? null : bytes(metadata), payloadBytes);
         // Hashed here, on the request's thread, so the writer does not.
         e.contentDigest();
         e.entityKey();
-        return new Parsed(e, payload);
+        return new Parsed(e, encoding == Command.AppendEvent.PLAIN ? payload : null);
     }
 
     private static String text(JsonNode body, String field, String where, String fallback) {
@@ -358,7 +419,7 @@ final class EventsApi {
         return Reply.json(200, json.write(g -> {
             g.writeStartObject();
             g.writeFieldName("event");
-            writeEvent(g, e);
+            writeEvent(g, e, keys);
             if (proof != null) {
                 g.writeObjectFieldStart("proof");
                 g.writeNumberField("seq", e.logSeq());
@@ -395,7 +456,7 @@ final class EventsApi {
 
             @Override
             public void write(JsonGenerator g, Views.StreamEvent e) throws IOException {
-                writeEvent(g, e);
+                writeEvent(g, e, keys);
             }
         };
         if (Feeds.wantsStream(ex)) {
@@ -414,7 +475,7 @@ final class EventsApi {
             return Reply.json(200, json.write(g -> {
                 g.writeStartObject();
                 g.writeArrayFieldStart("items");
-                for (Views.StreamEvent e : items) writeEvent(g, e);
+                for (Views.StreamEvent e : items) writeEvent(g, e, keys);
                 g.writeEndArray();
                 g.writeNumberField("next_after", next);
                 g.writeNumberField("indexed_seq", index.indexedSeq());
@@ -440,10 +501,10 @@ final class EventsApi {
         throw new ApiException(400, "parameter_invalid", name + " must be true or false", false, Map.of("parameter", name));
     }
 
-    private static void writePage(JsonGenerator g, Views.Page<Views.StreamEvent> page, String cursorField) throws IOException {
+    private void writePage(JsonGenerator g, Views.Page<Views.StreamEvent> page, String cursorField) throws IOException {
         g.writeStartObject();
         g.writeArrayFieldStart("items");
-        for (Views.StreamEvent e : page.items()) writeEvent(g, e);
+        for (Views.StreamEvent e : page.items()) writeEvent(g, e, keys);
         g.writeEndArray();
         if (page.nextCursor() == null) g.writeNullField(cursorField);
         else g.writeNumberField(cursorField, Long.parseLong(page.nextCursor()));
@@ -452,7 +513,7 @@ final class EventsApi {
     }
 
     /** An event as the API shows it: a plain payload and the metadata as JSON, an encrypted payload as base64 with its key id. */
-    static void writeEvent(JsonGenerator g, Views.StreamEvent e) throws IOException {
+    static void writeEvent(JsonGenerator g, Views.StreamEvent e, EventKeys keys) throws IOException {
         g.writeStartObject();
         g.writeStringField("event_id", e.eventId());
         g.writeStringField("tenant", e.tenant());
@@ -469,14 +530,39 @@ final class EventsApi {
         g.writeFieldName("metadata");
         if (e.metadata().isEmpty()) g.writeNull();
         else g.writeRawValue(e.metadata());
-        if (e.encoding() == Command.AppendEvent.PLAIN) {
-            g.writeFieldName("payload");
-            g.writeRawValue(new String(e.payload(), StandardCharsets.UTF_8));
-        } else {
-            g.writeStringField("encoding", e.encoding() == Command.AppendEvent.AES_256_GCM ? "aes-256-gcm" : "hpke");
-            g.writeStringField("key_id", e.keyId());
-            g.writeStringField("payload_b64", java.util.Base64.getEncoder().encodeToString(e.payload()));
-        }
+        writePayload(g, e, keys);
         g.writeEndObject();
+    }
+
+    /**
+     * An event's payload as a client reads it: JSON for plain events and, decrypted, for events
+     * encrypted at rest (with their key id); base64 as it came for end-to-end encrypted ones. A
+     * payload that cannot be decrypted is shown as {@code payload_error} ({@code key_unknown},
+     * {@code ciphertext_tampered}), never as bytes.
+     */
+    static void writePayload(JsonGenerator g, Views.StreamEvent e, EventKeys keys) throws IOException {
+        switch (e.encoding()) {
+            case Command.AppendEvent.PLAIN -> {
+                g.writeFieldName("payload");
+                g.writeRawValue(new String(e.payload(), StandardCharsets.UTF_8));
+            }
+            case Command.AppendEvent.AES_256_GCM -> {
+                g.writeStringField("encryption", "aes-256-gcm");
+                g.writeStringField("key_id", e.keyId());
+                try {
+                    byte[] plain = keys.openAtRest(e.tenant(), e.store(), e.eventId(), e.keyId(), e.payload());
+                    g.writeFieldName("payload");
+                    g.writeRawValue(new String(plain, StandardCharsets.UTF_8));
+                } catch (EventKeys.UnreadableException x) {
+                    g.writeNullField("payload");
+                    g.writeStringField("payload_error", x.code());
+                }
+            }
+            default -> {
+                g.writeStringField("encoding", "hpke");
+                g.writeStringField("key_id", e.keyId());
+                g.writeStringField("payload_b64", java.util.Base64.getEncoder().encodeToString(e.payload()));
+            }
+        }
     }
 }

@@ -72,6 +72,7 @@ final class Operations {
             case Command.RegisterSchema r -> "register_schema";
             case Command.DeadLetter d -> "dead_letter";
             case Command.ResolveDeadLetter r -> "resolve_dead_letter";
+            case Command.RegisterTenantKey k -> "register_tenant_key";
             case Command.ExpireHold e -> "expire_hold";
         };
     }

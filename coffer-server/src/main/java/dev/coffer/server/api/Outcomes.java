@@ -21,10 +21,10 @@ final class Outcomes {
             case ID_INVALID, ID_TOO_LONG, OWNER_INVALID, METADATA_TOO_LARGE, NOTE_INVALID, AMOUNT_ZERO, AMOUNT_INVALID,
                  AMOUNT_OUT_OF_RANGE, NONCE_INVALID, FLAGS_INVALID, STATUS_INVALID, ASSET_CODE_INVALID,
                  SCALE_INVALID, HOLD_TIMEOUT_INVALID, SYSTEM_OPERATION, STREAM_NAME_INVALID, STORE_MODE_INVALID, EVENT_PAYLOAD_INVALID,
-                 VERSION_INVALID, SCHEMA_INVALID, DEAD_LETTER_ACTION_INVALID -> 400;
+                 VERSION_INVALID, SCHEMA_INVALID, DEAD_LETTER_ACTION_INVALID, TENANT_KEY_INVALID -> 400;
             case BATCH_TOO_LARGE, NOTE_TOO_LARGE, EVENT_PAYLOAD_TOO_LARGE, EVENT_METADATA_TOO_LARGE -> 413;
             case ASSET_NOT_FOUND, ACCOUNT_NOT_FOUND, HOLD_NOT_FOUND, TRANSFER_NOT_FOUND, STORE_NOT_FOUND -> 404;
-            case VERSION_CONFLICT, DEAD_LETTER_RESOLVED -> 409;
+            case VERSION_CONFLICT, DEAD_LETTER_RESOLVED, TENANT_KEY_EXISTS -> 409;
             case STORE_UNCHANGED, SCHEMA_UNCHANGED -> 200;
             case DEAD_LETTER_NOT_FOUND -> 404;
             case ACCOUNT_FROZEN, ACCOUNT_CLOSED, ACCOUNT_NOT_EMPTY, ACCOUNT_IS_OPERATOR, SAME_ACCOUNT, ASSET_MISMATCH,
@@ -92,6 +92,8 @@ final class Outcomes {
             case SCHEMA_UNCHANGED -> "the event type already has this schema";
             case DEAD_LETTER_NOT_FOUND -> "no such dead letter in the store";
             case DEAD_LETTER_RESOLVED -> "the dead letter was already retried or discarded";
+            case TENANT_KEY_INVALID -> "a tenant key is a data key or an HPKE recipient, with 1..1024 bytes of material";
+            case TENANT_KEY_EXISTS -> "the tenant already has a key with this id";
             case CREATED, EXISTS -> code.wireName();
         };
     }

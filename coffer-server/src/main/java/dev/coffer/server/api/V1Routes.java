@@ -11,6 +11,7 @@ import dev.coffer.storage.index.QueryIndex;
 
 import dev.coffer.ledger.tlog.VerifiableLog;
 import dev.coffer.server.auth.Scope;
+import dev.coffer.server.events.EventKeys;
 import dev.coffer.server.events.EventSchemas;
 
 import java.time.Duration;
@@ -45,9 +46,16 @@ public final class V1Routes {
         HistoryApi history = new HistoryApi(ledger, index, json, feeds);
         KeysApi keyAdmin = new KeysApi(keys, json, log);
         EventSchemas eventSchemas = EventSchemas.load(calls.await(ledger.schemas()));
-        EventsApi events = new EventsApi(calls, index, tlog == null ? null : logApi, json, config.events().maxBatchEvents(), feeds, eventSchemas);
+        EventKeys eventKeys;
+        try {
+            eventKeys = EventKeys.load(EventKeys.readMasterKey(config.events().masterKeyFile(), System.getenv()), calls.await(ledger.tenantKeys()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("events.master_key_file: " + e.getMessage(), e);
+        }
+        EventsApi events = new EventsApi(calls, index, tlog == null ? null : logApi, json, config.events().maxBatchEvents(), feeds, eventSchemas, eventKeys);
         SchemasApi schemaApi = new SchemasApi(calls, index, json, eventSchemas, config.events().maxSchemaBytes());
-        DeadLettersApi deadLetters = new DeadLettersApi(calls, index, json, eventSchemas, events);
+        DeadLettersApi deadLetters = new DeadLettersApi(calls, index, json, eventSchemas, events, eventKeys);
+        TenantKeysApi tenantKeys = new TenantKeysApi(calls, json, eventKeys, events, log);
         return List.of(
                 // assets and accounts
                 new Route("GET", "/v1/assets", READ, false, "list_assets", accounts::listAssets),
@@ -94,6 +102,10 @@ public final class V1Routes {
                 new Route("GET", "/v1/streams/{tenant}/{store}/dead-letters/{seq}", READ, false, "get_dead_letter", deadLetters::get),
                 new Route("POST", "/v1/streams/{tenant}/{store}/dead-letters/{seq}/retry", WRITE, false, "retry_dead_letter", deadLetters::retry),
                 new Route("POST", "/v1/streams/{tenant}/{store}/dead-letters/{seq}/discard", WRITE, false, "discard_dead_letter", deadLetters::discard),
+                // a tenant's keys: data keys for encryption at rest (rotated by an admin), HPKE recipients
+                new Route("POST", "/v1/admin/tenants/{tenant}/data-keys", ADMIN, false, "rotate_data_key", tenantKeys::rotate),
+                new Route("GET", "/v1/tenants/{tenant}/keys", READ, false, "get_tenant_keys", tenantKeys::list),
+                new Route("POST", "/v1/tenants/{tenant}/recipients", WRITE, true, "add_recipient", tenantKeys::addRecipient),
                 // schemas of event types
                 new Route("POST", "/v1/schemas", WRITE, true, "register_schema", schemaApi::register),
                 new Route("GET", "/v1/schemas/{tenant}/{event_type}", READ, false, "get_schema_versions", schemaApi::versions),

@@ -48,7 +48,8 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
     public static final String X402_KEYS_ENV = "COFFER_X402_PRIVATE_KEYS";
 
     /** Environment variables of the launcher and the command line that are not configuration keys. */
-    public static final Set<String> OTHER_ENV = Set.of("COFFER_JAVA_OPTS", "COFFER_AOT", "COFFER_CONFIG", "COFFER_PG_URL", LOG_KEY_ENV, X402_KEYS_ENV);
+    public static final Set<String> OTHER_ENV = Set.of("COFFER_JAVA_OPTS", "COFFER_AOT", "COFFER_CONFIG", "COFFER_PG_URL", LOG_KEY_ENV, X402_KEYS_ENV,
+            "COFFER_EVENTS_MASTER_KEY", "COFFER_ADMIN_KEY");
 
     /**
      * The shortest {@code server.idle_timeout_ms}: the web server dates a connection's last request
@@ -247,9 +248,11 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
      * @param heartbeatMs      a comment line on an idle stream this often (keeps proxies from cutting it, finds dead clients)
      * @param maxWaitMs        longest {@code ?wait_ms=} of a long poll
      * @param maxSchemaBytes   a schema's text (413 {@code schema_too_large}); at most 256 KiB
+     * @param masterKeyFile    the master key (32 bytes, base64 or hex, mode 0600) that wraps the tenants' data keys: set, every
+     *                         JSON payload is stored encrypted; the variable {@code COFFER_EVENTS_MASTER_KEY} holds it instead
      */
     public record Events(int maxPayloadBytes, int maxMetadataBytes, int maxBatchEvents, int maxStreams, int streamMaxSeconds, int heartbeatMs,
-                         int maxWaitMs, int maxSchemaBytes) {}
+                         int maxWaitMs, int maxSchemaBytes, String masterKeyFile) {}
 
     public static CofferConfig defaults() {
         return new CofferConfig(
@@ -261,7 +264,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                 new Log("info", true, VerifiableLog.DEFAULT_ORIGIN, (int) VerifiableLog.DEFAULT_CHECKPOINT_INTERVAL_MILLIS, "", true,
                         TiledTree.DEFAULT_TILE_CACHE, 3_000, VerifiableLog.DEFAULT_TREE_NICE),
                 new X402(false, "/x402", false, 10_000, "", 30_000, 10_000, "0.01", "", 1000, 2000, 20, 40, 5, 300, List.of()),
-                new Events(Limits.DEFAULTS.maxEventPayloadBytes(), Limits.DEFAULTS.maxEventMetadataBytes(), 1000, 256, 300, 15_000, 30_000, 65_536));
+                new Events(Limits.DEFAULTS.maxEventPayloadBytes(), Limits.DEFAULTS.maxEventMetadataBytes(), 1000, 256, 300, 15_000, 30_000, 65_536, ""));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()

@@ -112,6 +112,7 @@ final class Projection {
             case Command.ConfigureStore c -> tx(seq, c.id(), "configure_store", "posted", ts, null, null, null, null, null, linked, hash);
             // The numbers come from the log: the ledger assigned them, nothing is derived here.
             case Command.AppendEvent ev -> rows.events.add(streamEvent(ev, seq, ts, hash));
+            case Command.RegisterTenantKey k -> tx(seq, k.id(), "register_tenant_key", "posted", ts, null, null, null, null, null, linked, hash);
             case Command.RegisterSchema r -> {
                 tx(seq, r.id(), "register_schema", "posted", ts, null, null, null, null, null, linked, hash);
                 rows.schemas.add(new Views.Schema(r.tenant(), r.eventType(), r.version(), r.schema(), seq, ts));
