@@ -79,10 +79,7 @@ final class BenchCommand implements Runnable {
             Path d = dir != null ? dir : Files.createTempDirectory("coffer-bench-x402");
             Map<String, Object> figures = dev.coffer.bench.X402Bench.run(new dev.coffer.bench.X402Bench.Options(payments, concurrency, referencePayments,
                     referenceConcurrency, signers, slowBlocks, slowConcurrency, d));
-            String text = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(figures);
-            System.out.println(text);
-            if (json != null) Files.writeString(json, text + "\n");
-            return 0;
+            return printJson(figures, json);
         }
     }
 
@@ -105,6 +102,9 @@ final class BenchCommand implements Runnable {
         int entities;
         @Option(names = "--sse-rate", defaultValue = "200", description = "Events/s posted while the SSE lag is measured (default: ${DEFAULT-VALUE}).")
         int sseRate;
+        @Option(names = "--encrypt", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Encrypt payloads at rest (a master key for the server; default: on, --no-encrypt for off).")
+        boolean encrypt;
         @Option(names = "--dir", description = "Working directory (default: a fresh temporary one).")
         Path dir;
         @Option(names = "--json", description = "Also write the figures to this file.")
@@ -114,12 +114,17 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             Path d = dir != null ? dir : Files.createTempDirectory("coffer-bench-events");
             Map<String, Object> figures = dev.coffer.bench.EventsBench.run(new dev.coffer.bench.EventsBench.Options(payloadBytes, seconds, warmup,
-                    batchConnections, singleConnections, historyConnections, entities, sseRate, d));
-            String text = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(figures);
-            System.out.println(text);
-            if (json != null) Files.writeString(json, text + "\n");
-            return 0;
+                    batchConnections, singleConnections, historyConnections, entities, sseRate, encrypt, d));
+            return printJson(figures, json);
         }
+    }
+
+    /** Prints the figures as JSON, and writes them to {@code json} too when given. */
+    static int printJson(Map<String, Object> figures, Path json) throws java.io.IOException {
+        String text = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(figures);
+        System.out.println(text);
+        if (json != null) Files.writeString(json, text + "\n");
+        return 0;
     }
 
     @Command(name = "ledger", mixinStandardHelpOptions = true,

@@ -91,20 +91,10 @@ class EventFeedTest {
             throw new IOException("the stream ended");
         }
 
-        /** The next event: its id and data (comments and keep-alives skipped). */
+        /** The next event: its store sequence number (its id) and its payload's {@code i} (comments and keep-alives skipped). */
         long[] next() throws IOException {
-            long id = -1;
-            String data = null;
-            for (String line; (line = lines.readLine()) != null; ) {
-                if (line.startsWith("id: ")) id = Long.parseLong(line.substring(4));
-                else if (line.startsWith("data: ")) data = line.substring(6);
-                else if (line.isEmpty() && data != null) {
-                    JsonNode e = ServiceFixture.JSON.readTree(data);
-                    assertThat(e.path("store_seq").asLong()).as("the event's id is its store sequence number").isEqualTo(id);
-                    return new long[] {id, e.path("payload").path("i").asLong()};
-                }
-            }
-            throw new IOException("the stream ended");
+            JsonNode e = nextData("store_seq");
+            return new long[] {e.path("store_seq").asLong(), e.path("payload").path("i").asLong()};
         }
 
         @Override

@@ -385,18 +385,8 @@ final class EventsApi {
     static void writeReceipt(JsonGenerator g, Result r) throws IOException {
         Command.AppendEvent e = r.event();
         g.writeStartObject();
-        g.writeStringField("event_id", e.eventId());
-        g.writeStringField("tenant", e.tenant());
-        g.writeStringField("store", e.store());
-        g.writeStringField("entity_type", e.entityType());
-        g.writeStringField("entity_id", e.entityId());
-        g.writeStringField("event_type", e.eventType());
-        g.writeNumberField("store_seq", e.storeSeq());
-        g.writeNumberField("version", e.version());
-        g.writeNumberField("seq", r.seq());
-        g.writeNumberField("leaf_index", r.seq() - 1);
-        g.writeStringField("event_hash", r.hash().hex());
-        g.writeNumberField("timestamp_us", r.timestamp());
+        writeIdentity(g, e.eventId(), e.tenant(), e.store(), e.entityType(), e.entityId(), e.eventType(), e.storeSeq(), e.version(), r.seq(),
+                r.hash().hex(), r.timestamp());
         g.writeEndObject();
     }
 
@@ -512,21 +502,28 @@ final class EventsApi {
         g.writeEndObject();
     }
 
+    /** What a receipt and an event read back share: the event's names, its numbers and its place in the log. */
+    private static void writeIdentity(JsonGenerator g, String eventId, String tenant, String store, String entityType, String entityId, String eventType,
+                                      long storeSeq, long version, long seq, String hash, long timestamp) throws IOException {
+        g.writeStringField("event_id", eventId);
+        g.writeStringField("tenant", tenant);
+        g.writeStringField("store", store);
+        g.writeStringField("entity_type", entityType);
+        g.writeStringField("entity_id", entityId);
+        g.writeStringField("event_type", eventType);
+        g.writeNumberField("store_seq", storeSeq);
+        g.writeNumberField("version", version);
+        g.writeNumberField("seq", seq);
+        g.writeNumberField("leaf_index", seq - 1);
+        g.writeStringField("event_hash", hash);
+        g.writeNumberField("timestamp_us", timestamp);
+    }
+
     /** An event as the API shows it: a plain payload and the metadata as JSON, an encrypted payload as base64 with its key id. */
     static void writeEvent(JsonGenerator g, Views.StreamEvent e, EventKeys keys) throws IOException {
         g.writeStartObject();
-        g.writeStringField("event_id", e.eventId());
-        g.writeStringField("tenant", e.tenant());
-        g.writeStringField("store", e.store());
-        g.writeStringField("entity_type", e.entityType());
-        g.writeStringField("entity_id", e.entityId());
-        g.writeStringField("event_type", e.eventType());
-        g.writeNumberField("store_seq", e.storeSeq());
-        g.writeNumberField("version", e.version());
-        g.writeNumberField("seq", e.logSeq());
-        g.writeNumberField("leaf_index", e.logSeq() - 1);
-        g.writeStringField("event_hash", e.hash());
-        g.writeNumberField("timestamp_us", e.timestamp());
+        writeIdentity(g, e.eventId(), e.tenant(), e.store(), e.entityType(), e.entityId(), e.eventType(), e.storeSeq(), e.version(), e.logSeq(),
+                e.hash(), e.timestamp());
         g.writeFieldName("metadata");
         if (e.metadata().isEmpty()) g.writeNull();
         else g.writeRawValue(e.metadata());

@@ -255,21 +255,18 @@ public final class QueryIndex implements AutoCloseable {
      * slice's {@code scannedTo} is where to read on.
      */
     public Views.Slice<Views.Transaction> feed(long afterSeq, String type, int limit, long minSeq) {
-        if (type != null) checkId("type", type);
-        if (afterSeq < 0) throw new QueryRejectedException("cursor_invalid", "after must be a log sequence number >= 0");
-        int size = pageSize(limit);
-        awaitIndexed(minSeq);
-        long at = indexedSeq;
-        long upto = Math.min(at, afterSeq + MAX_FEED_SCAN);
-        if (upto <= afterSeq) return new Views.Slice<>(List.of(), afterSeq, false);
-        List<Views.Transaction> items = store.transactionsBetween(afterSeq, upto, type, size);
-        boolean full = items.size() == size;
-        return new Views.Slice<>(items, full ? items.getLast().seq() : upto, full || upto < at);
+        return slice(afterSeq, type, limit, minSeq, (upto, size) -> store.transactionsBetween(afterSeq, upto, type, size), Views.Transaction::seq);
     }
 
     /** The same for one account: its entries (each with the balance after it), oldest first. */
     public Views.Slice<Views.Entry> accountFeed(String account, long afterSeq, String type, int limit, long minSeq) {
         checkId("account", account);
+        return slice(afterSeq, type, limit, minSeq, (upto, size) -> store.entriesBetween(account, afterSeq, upto, type, size), Views.Entry::seq);
+    }
+
+    /** Reads (afterSeq, upto] of the log, upto at most {@link #MAX_FEED_SCAN} on and no further than the index. */
+    private <T> Views.Slice<T> slice(long afterSeq, String type, int limit, long minSeq, java.util.function.BiFunction<Long, Integer, List<T>> read,
+                                     java.util.function.ToLongFunction<T> seqOf) {
         if (type != null) checkId("type", type);
         if (afterSeq < 0) throw new QueryRejectedException("cursor_invalid", "after must be a log sequence number >= 0");
         int size = pageSize(limit);
@@ -277,9 +274,9 @@ public final class QueryIndex implements AutoCloseable {
         long at = indexedSeq;
         long upto = Math.min(at, afterSeq + MAX_FEED_SCAN);
         if (upto <= afterSeq) return new Views.Slice<>(List.of(), afterSeq, false);
-        List<Views.Entry> items = store.entriesBetween(account, afterSeq, upto, type, size);
+        List<T> items = read.apply(upto, size);
         boolean full = items.size() == size;
-        return new Views.Slice<>(items, full ? items.getLast().seq() : upto, full || upto < at);
+        return new Views.Slice<>(items, full ? seqOf.applyAsLong(items.getLast()) : upto, full || upto < at);
     }
 
     // ------------------------------------------------------------------ event streams

@@ -368,18 +368,12 @@ final class RocksIndexStore implements IndexStore {
                 ByteBuffer k = ByteBuffer.wrap(key, prefix.length, 9);
                 long seq = k.getLong();
                 int leg = k.get();
-                In e = new In(it.value());
-                String txId = e.string(), type = e.word(), direction = e.word();
-                boolean isPending = e.bool();
-                UInt128 amountValue = e.amount();
-                BigInteger balanceValue = e.integer();
-                long ts = e.longValue();
-                String status = e.word();
-                if (q.fromTime() > 0 && ts < q.fromTime()) continue;
-                if (q.toTime() > 0 && ts >= q.toTime()) continue;
-                if (q.type() != null && !q.type().equals(type)) continue;
-                if (q.status() != null && !q.status().equals(status)) continue;
-                items.add(new Views.Entry(q.accountId(), seq, leg, txId, type, direction, isPending, amountValue.toString(), balanceValue.toString(), ts, status));
+                Views.Entry e = readEntry(q.accountId(), seq, leg, it.value());
+                if (q.fromTime() > 0 && e.timestamp() < q.fromTime()) continue;
+                if (q.toTime() > 0 && e.timestamp() >= q.toTime()) continue;
+                if (q.type() != null && !q.type().equals(e.type())) continue;
+                if (q.status() != null && !q.status().equals(e.status())) continue;
+                items.add(e);
             }
             it.status();
         } catch (RocksDBException e) {
@@ -464,15 +458,8 @@ final class RocksIndexStore implements IndexStore {
                 long seq = k.getLong();
                 int leg = k.get();
                 if (seq > uptoSeq) break;
-                In e = new In(it.value());
-                String txId = e.string(), entryType = e.word(), direction = e.word();
-                boolean isPending = e.bool();
-                UInt128 amountValue = e.amount();
-                BigInteger balanceValue = e.integer();
-                long ts = e.longValue();
-                String status = e.word();
-                if (type != null && !type.equals(entryType)) continue;
-                items.add(new Views.Entry(account, seq, leg, txId, entryType, direction, isPending, amountValue.toString(), balanceValue.toString(), ts, status));
+                Views.Entry e = readEntry(account, seq, leg, it.value());
+                if (type == null || type.equals(e.type())) items.add(e);
             }
             it.status();
         } catch (RocksDBException e) {
@@ -684,6 +671,17 @@ final class RocksIndexStore implements IndexStore {
 
     private static byte[] ownerKey(String owner, String id) {
         return utf8(owner + "\0" + id);
+    }
+
+    /** An entry as {@link #entryValue} wrote it. */
+    private static Views.Entry readEntry(String account, long seq, int leg, byte[] value) {
+        In e = new In(value);
+        String txId = e.string(), type = e.word(), direction = e.word();
+        boolean isPending = e.bool();
+        UInt128 amount = e.amount();
+        BigInteger balance = e.integer();
+        long ts = e.longValue();
+        return new Views.Entry(account, seq, leg, txId, type, direction, isPending, amount.toString(), balance.toString(), ts, e.word());
     }
 
     private static byte[] entryValue(IndexRows.Entry e, String status) {

@@ -341,11 +341,22 @@ final class SqlIndexStore implements IndexStore {
     }
 
     private List<Views.Schema> schemas(String sql, List<Object> args) {
-        List<Views.Schema> items = new ArrayList<>();
+        return rows(sql, args, rs -> new Views.Schema(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getLong(5), rs.getLong(6)));
+    }
+
+    /** A row of a result, as a view. */
+    @FunctionalInterface
+    private interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /** Every row of a query on a reader connection. */
+    private <T> List<T> rows(String sql, List<Object> args, Row<T> row) {
+        List<T> items = new ArrayList<>();
         try (Connection c = readers.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
             for (int i = 0; i < args.size(); i++) st.setObject(i + 1, args.get(i));
             try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) items.add(new Views.Schema(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getLong(5), rs.getLong(6)));
+                while (rs.next()) items.add(row.read(rs));
             }
         } catch (SQLException e) {
             throw new IndexUnavailableException(e);
@@ -371,21 +382,9 @@ final class SqlIndexStore implements IndexStore {
     }
 
     private List<Views.DeadLetter> deadLetters(String sql, List<Object> args) {
-        List<Views.DeadLetter> items = new ArrayList<>();
-        try (Connection c = readers.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.size(); i++) st.setObject(i + 1, args.get(i));
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    Views.StreamEvent e = new Views.StreamEvent(rs.getString(1), rs.getString(2), 0, rs.getLong(4), rs.getString(5), rs.getString(6),
-                            rs.getString(7), 0, rs.getString(8), rs.getLong(10), rs.getInt(11), rs.getString(12), rs.getString(13), rs.getBytes(14),
-                            HexFormat.of().formatHex(rs.getBytes(15)));
-                    items.add(new Views.DeadLetter(rs.getLong(3), rs.getLong(4), e, rs.getLong(9), rs.getString(16), rs.getString(17), rs.getLong(18)));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IndexUnavailableException(e);
-        }
-        return items;
+        return rows(sql, args, rs -> new Views.DeadLetter(rs.getLong(3), rs.getLong(4), new Views.StreamEvent(rs.getString(1), rs.getString(2), 0, rs.getLong(4),
+                rs.getString(5), rs.getString(6), rs.getString(7), 0, rs.getString(8), rs.getLong(10), rs.getInt(11), rs.getString(12), rs.getString(13),
+                rs.getBytes(14), HexFormat.of().formatHex(rs.getBytes(15))), rs.getLong(9), rs.getString(16), rs.getString(17), rs.getLong(18)));
     }
 
     @Override
@@ -415,20 +414,9 @@ final class SqlIndexStore implements IndexStore {
     }
 
     private List<Views.StreamEvent> events(String sql, List<Object> args, int limit) {
-        List<Views.StreamEvent> items = new ArrayList<>(Math.min(limit, 1024));
-        try (Connection c = readers.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.size(); i++) st.setObject(i + 1, args.get(i));
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    items.add(new Views.StreamEvent(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5),
-                            rs.getString(6), rs.getString(7), rs.getLong(8), rs.getString(9), rs.getLong(10), rs.getInt(11), rs.getString(12),
-                            rs.getString(13), rs.getBytes(14), HexFormat.of().formatHex(rs.getBytes(15))));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IndexUnavailableException(e);
-        }
-        return items;
+        return rows(sql, args, rs -> new Views.StreamEvent(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5),
+                rs.getString(6), rs.getString(7), rs.getLong(8), rs.getString(9), rs.getLong(10), rs.getInt(11), rs.getString(12),
+                rs.getString(13), rs.getBytes(14), HexFormat.of().formatHex(rs.getBytes(15))));
     }
 
     @Override
@@ -459,20 +447,10 @@ final class SqlIndexStore implements IndexStore {
     @Override
     public List<Views.Transaction> transactionsBetween(long afterSeq, long uptoSeq, String type, int limit) {
         String sql = "SELECT " + TX_COLUMNS + " FROM coffer_tx WHERE seq > ? AND seq <= ?" + (type == null ? "" : " AND type = ?") + " ORDER BY seq LIMIT ?";
-        List<Views.Transaction> items = new ArrayList<>();
-        try (Connection c = readers.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
-            int i = 1;
-            st.setLong(i++, afterSeq);
-            st.setLong(i++, uptoSeq);
-            if (type != null) st.setString(i++, type);
-            st.setInt(i, limit);
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) items.add(transactionOf(rs));
-            }
-        } catch (SQLException e) {
-            throw new IndexUnavailableException(e);
-        }
-        return items;
+        List<Object> args = new ArrayList<>(List.of(afterSeq, uptoSeq));
+        if (type != null) args.add(type);
+        args.add(limit);
+        return rows(sql, args, SqlIndexStore::transactionOf);
     }
 
     @Override
@@ -480,24 +458,11 @@ final class SqlIndexStore implements IndexStore {
         String sql = "SELECT e.account_id, e.seq, e.leg, e.tx_id, e.type, e.direction, e.pending, e.amount, e.balance_after, e.ts, t.status"
                 + " FROM coffer_entries e LEFT JOIN coffer_tx t ON t.id = e.tx_id WHERE e.account_id = ? AND e.seq > ? AND e.seq <= ?"
                 + (type == null ? "" : " AND e.type = ?") + " ORDER BY e.seq, e.leg LIMIT ?";
-        List<Views.Entry> items = new ArrayList<>();
-        try (Connection c = readers.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
-            int i = 1;
-            st.setString(i++, account);
-            st.setLong(i++, afterSeq);
-            st.setLong(i++, uptoSeq);
-            if (type != null) st.setString(i++, type);
-            st.setInt(i, limit);
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    items.add(new Views.Entry(rs.getString(1), rs.getLong(2), rs.getInt(3), rs.getString(4), rs.getString(5), rs.getString(6),
-                            rs.getBoolean(7), rs.getString(8), rs.getString(9), rs.getLong(10), rs.getString(11)));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IndexUnavailableException(e);
-        }
-        return items;
+        List<Object> args = new ArrayList<>(List.of(account, afterSeq, uptoSeq));
+        if (type != null) args.add(type);
+        args.add(limit);
+        return rows(sql, args, rs -> new Views.Entry(rs.getString(1), rs.getLong(2), rs.getInt(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                rs.getBoolean(7), rs.getString(8), rs.getString(9), rs.getLong(10), rs.getString(11)));
     }
 
     private static Views.Transaction transactionOf(ResultSet rs) throws SQLException {
