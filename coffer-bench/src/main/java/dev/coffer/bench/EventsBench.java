@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class EventsBench {
 
     public record Options(List<Integer> payloadBytes, int seconds, int warmupSeconds, int batchConnections, int singleConnections,
-                          int historyConnections, int entities, int sseRate, boolean encrypt, Path dir) {}
+                          int historyConnections, int entities, int sseRate, boolean encrypt, List<String> serverJvmOptions, Path dir) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String TENANT = "bench";
@@ -62,7 +62,10 @@ public final class EventsBench {
         byte[] master = new byte[32];
         new java.security.SecureRandom().nextBytes(master);
         Map<String, String> env = o.encrypt() ? Map.of("COFFER_EVENTS_MASTER_KEY", java.util.Base64.getEncoder().encodeToString(master)) : Map.of();
-        try (BenchServer server = BenchServer.start(o.dir().resolve("server"), List.of("-Xmx1g", "-XX:+UseG1GC"), env)) {
+        List<String> jvm = new ArrayList<>(List.of("-Xmx1g", "-XX:+UseG1GC"));
+        jvm.addAll(o.serverJvmOptions());
+        out.put("server_jvm", String.join(" ", jvm));
+        try (BenchServer server = BenchServer.start(o.dir().resolve("server"), jvm, env)) {
             HttpWorkloads.Format f = new HttpWorkloads.Format(server.key);
             try (HttpConnection c = new HttpConnection(server.url.getHost(), server.url.getPort(), 120_000)) {
                 int s = c.exchange(f.post("/v1/schemas", null, "{\"tenant\":\"" + TENANT + "\",\"event_type\":\"order_created\",\"schema\":" + SCHEMA + "}"));

@@ -105,6 +105,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--encrypt", negatable = true, defaultValue = "true", fallbackValue = "true",
                 description = "Encrypt payloads at rest (a master key for the server; default: on, --no-encrypt for off).")
         boolean encrypt;
+        @Option(names = "--server-jvm", split = " ", description = "More JVM options for the server (e.g. -XX:StartFlightRecording=filename=events.jfr,settings=profile).")
+        List<String> serverJvm = new java.util.ArrayList<>();
         @Option(names = "--dir", description = "Working directory (default: a fresh temporary one).")
         Path dir;
         @Option(names = "--json", description = "Also write the figures to this file.")
@@ -114,7 +116,7 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             Path d = dir != null ? dir : Files.createTempDirectory("coffer-bench-events");
             Map<String, Object> figures = dev.coffer.bench.EventsBench.run(new dev.coffer.bench.EventsBench.Options(payloadBytes, seconds, warmup,
-                    batchConnections, singleConnections, historyConnections, entities, sseRate, encrypt, d));
+                    batchConnections, singleConnections, historyConnections, entities, sseRate, encrypt, serverJvm, d));
             return printJson(figures, json);
         }
     }

@@ -149,12 +149,19 @@ public sealed interface Command {
             return "e:" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(md.digest());
         }
 
-        private static java.security.MessageDigest sha256() {
+        /** One digest per thread, reset before each use: {@code getInstance} looks the provider up every time. */
+        private static final ThreadLocal<java.security.MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
             try {
                 return java.security.MessageDigest.getInstance("SHA-256");
             } catch (java.security.NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
+        });
+
+        private static java.security.MessageDigest sha256() {
+            java.security.MessageDigest md = SHA_256.get();
+            md.reset();
+            return md;
         }
 
         @Override public String id() { return id; }
