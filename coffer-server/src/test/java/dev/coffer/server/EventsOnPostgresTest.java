@@ -37,7 +37,7 @@ class EventsOnPostgresTest {
         Files.writeString(keyFile, "cd".repeat(32));
         Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
         try (ServiceFixture f = new ServiceFixture(Map.of("ledger.store", "postgres", "postgres.url", url, "postgres.schema", schema,
-                "events.master_key_file", keyFile.toString()))) {
+                "events.master_key_file", keyFile.toString(), "log.checkpoint_interval_ms", 50))) {
             assertThat(f.put("/v1/streams/acme/orders", f.adminKey, "{\"mode\":\"quarantine\"}").status()).isEqualTo(201);
             assertThat(f.post("/v1/schemas", f.adminKey, "{\"tenant\":\"acme\",\"event_type\":\"created\",\"schema\":{\"required\":[\"total\"]}}").status()).isEqualTo(201);
             String ok = "{\"event_id\":\"e1\",\"entity_type\":\"order\",\"entity_id\":\"o-1\",\"event_type\":\"created\",\"payload\":{\"total\":\"9.99\"}}";
@@ -55,7 +55,9 @@ class EventsOnPostgresTest {
             assertThat(history.path("items").get(4).path("payload").path("total").asText()).isEqualTo("9.99");
             assertThat(history.path("items").get(4).path("encryption").asText()).isEqualTo("aes-256-gcm");
             assertThat(f.get("/v1/streams/acme/orders/dead-letters?status=pending", f.adminKey).json().path("items")).hasSize(1);
-            assertThat(f.get("/v1/streams/acme/orders/events/e3?proof=true", f.adminKey).json().path("proof").path("inclusion_proof").isArray()).isTrue();
+            Res proven = f.get("/v1/streams/acme/orders/events/e3?proof=true", f.adminKey);
+            assertThat(proven.status()).as(proven.json().toString()).isEqualTo(200);
+            assertThat(proven.json().path("proof").path("inclusion_proof").isArray()).isTrue();
             // A follower gets the newest event over server-sent events.
             HttpResponse<InputStream> sse = f.http.send(HttpRequest.newBuilder(f.uri("/v1/streams/acme/orders/events?after=4")).GET()
                     .header("Accept", "text/event-stream").header("Authorization", "Bearer " + f.adminKey).build(), HttpResponse.BodyHandlers.ofInputStream());
