@@ -224,6 +224,11 @@ public sealed interface Command {
         public long[] entityKey() {
             long[] k = entityKey;
             if (k != null) return k;
+            return entityKey = entityKey(tenant, store, entityType, entityId);
+        }
+
+        /** The key of entity ({@code entityType}, {@code entityId}) of a store: see {@link #entityKey()}. */
+        public static long[] entityKey(String tenant, String store, String entityType, String entityId) {
             java.security.MessageDigest md = sha256();
             for (String part : new String[] {tenant, store, entityType, entityId}) {
                 byte[] b = part.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -233,7 +238,7 @@ public sealed interface Command {
             java.nio.ByteBuffer d = java.nio.ByteBuffer.wrap(md.digest());
             long hi = d.getLong(), lo = d.getLong();
             if (hi == 0 && lo == 0) lo = 1; // (0, 0) marks an empty slot of the ledger's table
-            return entityKey = new long[] {hi, lo};
+            return new long[] {hi, lo};
         }
 
         /** What the idempotency window keeps: every field but payload and metadata, which become their digest. */

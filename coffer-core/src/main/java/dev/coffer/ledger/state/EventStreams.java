@@ -12,8 +12,8 @@ import java.util.Map;
  * <p>Stores are few and kept in a map by name. Entities may be millions, so they are kept without
  * their names: an entity is its 128-bit key ({@link dev.coffer.ledger.Command.AppendEvent#entityKey})
  * in an open-addressing table of primitive arrays (two key words and a version per slot, linear
- * probing, at most half full). No object per entity and 48 bytes per entity at the table's
- * fullest; a collision of two entities' keys (about 2<sup>-128</sup> per pair) would merge their
+ * probing, at most half full). No object per entity: 48 to 96 bytes per entity (half full
+ * before a growth, a quarter after); a collision of two entities' keys (about 2<sup>-128</sup> per pair) would merge their
  * versions. Versions only grow and entities are never removed, so the table has no deletion.
  */
 final class EventStreams {

@@ -148,7 +148,7 @@ public final class LedgerState {
 
     /** The current version of an entity of a store: 0 when it has no event. */
     public long entityVersion(String tenant, String store, String entityType, String entityId) {
-        long[] k = new Command.AppendEvent(tenant, store, "-", entityType, entityId, "-", -1, 0, "", null, new byte[1]).entityKey();
+        long[] k = Command.AppendEvent.entityKey(tenant, store, entityType, entityId);
         return streams.version(k[0], k[1]);
     }
 

@@ -199,11 +199,28 @@ public final class QueryIndex implements AutoCloseable {
 
     // ------------------------------------------------------------------ queries
 
+    /**
+     * Queries and {@link #close} exclude each other: a query never touches a closed store. RocksDB
+     * would crash the process on a closed handle — it did once, a server-sent-event stream reading
+     * while the service shut down (a SIGSEGV in {@code DBIter::Seek}).
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock queries = new java.util.concurrent.locks.ReentrantReadWriteLock();
+
+    private <T> T query(java.util.function.Supplier<T> q) {
+        queries.readLock().lock();
+        try {
+            if (closed) throw new IndexUnavailableException(new IllegalStateException("the query index is closed"));
+            return q.get();
+        } finally {
+            queries.readLock().unlock();
+        }
+    }
+
     /** The operation with this id, or null when the index has none. */
     public Views.Transaction transaction(String id, long minSeq) {
         checkId("id", id);
         awaitIndexed(minSeq);
-        return store.transaction(id);
+        return query(() -> store.transaction(id));
     }
 
     /** A page of an account's entries, newest first. Pages never skip or repeat an entry while writes go on. */
@@ -218,7 +235,7 @@ public final class QueryIndex implements AutoCloseable {
         long[] cursor = q.cursor() == null ? new long[]{Long.MAX_VALUE, 0} : Cursors.parseHistory(q.cursor());
         awaitIndexed(q.minSeq());
         long at = indexedSeq;
-        List<Views.Entry> items = new ArrayList<>(store.history(q, cursor[0], (int) cursor[1], limit + 1));
+        List<Views.Entry> items = new ArrayList<>(query(() -> store.history(q, cursor[0], (int) cursor[1], limit + 1)));
         String next = null;
         if (items.size() > limit) {
             items.removeLast();
@@ -235,7 +252,7 @@ public final class QueryIndex implements AutoCloseable {
         String after = cursor == null ? "" : Cursors.parseAccounts(cursor);
         awaitIndexed(minSeq);
         long at = indexedSeq;
-        List<Views.Account> items = new ArrayList<>(store.accountsByOwner(owner, after, size + 1));
+        List<Views.Account> items = new ArrayList<>(query(() -> store.accountsByOwner(owner, after, size + 1)));
         String next = null;
         if (items.size() > size) {
             items.removeLast();
@@ -274,7 +291,7 @@ public final class QueryIndex implements AutoCloseable {
         long at = indexedSeq;
         long upto = Math.min(at, afterSeq + MAX_FEED_SCAN);
         if (upto <= afterSeq) return new Views.Slice<>(List.of(), afterSeq, false);
-        List<T> items = read.apply(upto, size);
+        List<T> items = query(() -> read.apply(upto, size));
         boolean full = items.size() == size;
         return new Views.Slice<>(items, full ? seqOf.applyAsLong(items.getLast()) : upto, full || upto < at);
     }
@@ -292,7 +309,7 @@ public final class QueryIndex implements AutoCloseable {
         checkId("tenant", tenant);
         checkId("event_type", eventType);
         awaitIndexed(minSeq);
-        return store.schemaVersions(tenant, eventType);
+        return query(() -> store.schemaVersions(tenant, eventType));
     }
 
     /** One version of an event type's schema, or null. */
@@ -300,7 +317,7 @@ public final class QueryIndex implements AutoCloseable {
         checkId("tenant", tenant);
         checkId("event_type", eventType);
         awaitIndexed(minSeq);
-        return store.schema(tenant, eventType, version);
+        return query(() -> store.schema(tenant, eventType, version));
     }
 
     /** A page of a store's dead letters after number {@code afterSeq} (of {@code status} only when not null); the cursor is the last number. */
@@ -313,7 +330,7 @@ public final class QueryIndex implements AutoCloseable {
         int size = pageSize(limit);
         awaitIndexed(minSeq);
         long at = indexedSeq;
-        List<Views.DeadLetter> items = new ArrayList<>(this.store.deadLetters(tenant, store, afterSeq, status, size + 1));
+        List<Views.DeadLetter> items = new ArrayList<>(query(() -> this.store.deadLetters(tenant, store, afterSeq, status, size + 1)));
         String next = null;
         if (items.size() > size) {
             items.removeLast();
@@ -327,7 +344,7 @@ public final class QueryIndex implements AutoCloseable {
         checkId("tenant", tenant);
         checkId("store", store);
         awaitIndexed(minSeq);
-        return this.store.deadLetter(tenant, store, seq);
+        return query(() -> this.store.deadLetter(tenant, store, seq));
     }
 
     /** Event {@code eventId} of a store, or null. */
@@ -336,7 +353,7 @@ public final class QueryIndex implements AutoCloseable {
         checkId("store", store);
         checkId("event_id", eventId);
         awaitIndexed(minSeq);
-        return this.store.event(tenant, store, eventId);
+        return query(() -> this.store.event(tenant, store, eventId));
     }
 
     /**
@@ -355,7 +372,7 @@ public final class QueryIndex implements AutoCloseable {
         int size = pageSize(limit);
         awaitIndexed(minSeq);
         long at = indexedSeq;
-        return eventPage(this.store.storeEvents(tenant, store, afterSeq, eventType, fromTime, toTime, size + 1), size, true, at);
+        return eventPage(query(() -> this.store.storeEvents(tenant, store, afterSeq, eventType, fromTime, toTime, size + 1)), size, true, at);
     }
 
     /** A page of an entity's events after version {@code afterVersion}, by version; the next page's cursor is the last version. */
@@ -369,7 +386,7 @@ public final class QueryIndex implements AutoCloseable {
         int size = pageSize(limit);
         awaitIndexed(minSeq);
         long at = indexedSeq;
-        return eventPage(this.store.entityEvents(tenant, store, entityType, entityId, afterVersion, size + 1), size, false, at);
+        return eventPage(query(() -> this.store.entityEvents(tenant, store, entityType, entityId, afterVersion, size + 1)), size, false, at);
     }
 
     private static Views.Page<Views.StreamEvent> eventPage(List<Views.StreamEvent> found, int size, boolean bySeq, long at) {
@@ -401,8 +418,11 @@ public final class QueryIndex implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
         closed = true;
+        queries.writeLock().lock(); // waits for the queries running now; later ones see closed
+        queries.writeLock().unlock();
         synchronized (progress) {
             progress.notifyAll();
         }

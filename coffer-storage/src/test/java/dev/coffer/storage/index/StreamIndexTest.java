@@ -106,6 +106,10 @@ class StreamIndexTest {
             assertThatThrownBy(() -> f.index.storeEvents("acme", "orders", -1, null, 0, Long.MAX_VALUE, 10, 0))
                     .isInstanceOf(QueryRejectedException.class);
             assertThatThrownBy(() -> f.index.storeEvents("acme", "orders", 0, null, 10, 10, 10, 0)).isInstanceOf(QueryRejectedException.class);
+            // A query after close is refused, never run on a closed store (a closed RocksDB handle would crash the process).
+            f.index.close();
+            assertThatThrownBy(() -> f.index.storeEvents("acme", "orders", 0, null, 0, Long.MAX_VALUE, 10, 0)).isInstanceOf(IndexUnavailableException.class);
+            assertThatThrownBy(() -> f.index.event("acme", "orders", "ev-42", 0)).isInstanceOf(IndexUnavailableException.class);
         }
     }
 
