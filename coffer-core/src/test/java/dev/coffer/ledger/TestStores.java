@@ -21,18 +21,34 @@ import java.util.List;
  * Which store the core's test suites run on. By default the file journal; with
  * {@code -Dcoffer.test.store=postgres} (set by coffer-storage's build, which runs these suites
  * again from the core's test-jar) a fresh PostgreSQL schema per data directory, through
- * {@code dev.coffer.storage.postgres.PostgresTestStores}, which the core cannot see at compile time.
+ * {@code dev.coffer.storage.postgres.PostgresTestStores}; with {@code -Dcoffer.test.store=kafka}
+ * (coffer-kafka's build) a fresh topic per data directory on a local Kafka cluster, through
+ * {@code dev.coffer.kafka.KafkaTestStores}. The core cannot see either at compile time. On Kafka
+ * the verifiable log's tiles and checkpoints stay in files beside the snapshots, as on the file
+ * store; only its log readers read Kafka.
  */
 public final class TestStores {
 
     public static final String STORE_PROPERTY = "coffer.test.store";
     public static final String PG_URL_PROPERTY = "coffer.test.pg.url";
+    /** Bootstrap servers of the Kafka cluster a test JVM started, handed to its children. */
+    public static final String KAFKA_BOOTSTRAP_PROPERTY = "coffer.test.kafka.bootstrap";
     private static final String POSTGRES_FIXTURE = "dev.coffer.storage.postgres.PostgresTestStores";
+    private static final String KAFKA_FIXTURE = "dev.coffer.kafka.KafkaTestStores";
 
     private TestStores() {}
 
+    private static String store() {
+        return System.getProperty(STORE_PROPERTY, "file");
+    }
+
     public static boolean onFile() {
-        return !"postgres".equals(System.getProperty(STORE_PROPERTY, "file"));
+        return "file".equals(store());
+    }
+
+    /** Whether the verifiable log's tiles and checkpoints are files in the data directory. */
+    private static boolean tlogOnFiles() {
+        return !"postgres".equals(store());
     }
 
     /** {@code base} (whose data directory names the log) pointed at the store under test. */
@@ -55,7 +71,8 @@ public final class TestStores {
     /** JVM flags a child process needs to open the same store. */
     public static List<String> childJvmFlags() {
         List<String> flags = new ArrayList<>();
-        for (String p : new String[]{STORE_PROPERTY, PG_URL_PROPERTY}) {
+        if ("kafka".equals(store())) call("cluster", new Class<?>[0], new Object[0]); // started, so that its address is set
+        for (String p : new String[]{STORE_PROPERTY, PG_URL_PROPERTY, KAFKA_BOOTSTRAP_PROPERTY}) {
             String v = System.getProperty(p);
             if (v != null) flags.add("-D" + p + "=" + v);
         }
@@ -66,14 +83,16 @@ public final class TestStores {
     public record Tlog(TileStore tiles, CheckpointStore checkpoints, LogReader.Factory readers) {}
 
     public static Tlog tlog(Path dataDir, LongSupplier durableSeq) throws IOException {
-        if (!onFile()) return (Tlog) call("tlog", new Class<?>[] {Path.class}, dataDir);
+        if (!tlogOnFiles()) return (Tlog) call("tlog", new Class<?>[] {Path.class}, dataDir);
         Path at = dataDir.resolve("tlog");
-        return new Tlog(FileTileStore.open(at), FileCheckpointStore.open(at.resolve("checkpoints")), after -> FileLogStore.reader(dataDir, after, durableSeq));
+        LogReader.Factory readers = onFile() ? after -> FileLogStore.reader(dataDir, after, durableSeq)
+                : (LogReader.Factory) call("readers", new Class<?>[] {Path.class}, dataDir);
+        return new Tlog(FileTileStore.open(at), FileCheckpointStore.open(at.resolve("checkpoints")), readers);
     }
 
     /** Changes a byte of a stored tile (the log must be closed). */
     public static void damageTile(Path dataDir, int level, long index) throws IOException {
-        if (!onFile()) {
+        if (!tlogOnFiles()) {
             call("damageTile", new Class<?>[] {Path.class, int.class, long.class}, dataDir, level, index);
             return;
         }
@@ -87,7 +106,7 @@ public final class TestStores {
 
     /** Deletes every stored tile of these levels ({@code -1}: entry bundles); the log must be closed. */
     public static void dropTiles(Path dataDir, int... levels) throws IOException {
-        if (!onFile()) {
+        if (!tlogOnFiles()) {
             call("dropTiles", new Class<?>[] {Path.class, int[].class}, dataDir, levels);
             return;
         }
@@ -103,7 +122,7 @@ public final class TestStores {
 
     /** Puts the published checkpoints of one data directory's log beside another's. */
     public static void copyCheckpoints(Path from, Path to) throws IOException {
-        if (!onFile()) {
+        if (!tlogOnFiles()) {
             call("copyCheckpoints", new Class<?>[] {Path.class, Path.class}, from, to);
             return;
         }
@@ -112,14 +131,15 @@ public final class TestStores {
     }
 
     private static Object call(String method, Class<?>[] types, Object... args) {
+        String fixture = "kafka".equals(store()) ? KAFKA_FIXTURE : POSTGRES_FIXTURE;
         try {
-            Class<?> c = Class.forName(POSTGRES_FIXTURE);
+            Class<?> c = Class.forName(fixture);
             return c.getMethod(method, types).invoke(null, args);
         } catch (java.lang.reflect.InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw new IllegalStateException(e.getCause());
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("the postgres test store needs " + POSTGRES_FIXTURE + " on the class path", e);
+            throw new IllegalStateException("the " + store() + " test store needs " + fixture + "." + method + " on the class path", e);
         }
     }
 
