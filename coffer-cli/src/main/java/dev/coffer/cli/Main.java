@@ -17,7 +17,11 @@ public final class Main implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** The Kafka clients print every setting at INFO each time one is made; the commands keep their warnings only. */
+    private static final java.util.logging.Logger KAFKA_CLIENTS = java.util.logging.Logger.getLogger("org.apache.kafka");
+
     public static void main(String[] args) {
+        KAFKA_CLIENTS.setLevel(java.util.logging.Level.WARNING);
         CommandLine cli = new CommandLine(new Main());
         // Refusals the operator can act on (bad flag values, a second writer, an unreachable or
         // damaged store) print one line, not a stack trace.

@@ -24,7 +24,7 @@ import java.util.concurrent.CountDownLatch;
  * everything queued and closes the store cleanly.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run the Coffer HTTP service (embedded file journal by default; --store postgres for PostgreSQL).")
+        description = "Run the Coffer HTTP service (embedded file journal by default; --store postgres for PostgreSQL, --store kafka for Kafka).")
 final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--config", description = "TOML configuration file (default: $COFFER_CONFIG, else ./coffer.toml when present).")
@@ -35,8 +35,12 @@ final class ServeCommand implements Callable<Integer> {
     String host;
     @Option(names = "--port", description = "Port to listen on, 0 = any free port (server.port; default: 8480).")
     Integer port;
-    @Option(names = "--store", description = "file or postgres (ledger.store; default: file).")
+    @Option(names = "--store", description = "file, postgres or kafka (ledger.store; default: file).")
     String store;
+    @Option(names = "--kafka-bootstrap", description = "Kafka bootstrap servers (kafka.bootstrap_servers; default: 127.0.0.1:19092).")
+    String kafkaBootstrap;
+    @Option(names = "--kafka-topic", description = "Kafka topic of the log (kafka.topic; default: coffer-log).")
+    String kafkaTopic;
     @Option(names = "--pg-url", description = "PostgreSQL JDBC URL (postgres.url; prefer $COFFER_PG_URL: flags show in ps).")
     String pgUrl;
     @Option(names = "--pg-schema", description = "PostgreSQL schema (postgres.schema; default: coffer).")
@@ -116,6 +120,8 @@ final class ServeCommand implements Callable<Integer> {
         flags.put("postgres.url", pgUrl);
         flags.put("postgres.schema", pgSchema);
         flags.put("postgres.pool_size", pgPoolSize);
+        flags.put("kafka.bootstrap_servers", kafkaBootstrap);
+        flags.put("kafka.topic", kafkaTopic);
         return CofferConfig.load(file, System.getenv(), flags);
     }
 }

@@ -55,16 +55,30 @@ public final class Ledger implements AutoCloseable {
      * @throws dev.coffer.ledger.journal.CorruptJournalException when the journal is damaged other than at its tail
      */
     public static Ledger open(LedgerConfig config) throws IOException {
+        return open(config, null);
+    }
+
+    /**
+     * Opens the store and takes over from {@code warm}, a standby's live state (null: recover from
+     * the store's newest snapshot): only the log beyond it is replayed. The replica's state belongs
+     * to the ledger afterwards; if the log does not carry the replica's last hash, the open fails.
+     * A later reopen after a store failure recovers from the store as usual.
+     */
+    public static Ledger open(LedgerConfig config, Replica warm) throws IOException {
         LogStore.Opener opener = config.store() != null ? config.store() : FileLogStore::open;
         Ledger ledger = new Ledger(config, opener);
-        ledger.start();
+        ledger.start(warm);
         return ledger;
     }
 
     private void start() throws IOException {
+        start(null);
+    }
+
+    private void start(Replica warm) throws IOException {
         LogStore s = opener.open(config);
         try {
-            Recovery.Recovered r = Recovery.run(config, s);
+            Recovery.Recovered r = Recovery.run(config, s, warm);
             Sequencer q = new Sequencer(config, r.state(), s, r.snapshotSeq(), this::storeFailed);
             recovery = new RecoveryReport(s.kind(), r.state().lastSeq(), r.snapshotSeq(), r.replayedEvents(), r.repairedBytes(), r.seconds());
             store = s;

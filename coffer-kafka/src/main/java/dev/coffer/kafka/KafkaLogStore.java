@@ -17,12 +17,6 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,8 +54,7 @@ public final class KafkaLogStore implements LogStore {
     private final boolean ignoreSnapshots;
     private final TopicPartition partition;
     private final SnapshotStore snapshots;
-    private final FileChannel lockFile;
-    private final FileLock lock;
+    private final DirectoryLock lock;
     private final KafkaProducer<byte[], byte[]> producer;
     private final ByteSink body = new ByteSink(1 << 20);
     private final ByteSink payload = new ByteSink(1 << 12);
@@ -73,12 +66,11 @@ public final class KafkaLogStore implements LogStore {
     private volatile boolean fenced;
     private boolean failed;
 
-    private KafkaLogStore(KafkaSettings settings, boolean ignoreSnapshots, FileChannel lockFile, FileLock lock, KafkaProducer<byte[], byte[]> producer) {
+    private KafkaLogStore(KafkaSettings settings, boolean ignoreSnapshots, DirectoryLock lock, KafkaProducer<byte[], byte[]> producer) {
         this.settings = settings;
         this.ignoreSnapshots = ignoreSnapshots;
         this.partition = new TopicPartition(settings.topic(), settings.partition());
         this.snapshots = new SnapshotStore(settings.snapshotDir());
-        this.lockFile = lockFile;
         this.lock = lock;
         this.producer = producer;
     }
@@ -94,27 +86,15 @@ public final class KafkaLogStore implements LogStore {
      */
     public static KafkaLogStore open(KafkaSettings settings, boolean ignoreSnapshots) throws IOException {
         KafkaTopic.check(settings);
-        Files.createDirectories(settings.snapshotDir());
-        FileChannel ch = FileChannel.open(settings.snapshotDir().resolve("coffer.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
-        if (lock == null) {
-            ch.close();
-            throw new IllegalStateException("another Coffer process holds " + settings.snapshotDir() + "; each writer and standby needs its own data directory");
-        }
+        DirectoryLock lock = DirectoryLock.take(settings.snapshotDir());
         KafkaProducer<byte[], byte[]> producer = null;
         try {
             producer = KafkaClients.producer(settings);
             producer.initTransactions();
-            return new KafkaLogStore(settings, ignoreSnapshots, ch, lock, producer);
+            return new KafkaLogStore(settings, ignoreSnapshots, lock, producer);
         } catch (KafkaException | IllegalStateException e) {
             if (producer != null) producer.close(Duration.ZERO);
-            lock.release();
-            ch.close();
+            lock.close();
             throw new IOException("Kafka: cannot take the writer's place for " + settings.topic() + "/" + settings.partition()
                     + " (transactional id " + settings.transactionalId() + "): " + e.getMessage(), e);
         }
@@ -254,11 +234,7 @@ public final class KafkaLogStore implements LogStore {
         } catch (KafkaException e) {
             LOG.log(System.Logger.Level.DEBUG, "closing the Kafka producer: " + e.getMessage());
         } finally {
-            try {
-                lock.release();
-            } finally {
-                lockFile.close();
-            }
+            lock.close();
         }
     }
 }

@@ -62,10 +62,28 @@ public final class KafkaTopic {
         }
     }
 
-    /** Deletes the topic (tests and benchmarks clean up after themselves). */
+    /** Creates the election topic of the log's partition writers ({@link KafkaLeadership}) unless it exists. */
+    public static void createElection(KafkaSettings s) throws IOException {
+        String name = KafkaLeadership.electionTopic(s.topic());
+        try (Admin admin = admin(s)) {
+            admin.createTopics(List.of(new NewTopic(name, 1, (short) REPLICATION_FACTOR).configs(Map.of("min.insync.replicas", Integer.toString(MIN_IN_SYNC_REPLICAS)))))
+                    .all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) throw failure("creating topic " + name, e);
+        } catch (InterruptedException | TimeoutException e) {
+            throw failure("creating topic " + name, e);
+        }
+    }
+
+    /** Deletes the topic and its election topic (tests and benchmarks clean up after themselves). */
     public static void delete(KafkaSettings s) throws IOException {
         try (Admin admin = admin(s)) {
             admin.deleteTopics(List.of(s.topic())).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            try {
+                admin.deleteTopics(List.of(KafkaLeadership.electionTopic(s.topic()))).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw e;
+            }
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw failure("deleting topic " + s.topic(), e);
         } catch (InterruptedException | TimeoutException e) {

@@ -22,6 +22,14 @@ import java.util.UUID;
 public final class KafkaTestStores {
 
     private static LocalCluster cluster;
+    /** The clients' settings dumps and the connection warnings of brokers starting or killed on purpose: noise in a test's output. */
+    private static final java.util.logging.Logger KAFKA_CLIENTS = java.util.logging.Logger.getLogger("org.apache.kafka");
+    private static final java.util.logging.Logger KAFKA_NETWORK = java.util.logging.Logger.getLogger("org.apache.kafka.clients.NetworkClient");
+
+    static {
+        KAFKA_CLIENTS.setLevel(java.util.logging.Level.WARNING);
+        KAFKA_NETWORK.setLevel(java.util.logging.Level.SEVERE);
+    }
 
     private KafkaTestStores() {}
 

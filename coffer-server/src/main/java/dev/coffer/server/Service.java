@@ -68,17 +68,20 @@ public final class Service implements AutoCloseable {
     /** Opens and recovers the store, starts the index and the HTTP server; creates an admin key when the data directory has no key file. */
     public static Service start(CofferConfig config, JsonLog log) throws IOException {
         Path data = Path.of(config.ledger().dataDir());
-        Backend backend = config.ledger().store().equals("postgres")
-                ? Backend.postgres(data, new PostgresDatabase.Settings(config.postgres().url(), config.postgres().schema(), config.postgres().poolSize(),
-                        config.postgres().lockWaitMs()))
-                : Backend.file(data);
+        Backend backend = switch (config.ledger().store()) {
+            case "postgres" -> Backend.postgres(data, new PostgresDatabase.Settings(config.postgres().url(), config.postgres().schema(), config.postgres().poolSize(),
+                    config.postgres().lockWaitMs()));
+            case "kafka" -> Backend.kafka(data, config.kafkaSettings(data), config.kafka().createTopic(), config.kafka().topicPartitions(),
+                    config.kafka().electionSessionMs());
+            default -> Backend.file(data);
+        };
         ServiceMetrics metrics = new ServiceMetrics();
         Ledger ledger = null;
         QueryIndex index = null;
         VerifiableLog tlog = null;
         Facilitator facilitator = null;
         try {
-            ledger = Ledger.open(backend.configure(ledgerConfig(config, data).withBatchListener(metrics)));
+            ledger = backend.openLedger(backend.configure(ledgerConfig(config, data).withBatchListener(metrics)), msg -> log.info(msg, Map.of("store", backend.name())));
             tlog = startLog(config, backend, ledger, data, log);
             index = backend.startIndex(ledger, Duration.ofMillis(config.index().maxWaitMs()), config.index().embeddedIndex(), config.index().followerNice());
             Ledger l = ledger;

@@ -1,5 +1,11 @@
 package dev.coffer.storage;
 
+import dev.coffer.kafka.KafkaFailover;
+import dev.coffer.kafka.KafkaLeadership;
+import dev.coffer.kafka.KafkaLogReader;
+import dev.coffer.kafka.KafkaLogStore;
+import dev.coffer.kafka.KafkaSettings;
+import dev.coffer.kafka.KafkaTopic;
 import dev.coffer.ledger.Ledger;
 import dev.coffer.ledger.LedgerConfig;
 import dev.coffer.ledger.journal.FileLogStore;
@@ -28,8 +34,10 @@ import java.util.stream.Stream;
 /**
  * A storage backend, chosen by configuration: where the ledger's log lives and where its query
  * index lives. {@code file}: the journal in the data directory and an embedded index beside it (no
- * set-up). {@code postgres}: both in one PostgreSQL schema. The embedded index is SQLite or
- * RocksDB ({@link EmbeddedIndex}). The one place that wires them.
+ * set-up). {@code postgres}: both in one PostgreSQL schema. {@code kafka}: the log in a replicated
+ * Kafka partition, and snapshots, the embedded index and the verifiable log's tiles in the data
+ * directory, built from that log. The embedded index is SQLite or RocksDB ({@link EmbeddedIndex}).
+ * The one place that wires them.
  */
 public final class Backend implements AutoCloseable {
 
@@ -38,20 +46,59 @@ public final class Backend implements AutoCloseable {
     private final String name;
     private final Path dataDir;
     private final PostgresDatabase db;
+    private final KafkaSettings kafka;
+    private final int electionSessionMs;
+    private volatile KafkaLeadership seat;
 
-    private Backend(String name, Path dataDir, PostgresDatabase db) {
+    private Backend(String name, Path dataDir, PostgresDatabase db, KafkaSettings kafka, int electionSessionMs) {
         this.name = name;
         this.dataDir = dataDir;
         this.db = db;
+        this.kafka = kafka;
+        this.electionSessionMs = electionSessionMs;
     }
 
     public static Backend file(Path dataDir) {
-        return new Backend("file", dataDir, null);
+        return new Backend("file", dataDir, null, null, 0);
     }
 
     /** Connects to PostgreSQL and migrates the schema; fails with a clear message when it cannot. */
     public static Backend postgres(Path dataDir, PostgresDatabase.Settings settings) {
-        return new Backend("postgres", dataDir, PostgresDatabase.open(settings));
+        return new Backend("postgres", dataDir, PostgresDatabase.open(settings), null, 0);
+    }
+
+    /**
+     * The log in Kafka ({@code settings}, snapshots in {@code dataDir}); with {@code createTopic} the
+     * topic is created with the log's settings and {@code partitions} partitions when it is missing.
+     * The topic's settings are checked when the store opens. {@code electionSessionMs}: how long the
+     * writer may be silent before a standby is elected in its place ({@link #openLedger}).
+     */
+    public static Backend kafka(Path dataDir, KafkaSettings settings, boolean createTopic, int partitions, int electionSessionMs) throws IOException {
+        KafkaSettings s = settings.withSnapshotDir(dataDir);
+        if (createTopic) KafkaTopic.create(s, partitions);
+        return new Backend("kafka", dataDir, null, s, electionSessionMs);
+    }
+
+    /** {@link #kafka(Path, KafkaSettings, boolean, int, int)} with the broker's default session floor. */
+    public static Backend kafka(Path dataDir, KafkaSettings settings, boolean createTopic, int partitions) throws IOException {
+        return kafka(dataDir, settings, createTopic, partitions, KafkaLeadership.DEFAULT_SESSION_TIMEOUT_MS);
+    }
+
+    /**
+     * Opens the ledger on this backend. On Kafka the process first joins the partition's election
+     * and stands by (following the log) while another process writes; it opens the ledger once it
+     * is elected, taking over the standby's live state. {@code status} hears what it is doing.
+     */
+    public Ledger openLedger(LedgerConfig config, java.util.function.Consumer<String> status) throws IOException {
+        if (kafka == null) return Ledger.open(config);
+        try {
+            KafkaFailover.Active active = KafkaFailover.openWhenElected(kafka, config, electionSessionMs, status);
+            seat = active.seat();
+            return active.ledger();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while standing by", e);
+        }
     }
 
     public String name() { return name; }
@@ -60,6 +107,7 @@ public final class Backend implements AutoCloseable {
 
     /** {@code base} with this backend's store. */
     public LedgerConfig configure(LedgerConfig base) {
+        if (kafka != null) return base.withStore(KafkaLogStore.opener(kafka));
         return db == null ? base : base.withStore(PostgresLogStore.opener(db));
     }
 
@@ -82,7 +130,8 @@ public final class Backend implements AutoCloseable {
                             + dataDir.resolve(other.fileName) + " (the " + other.wireName() + " index) is no longer read and may be deleted");
                 }
             }
-            QueryIndex.ReaderFactory readers = after -> FileLogStore.reader(dataDir, after, ledger::durableSeq);
+            LogReader.Factory log = logReaders(ledger);
+            QueryIndex.ReaderFactory readers = log::open;
             return (embedded.kind() == EmbeddedIndex.Kind.ROCKSDB
                     ? QueryIndex.rocksdb(at, readers, ledger::durableSeq, maxWait, embedded.cacheMib())
                     : QueryIndex.sqlite(at, readers, ledger::durableSeq, maxWait, embedded.cacheMib())).followerNice(followerNice).start();
@@ -98,7 +147,7 @@ public final class Backend implements AutoCloseable {
         if (db == null) {
             Path at = tlogDir(dataDir);
             return VerifiableLog.start(FileTileStore.open(at), FileCheckpointStore.open(at.resolve("checkpoints")), key, settings,
-                    after -> FileLogStore.reader(dataDir, after, ledger::durableSeq), ledger::durableSeq);
+                    logReaders(ledger), ledger::durableSeq);
         }
         return VerifiableLog.start(PostgresTileStore.open(db), PostgresCheckpointStore.open(db), key, settings,
                 after -> new PostgresLogReader(db.pool(), after), ledger::durableSeq);
@@ -106,6 +155,7 @@ public final class Backend implements AutoCloseable {
 
     /** Readers of {@code ledger}'s durable log, from any position (the x402 facilitator reads its records back at start-up). */
     public LogReader.Factory logReaders(Ledger ledger) {
+        if (kafka != null) return KafkaLogReader.factory(kafka);
         if (db == null) return after -> FileLogStore.reader(dataDir, after, ledger::durableSeq);
         return after -> new PostgresLogReader(db.pool(), after);
     }
@@ -115,7 +165,7 @@ public final class Backend implements AutoCloseable {
         return dataDir.resolve("tlog");
     }
 
-    /** Bytes the log and index take: the data directory, or the PostgreSQL schema's relations. */
+    /** Bytes the log and index take: the data directory (for Kafka, without the topic), or the PostgreSQL schema's relations. */
     public long sizeBytes() throws IOException {
         if (db == null) {
             try (Stream<Path> s = Files.walk(dataDir)) {
@@ -134,8 +184,15 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** Drops the PostgreSQL schema (benchmarks clean up after themselves). */
+    /** The Kafka store's settings (null for the other backends). */
+    public KafkaSettings kafkaSettings() { return kafka; }
+
+    /** Drops the PostgreSQL schema, or deletes the Kafka topic (benchmarks clean up after themselves). */
     public void dropSchema() throws IOException {
+        if (kafka != null) {
+            KafkaTopic.delete(kafka);
+            return;
+        }
         if (db == null) return;
         try (Connection c = db.pool().getConnection(); var st = c.createStatement()) {
             st.execute("DROP SCHEMA IF EXISTS " + db.settings().schema() + " CASCADE");
@@ -146,6 +203,8 @@ public final class Backend implements AutoCloseable {
 
     @Override
     public void close() {
+        KafkaLeadership s = seat;
+        if (s != null) s.close();
         if (db != null) db.close();
     }
 }

@@ -10,6 +10,8 @@ import dev.coffer.ledger.tlog.TiledTree;
 import dev.coffer.ledger.tlog.VerifiableLog;
 import dev.coffer.storage.EmbeddedIndex;
 import dev.coffer.storage.index.QueryIndex;
+import dev.coffer.kafka.KafkaLeadership;
+import dev.coffer.kafka.KafkaSettings;
 import dev.coffer.storage.postgres.PostgresDatabase;
 
 import dev.coffer.ledger.Limits;
@@ -39,7 +41,7 @@ import java.util.Set;
  * {@code COFFER_…} variables — are an error, never ignored: a typo must not silently fall back to
  * a default.
  */
-public record CofferConfig(Server server, LedgerSection ledger, Postgres postgres, Index index, Log log, X402 x402, Events events) {
+public record CofferConfig(Server server, LedgerSection ledger, Postgres postgres, Kafka kafka, Index index, Log log, X402 x402, Events events) {
 
     /** The variable that may hold the log's signing key (never a configuration key: it is secret). */
     public static final String LOG_KEY_ENV = "COFFER_LOG_KEY";
@@ -79,7 +81,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                          int maxJsonDepth, int maxBatchOperations, int maxInFlightRequests, int requestTimeoutMs,
                          int retryAfterSeconds, int shutdownGraceMs, int maxConnections, int idleTimeoutMs) {}
 
-    /** The ledger core (see docs/ARCHITECTURE.md, Bounds). {@code store}: {@code file} or {@code postgres}. */
+    /** The ledger core (see docs/ARCHITECTURE.md, Bounds). {@code store}: {@code file}, {@code postgres} or {@code kafka}. */
     public record LedgerSection(String dataDir, String store, int queueCapacity, int maxBatchCommands, int idempotencyCap,
                                 long idempotencyTtlSeconds, long snapshotEveryEvents) {}
 
@@ -88,6 +90,23 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
      * {@code lockWaitMs}: how long a start waits for the single writer's lock held by another session.
      */
     public record Postgres(String url, String schema, int poolSize, int lockWaitMs) {}
+
+    /**
+     * Kafka, for {@code store = "kafka"} (docs/SCALE-OUT.md): the log is partition {@code partition}
+     * of {@code topic}; snapshots, the embedded index and the verifiable log's tiles stay in the data
+     * directory of this process.
+     *
+     * @param bootstrapServers   {@code host:port,...}
+     * @param transactionalId    the writer's identity; empty = {@code coffer-<topic>-<partition>}
+     * @param createTopic        create the topic with the log's settings when it is missing
+     * @param topicPartitions    partitions of a topic created here
+     * @param transactionTimeoutMs how long the brokers keep an open transaction of a silent writer
+     * @param appendTimeoutMs    the longest one group commit may take before the ledger reopens the store
+     * @param electionSessionMs  how long the writer may be silent before a standby is elected in its place
+     *                           (its session in the election group; the brokers' floor is 6000 by default)
+     */
+    public record Kafka(String bootstrapServers, String topic, int partition, String transactionalId, boolean createTopic, int topicPartitions,
+                        int transactionTimeoutMs, int appendTimeoutMs, int electionSessionMs) {}
 
     /**
      * The query index: how long a read-your-writes query waits, the lag past which /readyz says not
@@ -259,6 +278,8 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                 new Server("127.0.0.1", 8480, 1 << 20, 10, 16 * 1024, 16, 8192, 8192, 10_000, 1, 10_000, 4096, 300_000),
                 new LedgerSection("data", "file", 4096, 8192, 1_000_000, 24 * 3600, 2_000_000),
                 new Postgres("", "coffer", 8, PostgresDatabase.Settings.DEFAULT_LOCK_WAIT_MILLIS),
+                new Kafka("127.0.0.1:19092", "coffer-log", 0, "", false, 1, KafkaSettings.DEFAULT_TRANSACTION_TIMEOUT_MS, KafkaSettings.DEFAULT_APPEND_TIMEOUT_MS,
+                        KafkaLeadership.DEFAULT_SESSION_TIMEOUT_MS),
                 new Index(2_000, 1_000_000, EmbeddedIndex.DEFAULT_KIND.wireName(), QueryIndex.DEFAULT_SQLITE_CACHE_MIB, QueryIndex.DEFAULT_ROCKSDB_CACHE_MIB,
                         QueryIndex.DEFAULT_FOLLOWER_NICE),
                 new Log("info", true, VerifiableLog.DEFAULT_ORIGIN, (int) VerifiableLog.DEFAULT_CHECKPOINT_INTERVAL_MILLIS, "", true,
@@ -380,7 +401,12 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("server.shutdown_grace_ms", server.shutdownGraceMs() >= 0);
         positive("server.max_connections", server.maxConnections() >= 1);
         positive("server.idle_timeout_ms", server.idleTimeoutMs() >= MIN_IDLE_TIMEOUT_MS);
-        positive("ledger.store", ledger.store().equals("file") || ledger.store().equals("postgres"));
+        positive("ledger.store", Set.of("file", "postgres", "kafka").contains(ledger.store()));
+        positive("kafka.partition", kafka.partition() >= 0 && kafka.partition() < kafka.topicPartitions());
+        positive("kafka.topic_partitions", kafka.topicPartitions() >= 1 && kafka.topicPartitions() <= 1024);
+        positive("kafka.transaction_timeout_ms", kafka.transactionTimeoutMs() >= 1_000 && kafka.transactionTimeoutMs() <= 900_000);
+        positive("kafka.election_session_ms", kafka.electionSessionMs() >= 1_000 && kafka.electionSessionMs() <= 300_000);
+        positive("kafka.append_timeout_ms", kafka.appendTimeoutMs() >= 100 && kafka.appendTimeoutMs() <= kafka.transactionTimeoutMs());
         positive("ledger.queue_capacity", ledger.queueCapacity() >= 1);
         positive("ledger.idempotency_ttl_seconds", ledger.idempotencyTtlSeconds() >= 1);
         positive("postgres.pool_size", postgres.poolSize() >= 2);
@@ -421,6 +447,13 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
             if (!ids.add(n.id())) throw new IllegalArgumentException("x402.networks: " + n.id() + " is configured twice");
         }
         if (x402.enabled() && x402.networks().isEmpty()) throw new IllegalArgumentException("x402.enabled = true needs at least one [[x402.networks]] table");
+        if (ledger.store().equals("kafka")) {
+            try {
+                kafkaSettings(Path.of(ledger.dataDir()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("configuration value out of range: " + e.getMessage());
+            }
+        }
         if (ledger.store().equals("postgres") && postgres.url().isBlank()) {
             throw new IllegalArgumentException("ledger.store = postgres needs postgres.url or COFFER_PG_URL");
         }
@@ -428,6 +461,12 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
 
     private static void positive(String key, boolean ok) {
         if (!ok) throw new IllegalArgumentException("configuration value out of range: " + key);
+    }
+
+    /** The Kafka store's settings, its snapshots in {@code dataDir}. */
+    public KafkaSettings kafkaSettings(Path dataDir) {
+        return new KafkaSettings(kafka.bootstrapServers(), kafka.topic(), kafka.partition(), kafka.transactionalId(), dataDir,
+                kafka.transactionTimeoutMs(), kafka.appendTimeoutMs(), Map.of());
     }
 
     /** The verifiable log's settings. */

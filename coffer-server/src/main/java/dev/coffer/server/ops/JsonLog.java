@@ -57,6 +57,9 @@ public final class JsonLog implements AutoCloseable {
 
     private record Second(long epochSecond, String text) {}
 
+    /** Held, so that the level set on it stays (java.util.logging keeps loggers weakly). */
+    private static final Logger KAFKA_CLIENTS = Logger.getLogger("org.apache.kafka");
+
     public JsonLog(OutputStream out, String level) {
         this.out = new BufferedOutputStream(out, 1 << 16);
         this.threshold = Severity.valueOf(level.toUpperCase(java.util.Locale.ROOT));
@@ -68,6 +71,8 @@ public final class JsonLog implements AutoCloseable {
     /** Sends java.util.logging (and System.Logger) records of every library to this log. */
     public void captureJul() {
         LogManager.getLogManager().reset();
+        // The Kafka clients print every setting at INFO each time one is made: warnings only, unless debugging.
+        if (threshold != Severity.DEBUG) KAFKA_CLIENTS.setLevel(Level.WARNING);
         Logger root = Logger.getLogger("");
         root.setLevel(switch (threshold) {
             case DEBUG -> Level.FINE;
