@@ -67,6 +67,8 @@ public final class LedgerBench {
     public static Map<String, Object> run(Options o, Backend backend, VerifiableLog.Settings verifiableLog) throws Exception {
         if (Files.exists(o.dataDir())) throw new IllegalArgumentException(o.dataDir() + " exists; the benchmark needs a fresh directory");
         Histogram batchLatency = new Histogram(3_600_000_000_000L, 3);
+        Histogram appendLatency = new Histogram(3_600_000_000_000L, 3);
+        AtomicLong batchesPerAppend = new AtomicLong();
         AtomicLong measuring = new AtomicLong();
         AtomicLong snapshotPauseMax = new AtomicLong();
         AtomicLong snapshotsTaken = new AtomicLong();
@@ -77,6 +79,15 @@ public final class LedgerBench {
                     @Override
                     public void batchDurable(int commands, int events, long nanos) {
                         if (measuring.get() == 1) batchLatency.recordValue(nanos);
+                    }
+
+                    @Override
+                    public void logAppended(int batches, int events, long appendNanos) {
+                        if (measuring.get() != 1) return;
+                        synchronized (appendLatency) {
+                            appendLatency.recordValue(appendNanos);
+                        }
+                        batchesPerAppend.addAndGet(batches);
                     }
 
                     @Override
@@ -168,6 +179,11 @@ public final class LedgerBench {
         figures.put("batch_p50_ms", round(batchLatency.getValueAtPercentile(50) / 1e6));
         figures.put("batch_p99_ms", round(batchLatency.getValueAtPercentile(99) / 1e6));
         figures.put("batch_max_ms", round(batchLatency.getMaxValue() / 1e6));
+        // One append = one group commit: one fsync, one PostgreSQL commit, one Kafka transaction.
+        figures.put("appends", appendLatency.getTotalCount());
+        figures.put("batches_per_append", appendLatency.getTotalCount() == 0 ? 0 : round((double) batchesPerAppend.get() / appendLatency.getTotalCount()));
+        figures.put("append_p50_ms", round(appendLatency.getValueAtPercentile(50) / 1e6));
+        figures.put("append_p99_ms", round(appendLatency.getValueAtPercentile(99) / 1e6));
         figures.putAll(out);
         figures.put("recovery_seconds", round(reopen.seconds()));
         figures.put("recovery_replayed_events", reopen.replayedEvents());
@@ -214,7 +230,7 @@ public final class LedgerBench {
         if (r.code() != ResultCode.CREATED) throw new IllegalStateException("benchmark set-up failed: " + r);
     }
 
-    private static double round(double v) {
+    static double round(double v) {
         return Math.round(v * 1000) / 1000.0;
     }
 

@@ -3,6 +3,7 @@ package dev.coffer.cli;
 import dev.coffer.bench.BenchChart;
 import dev.coffer.bench.BenchSuite;
 import dev.coffer.bench.HistoryBench;
+import dev.coffer.bench.KafkaRawBench;
 import dev.coffer.bench.HttpBench;
 import dev.coffer.bench.LedgerBench;
 import dev.coffer.bench.LogBench;
@@ -140,12 +141,28 @@ final class BenchCommand implements Runnable {
         int batch;
         @Option(names = "--in-flight", defaultValue = "4", description = "Batches submitted ahead of the journal (default: ${DEFAULT-VALUE}).")
         int inFlight;
+        @Option(names = "--raw-seconds", defaultValue = "15", description = "With --store kafka: seconds of raw transactional appends measured first, the baseline (default: ${DEFAULT-VALUE}).")
+        double rawSeconds;
         @Mixin
         Run run;
 
+        /** Bytes of one transfer in a journal record (encoding, length and hash): the raw baseline's record is a batch of them. */
+        static final int RAW_BYTES_PER_TRANSFER = 110;
+
         @Override
         public Integer call() throws Exception {
-            return run.go("ledger", (dataDir, backend) -> LedgerBench.run(new LedgerBench.Options(accounts, transfers, batch, dataDir, run.keep, inFlight), backend));
+            return run.go("ledger", (dataDir, backend) -> {
+                if (backend.kafkaSettings() == null) return LedgerBench.run(new LedgerBench.Options(accounts, transfers, batch, dataDir, run.keep, inFlight), backend);
+                // On Kafka, beside the raw transactional appends of the same cluster in the same run:
+                // one record of a batch's size (~110 bytes per transfer) per transaction.
+                Map<String, Object> raw = KafkaRawBench.run(backend.kafkaSettings().bootstrapServers(), batch * RAW_BYTES_PER_TRANSFER, rawSeconds);
+                Map<String, Object> figures = new java.util.LinkedHashMap<>(LedgerBench.run(new LedgerBench.Options(accounts, transfers, batch, dataDir, run.keep, inFlight), backend));
+                double rawRate = ((Number) raw.get("transactions_per_sec")).doubleValue() * batch;
+                figures.put("raw_kafka", raw);
+                figures.put("raw_transfers_per_sec", Math.round(rawRate));
+                figures.put("ratio_to_raw", Math.round(((Number) figures.get("transfers_per_sec")).doubleValue() / rawRate * 100) / 100.0);
+                return figures;
+            });
         }
     }
 
