@@ -291,12 +291,13 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /**
-     * {@code start DIR [FIRST_PORT]}, {@code stop DIR}, {@code status DIR}: what {@code scripts/kafka}
-     * runs. Brokers listen on FIRST_PORT..+2 (controllers on FIRST_PORT+100..+102).
+     * {@code start DIR [FIRST_PORT [KEY=VALUE...]]}, {@code stop DIR}, {@code status DIR}: what
+     * {@code scripts/kafka} runs. Brokers listen on FIRST_PORT..+2 (controllers on FIRST_PORT+100..+102);
+     * KEY=VALUE pairs are extra broker settings.
      */
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: LocalCluster start|stop|status DIR [FIRST_PORT]");
+            System.err.println("usage: LocalCluster start DIR [FIRST_PORT [KEY=VALUE...]] | stop DIR | status DIR");
             System.exit(2);
         }
         Path dir = Path.of(args[1]).toAbsolutePath();
@@ -309,6 +310,15 @@ public final class LocalCluster implements AutoCloseable {
                 }
                 if (Files.exists(dir)) stop(dir); // half-started or dead: start clean
                 int first = args.length > 2 ? Integer.parseInt(args[2]) : 19092;
+                Map<String, String> extra = new java.util.TreeMap<>();
+                for (int i = 3; i < args.length; i++) {
+                    int eq = args[i].indexOf('=');
+                    if (eq <= 0) {
+                        System.err.println("not a broker setting (key=value): " + args[i]);
+                        System.exit(2);
+                    }
+                    extra.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+                }
                 for (int i = 0; i < NODES; i++) {
                     if (answers(first + i) || answers(first + 100 + i)) {
                         System.err.println("port " + (first + i) + " or " + (first + 100 + i) + " is taken; pass another first port");
@@ -316,7 +326,7 @@ public final class LocalCluster implements AutoCloseable {
                     }
                 }
                 Files.createDirectories(dir);
-                LocalCluster c = start(dir, false, first, Map.of());
+                LocalCluster c = start(dir, false, first, extra);
                 System.out.println(c.bootstrapServers());
             }
             case "stop" -> System.err.println(stop(dir) ? "stopped" : "not running");
