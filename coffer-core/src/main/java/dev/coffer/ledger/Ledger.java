@@ -224,6 +224,16 @@ public final class Ledger implements AutoCloseable {
         return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, state -> state.deadLetterPending(tenant, store, seq))));
     }
 
+    /**
+     * The operation accepted under this id, as the idempotency window remembers it (an event's
+     * payload as its digest), or null when the id is unknown or past the window. Read through the
+     * writer's queue and answered once everything it saw is durable.
+     */
+    public CompletableFuture<Command> operation(String id) {
+        Objects.requireNonNull(id, "id");
+        return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, state -> state.remembered(id))));
+    }
+
     /** Every asset, by code, as of the latest durable batch. */
     public CompletableFuture<List<dev.coffer.ledger.state.Asset>> assets() {
         return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.READ, null, dev.coffer.ledger.state.LedgerState::assets)));

@@ -169,6 +169,15 @@ public final class LedgerState {
     /** All assets, by code (a copy). */
     public List<Asset> assets() { return List.copyOf(assets.values()); }
 
+    /**
+     * The operation remembered under this id in the idempotency window (an event's payload as its
+     * digest), or null when the id is unknown or was evicted.
+     */
+    public Command remembered(String id) {
+        IdempotencyWindow.Entry e = window.get(id);
+        return e == null ? null : e.command();
+    }
+
     // ---------------------------------------------------------------- batches and time
 
     /**
