@@ -4,6 +4,7 @@ import dev.coffer.bench.BenchChart;
 import dev.coffer.bench.BenchSuite;
 import dev.coffer.bench.HistoryBench;
 import dev.coffer.bench.KafkaRawBench;
+import dev.coffer.bench.PartitionedBench;
 import dev.coffer.bench.HttpBench;
 import dev.coffer.bench.LedgerBench;
 import dev.coffer.bench.LogBench;
@@ -143,6 +144,13 @@ final class BenchCommand implements Runnable {
         int inFlight;
         @Option(names = "--raw-seconds", defaultValue = "15", description = "With --store kafka: seconds of raw transactional appends measured first, the baseline (default: ${DEFAULT-VALUE}).")
         double rawSeconds;
+        @Option(names = "--partitions", defaultValue = "1",
+                description = "With --store kafka: ledger partitions in this process; above 1, transfers within partitions on all at once, then transfers across them (default: ${DEFAULT-VALUE}).")
+        int partitions;
+        @Option(names = "--cross-seconds", defaultValue = "20", description = "With --partitions: seconds of cross-partition transfers (default: ${DEFAULT-VALUE}).")
+        double crossSeconds;
+        @Option(names = "--cross-in-flight", defaultValue = "512", description = "With --partitions: cross-partition transfers in flight (default: ${DEFAULT-VALUE}).")
+        int crossInFlight;
         @Mixin
         Run run;
 
@@ -152,11 +160,16 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             return run.go("ledger", (dataDir, backend) -> {
+                if (partitions != 1 && backend.kafkaSettings() == null) throw new IllegalArgumentException("--partitions needs --store kafka");
                 if (backend.kafkaSettings() == null) return LedgerBench.run(new LedgerBench.Options(accounts, transfers, batch, dataDir, run.keep, inFlight), backend);
                 // On Kafka, beside the raw transactional appends of the same cluster in the same run:
                 // one record of a batch's size (~110 bytes per transfer) per transaction.
                 Map<String, Object> raw = KafkaRawBench.run(backend.kafkaSettings().bootstrapServers(), batch * RAW_BYTES_PER_TRANSFER, rawSeconds);
-                Map<String, Object> figures = new java.util.LinkedHashMap<>(LedgerBench.run(new LedgerBench.Options(accounts, transfers, batch, dataDir, run.keep, inFlight), backend));
+                Map<String, Object> figures = new java.util.LinkedHashMap<>(partitions == 1
+                        ? LedgerBench.run(new LedgerBench.Options(accounts, transfers, batch, dataDir, run.keep, inFlight), backend)
+                        : PartitionedBench.run(new PartitionedBench.Options(accounts, transfers, batch, inFlight, partitions, crossSeconds, crossInFlight, dataDir,
+                                run.keep), backend.kafkaSettings()));
+                if (partitions != 1) figures.put("transfers_per_sec", figures.get("local_transfers_per_sec"));
                 double rawRate = ((Number) raw.get("transactions_per_sec")).doubleValue() * batch;
                 figures.put("raw_kafka", raw);
                 figures.put("raw_transfers_per_sec", Math.round(rawRate));

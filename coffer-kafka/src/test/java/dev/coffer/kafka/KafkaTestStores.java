@@ -33,6 +33,11 @@ public final class KafkaTestStores {
 
     private KafkaTestStores() {}
 
+    /** Quiets the Kafka clients of a child JVM as this class quiets the test JVM's (loading it is enough). */
+    static void quietClients() {
+        // the static initializer did it
+    }
+
     /** The cluster's bootstrap servers: the parent's, or a cluster started now. */
     public static synchronized String cluster() {
         String given = System.getProperty(TestStores.KAFKA_BOOTSTRAP_PROPERTY);
