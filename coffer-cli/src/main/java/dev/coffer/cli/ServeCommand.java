@@ -77,8 +77,13 @@ final class ServeCommand implements Callable<Integer> {
         log.info("coffer ready", started);
         System.out.printf("coffer: listening on %s (%s store at seq %d, data dir %s)%n", url, r.store(), r.lastSeq(),
                 Path.of(config.ledger().dataDir()).toAbsolutePath());
-        System.out.println("coffer: verifiable log key (give it to whoever checks receipts: ./coffer verify receipt FILE --vkey KEY):");
-        System.out.println("    " + service.tlog().verifierKey());
+        if (service.partitioned() == null) {
+            System.out.println("coffer: verifiable log key (give it to whoever checks receipts: ./coffer verify receipt FILE --vkey KEY):");
+            System.out.println("    " + service.tlog().verifierKey());
+        } else {
+            System.out.println("coffer: " + service.served().size() + " partitions; verifiable log key of each (a receipt's \"partition\" names its log):");
+            for (int p = 0; p < service.served().size(); p++) System.out.println("    " + p + ": " + service.served().get(p).tlog().verifierKey());
+        }
         ApiKeys.Created firstKey = service.firstKey();
         if (firstKey != null) {
             System.out.println("coffer: created an admin API key. It is shown only this once (only its hash is stored):");

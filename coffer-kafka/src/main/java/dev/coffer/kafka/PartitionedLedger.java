@@ -73,22 +73,35 @@ public final class PartitionedLedger implements AutoCloseable {
         this.resumed = resumed;
     }
 
+    /** Opens one partition's ledger (its store, and any election before it); see {@link #open(KafkaSettings, int, Path, PartitionOpener)}. */
+    @FunctionalInterface
+    public interface PartitionOpener {
+        Ledger open(int partition, KafkaSettings settings) throws IOException;
+    }
+
     /**
      * Opens partitions 0..{@code count}-1 of {@code base.topic()} (the topic must have them), each
      * with its snapshots in {@code dataDir/partition-N}, and finishes every cross-partition transfer
      * a crash left half done. {@code tune} adjusts each partition's configuration.
      */
     public static PartitionedLedger open(KafkaSettings base, int count, Path dataDir, UnaryOperator<LedgerConfig> tune) throws IOException {
+        return open(base, count, dataDir, (p, s) -> Ledger.open(tune.apply(LedgerConfig.defaults(s.snapshotDir())).withStore(KafkaLogStore.opener(s))));
+    }
+
+    /**
+     * Opens partitions 0..{@code count}-1 of {@code base.topic()}, each through {@code opener} with
+     * its settings ({@link #settingsOf}), then finishes every cross-partition transfer a crash left
+     * half done, before anything else is submitted.
+     */
+    public static PartitionedLedger open(KafkaSettings base, int count, Path dataDir, PartitionOpener opener) throws IOException {
         if (count < 1) throw new IllegalArgumentException("partitions must be >= 1");
         List<Ledger> ledgers = new ArrayList<>();
         List<KafkaSettings> all = new ArrayList<>();
         try {
             for (int p = 0; p < count; p++) {
-                Path dir = dataDir.resolve("partition-" + p);
-                KafkaSettings s = new KafkaSettings(base.bootstrapServers(), base.topic(), p, null, dir, base.transactionTimeoutMs(),
-                        base.appendTimeoutMs(), base.clientOverrides());
+                KafkaSettings s = settingsOf(base, p, dataDir);
                 all.add(s);
-                ledgers.add(Ledger.open(tune.apply(LedgerConfig.defaults(dir)).withStore(KafkaLogStore.opener(s))));
+                ledgers.add(opener.open(p, s));
             }
             PartitionedLedger opened = new PartitionedLedger(ledgers, all, 0);
             int finished = opened.resume();
@@ -97,6 +110,17 @@ public final class PartitionedLedger implements AutoCloseable {
             for (Ledger l : ledgers) l.close();
             throw e;
         }
+    }
+
+    /** Partition {@code p}'s settings: {@code base}'s cluster, topic and timeouts, its own directory {@code dataDir/partition-p}. */
+    public static KafkaSettings settingsOf(KafkaSettings base, int p, Path dataDir) {
+        return new KafkaSettings(base.bootstrapServers(), base.topic(), p, null, partitionDir(dataDir, p), base.transactionTimeoutMs(),
+                base.appendTimeoutMs(), base.clientOverrides());
+    }
+
+    /** Where partition {@code p} keeps what is its own (snapshots, index, tiles). */
+    public static Path partitionDir(Path dataDir, int p) {
+        return dataDir.resolve("partition-" + p);
     }
 
     public int partitionCount() { return partitions.size(); }
@@ -120,8 +144,9 @@ public final class PartitionedLedger implements AutoCloseable {
     }
 
     /**
-     * Creates an asset in every partition, with its transit accounts; the result of partition 0's
-     * asset (the others' are the same operation, under the same id).
+     * Creates an asset in every partition, with its transit accounts: the same operation under the
+     * same id in each, so a retry completes what a crash left on some partitions only. Answers the
+     * first refusal among the partitions, else partition 0's result.
      */
     public CompletableFuture<Result> createAsset(Command.CreateAsset a) {
         if (a.id().indexOf(STEP_MARK) >= 0) return CompletableFuture.completedFuture(Result.rejected(ResultCode.ID_INVALID));
@@ -133,7 +158,10 @@ public final class PartitionedLedger implements AutoCloseable {
             }
             all.add(partitions.get(p).submitAll(cmds));
         }
-        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> all.getFirst().join().getFirst());
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            for (CompletableFuture<List<Result>> f : all) if (!f.join().getFirst().succeeded()) return f.join().getFirst();
+            return all.getFirst().join().getFirst();
+        });
     }
 
     /**
@@ -146,17 +174,35 @@ public final class PartitionedLedger implements AutoCloseable {
      * refused ({@code ID_INVALID}), as are transit account ids.
      */
     public CompletableFuture<Result> submit(Command c) {
-        if (c.id().indexOf(STEP_MARK) >= 0) return CompletableFuture.completedFuture(Result.rejected(ResultCode.ID_INVALID));
+        return submitPlaced(c).thenApply(Placed::result);
+    }
+
+    /**
+     * Where an operation's result is in the logs: the partition whose log holds the event of
+     * {@code result.seq()} and {@code result.hash()}, and that event's operation id — the
+     * operation's own, or for a transfer across partitions its capture's ({@code <id>~k}).
+     */
+    public record Placed(Result result, int partition, String loggedId) {}
+
+    /** {@link #submit}, answering where the result is in the logs. */
+    public CompletableFuture<Placed> submitPlaced(Command c) {
+        if (c.id().indexOf(STEP_MARK) >= 0) return CompletableFuture.completedFuture(new Placed(Result.rejected(ResultCode.ID_INVALID), 0, c.id()));
         return switch (c) {
+            case Command.CreateAsset a -> createAsset(a).thenApply(r -> new Placed(r, 0, a.id()));
             case Command.CreateAccount a -> a.accountId().startsWith(TRANSIT_PREFIX)
-                    ? CompletableFuture.completedFuture(Result.rejected(ResultCode.ID_INVALID))
-                    : on(a.accountId()).submit(a);
-            case Command.SetAccountStatus s -> on(s.accountId()).submit(s);
-            case Command.Deposit d -> on(d.accountId()).submit(d);
-            case Command.Withdraw w -> on(w.accountId()).submit(w);
+                    ? CompletableFuture.completedFuture(new Placed(Result.rejected(ResultCode.ID_INVALID), 0, a.id()))
+                    : placed(c, a.accountId());
+            case Command.SetAccountStatus s -> placed(c, s.accountId());
+            case Command.Deposit d -> placed(c, d.accountId());
+            case Command.Withdraw w -> placed(c, w.accountId());
             case Command.Transfer t -> transfer(t);
             default -> throw new IllegalArgumentException(c.getClass().getSimpleName() + " is not routed across partitions");
         };
+    }
+
+    private CompletableFuture<Placed> placed(Command c, String accountId) {
+        int p = partitionOf(accountId);
+        return partitions.get(p).submit(c).thenApply(r -> new Placed(r, p, c.id()));
     }
 
     /** The partition ledger of an account. */
@@ -164,12 +210,12 @@ public final class PartitionedLedger implements AutoCloseable {
         return partitions.get(partitionOf(accountId));
     }
 
-    private CompletableFuture<Result> transfer(Command.Transfer t) {
+    private CompletableFuture<Placed> transfer(Command.Transfer t) {
         int src = partitionOf(t.from());
         int dst = partitionOf(t.to());
-        if (src == dst) return partitions.get(src).submit(t);
+        if (src == dst) return placed(t, t.from());
         if (t.id().getBytes(StandardCharsets.UTF_8).length > MAX_TRANSFER_ID_BYTES) {
-            return CompletableFuture.completedFuture(Result.rejected(ResultCode.ID_TOO_LONG));
+            return CompletableFuture.completedFuture(new Placed(Result.rejected(ResultCode.ID_TOO_LONG), src, t.id()));
         }
         Ledger source = partitions.get(src);
         return source.account(t.from()).thenCompose(sender -> {
@@ -182,7 +228,7 @@ public final class PartitionedLedger implements AutoCloseable {
                 if (!held.succeeded()) return CompletableFuture.completedFuture(held.code() == ResultCode.LINKED_EVENT_FAILED ? rs.get(0) : held);
                 return finish(intent);
             });
-        });
+        }).thenApply(r -> new Placed(r, src, t.id() + CAPTURE));
     }
 
     /** What a cross-partition transfer is, as its intent note records it. */

@@ -10,7 +10,12 @@ import dev.coffer.server.auth.ApiKeys;
 import dev.coffer.server.auth.Scope;
 import dev.coffer.server.config.CofferConfig;
 import dev.coffer.server.api.V1Routes;
+import dev.coffer.server.api.PartitionedRoutes;
 import dev.coffer.server.api.X402Api;
+import dev.coffer.server.http.ServedLedger;
+import dev.coffer.kafka.KafkaSettings;
+import dev.coffer.kafka.KafkaTopic;
+import dev.coffer.kafka.PartitionedLedger;
 import dev.coffer.x402.Facilitator;
 import dev.coffer.x402.X402Network;
 import dev.coffer.x402.settle.SignerKeys;
@@ -39,10 +44,9 @@ public final class Service implements AutoCloseable {
 
     private final CofferConfig config;
     private final JsonLog log;
-    private final Backend backend;
-    private final Ledger ledger;
-    private final QueryIndex index;
-    private final VerifiableLog tlog;
+    private final List<Backend> backends;
+    private final List<ServedLedger> served;
+    private final PartitionedLedger partitioned;
     private final ApiKeys keys;
     private final ApiServer api;
     private final ApiKeys.Created firstKey;
@@ -50,15 +54,14 @@ public final class Service implements AutoCloseable {
     private final Facilitator facilitator;
     private volatile boolean closed;
 
-    private Service(CofferConfig config, JsonLog log, Backend backend, Ledger ledger, QueryIndex index, VerifiableLog tlog, ApiKeys keys,
+    private Service(CofferConfig config, JsonLog log, List<Backend> backends, List<ServedLedger> served, PartitionedLedger partitioned, ApiKeys keys,
                     ApiServer api, ApiKeys.Created firstKey, Facilitator facilitator) {
         this.facilitator = facilitator;
         this.config = config;
         this.log = log;
-        this.backend = backend;
-        this.ledger = ledger;
-        this.index = index;
-        this.tlog = tlog;
+        this.backends = List.copyOf(backends);
+        this.served = List.copyOf(served);
+        this.partitioned = partitioned;
         this.keys = keys;
         this.api = api;
         this.firstKey = firstKey;
@@ -67,6 +70,7 @@ public final class Service implements AutoCloseable {
 
     /** Opens and recovers the store, starts the index and the HTTP server; creates an admin key when the data directory has no key file. */
     public static Service start(CofferConfig config, JsonLog log) throws IOException {
+        if (config.ledger().store().equals("kafka") && config.kafka().partitions() > 1) return startPartitioned(config, log);
         Path data = Path.of(config.ledger().dataDir());
         Backend backend = switch (config.ledger().store()) {
             case "postgres" -> Backend.postgres(data, new PostgresDatabase.Settings(config.postgres().url(), config.postgres().schema(), config.postgres().poolSize(),
@@ -82,7 +86,7 @@ public final class Service implements AutoCloseable {
         Facilitator facilitator = null;
         try {
             ledger = backend.openLedger(backend.configure(ledgerConfig(config, data).withBatchListener(metrics)), msg -> log.info(msg, Map.of("store", backend.name())));
-            tlog = startLog(config, backend, ledger, data, log);
+            tlog = startLog(config, backend, ledger, data, log, config.log().origin());
             index = backend.startIndex(ledger, Duration.ofMillis(config.index().maxWaitMs()), config.index().embeddedIndex(), config.index().followerNice());
             Ledger l = ledger;
             metrics.watch(() -> l, index, log);
@@ -103,7 +107,7 @@ public final class Service implements AutoCloseable {
                 api.degradedCheck(facilitator.settlements()::gasCheck);
             }
             api.start();
-            return new Service(config, log, backend, ledger, index, tlog, keys, api, firstKey, facilitator);
+            return new Service(config, log, List.of(backend), List.of(new ServedLedger(ledger, index, tlog)), null, keys, api, firstKey, facilitator);
         } catch (IOException | RuntimeException e) {
             if (facilitator != null && facilitator.settlements() != null) facilitator.settlements().close();
             if (index != null) index.close();
@@ -115,13 +119,95 @@ public final class Service implements AutoCloseable {
     }
 
     /**
+     * A process serving partitions 0..{@code kafka.partitions}-1 of the topic (docs/SCALE-OUT.md,
+     * "Partitions"): each partition's ledger is opened once this process is elected its writer
+     * (standing by until then), with its own query index and verifiable log ({@code <origin>/p<N>},
+     * its key in {@link #partitionKeyFile}); then the transfers a crash left half done are finished
+     * and the edge routes each operation to its account's partition.
+     */
+    private static Service startPartitioned(CofferConfig config, JsonLog log) throws IOException {
+        Path data = Path.of(config.ledger().dataDir());
+        int n = config.kafka().partitions();
+        KafkaSettings base = config.kafkaSettings(data);
+        if (config.kafka().createTopic()) KafkaTopic.create(base, Math.max(n, config.kafka().topicPartitions()));
+        ServiceMetrics metrics = new ServiceMetrics();
+        List<Backend> backends = new java.util.ArrayList<>();
+        List<ServedLedger> served = new java.util.ArrayList<>();
+        PartitionedLedger ledger = null;
+        try {
+            ledger = PartitionedLedger.open(base, n, data, (p, s) -> {
+                Backend b = Backend.kafka(s.snapshotDir(), s, false, n, config.kafka().electionSessionMs());
+                backends.add(b);
+                return b.openLedger(b.configure(ledgerConfig(config, s.snapshotDir()).withBatchListener(metrics)),
+                        msg -> log.info(msg, Map.of("store", b.name(), "partition", p)));
+            });
+            if (ledger.resumedTransfers() > 0) log.info("finished cross-partition transfers left half done", Map.of("transfers", ledger.resumedTransfers()));
+            for (int p = 0; p < n; p++) {
+                Backend b = backends.get(p);
+                Path dir = PartitionedLedger.partitionDir(data, p);
+                VerifiableLog tlog = startLog(config, b, ledger.partition(p), log, partitionOrigin(config, p), partitionKeyFile(config, data, p), null);
+                QueryIndex index;
+                try {
+                    index = b.startIndex(ledger.partition(p), Duration.ofMillis(config.index().maxWaitMs()), config.index().embeddedIndex(), config.index().followerNice());
+                } catch (IOException | RuntimeException e) {
+                    tlog.close();
+                    throw e;
+                }
+                served.add(new ServedLedger(ledger.partition(p), index, tlog));
+                Ledger l = ledger.partition(p);
+                metrics.watch(() -> l, index, log, Integer.toString(p));
+                log.info("partition ready", Map.of("partition", p, "dir", dir.toString(), "durable_seq", l.durableSeq()));
+            }
+            ApiKeys keys = ApiKeys.open(data);
+            ApiKeys.Created firstKey = keys.fileExists() ? null : keys.create("admin", Scope.ADMIN);
+            Json json = new Json(config.server().maxJsonDepth(), config.server().maxBodyBytes());
+            ServedLedger first = served.getFirst();
+            List<Route> single = V1Routes.table(first.ledger(), first.index(), first.tlog(), keys, json, config, metrics, log);
+            List<Route> routes = PartitionedRoutes.table(ledger, served, single, keys, json, config, metrics, log);
+            ApiServer api = new ApiServer(config, json, routes, served, keys, metrics, log);
+            api.start();
+            return new Service(config, log, backends, served, ledger, keys, api, firstKey, null);
+        } catch (IOException | RuntimeException e) {
+            for (ServedLedger s : served) {
+                s.index().close();
+                s.tlog().close();
+            }
+            if (ledger != null) ledger.close();
+            for (Backend b : backends) b.close();
+            throw e;
+        }
+    }
+
+    /** The origin of partition {@code p}'s verifiable log: {@code <log.origin>/p<p>}. */
+    public static String partitionOrigin(CofferConfig config, int p) {
+        return config.log().origin() + "/p" + p;
+    }
+
+    /**
+     * Partition {@code p}'s log key: {@code <log.key_file>.p<p>} when {@code log.key_file} is set,
+     * else in the partition's directory, created on first start ({@code COFFER_LOG_KEY} holds one
+     * key, so it is not used for partitions).
+     */
+    public static Path partitionKeyFile(CofferConfig config, Path data, int p) {
+        return config.log().keyFile().isBlank() ? Backend.tlogDir(PartitionedLedger.partitionDir(data, p)).resolve("log.key")
+                : Path.of(config.log().keyFile() + ".p" + p);
+    }
+
+    /**
      * Starts the verifiable log and waits until its tree has been checked against the newest
      * signed checkpoint: a start never serves, or signs, anything that contradicts it.
      */
-    private static VerifiableLog startLog(CofferConfig config, Backend backend, Ledger ledger, Path data, JsonLog log) throws IOException {
-        Path keyFile = config.log().keyFile().isBlank() ? Backend.tlogDir(data).resolve("log.key") : Path.of(config.log().keyFile());
-        NoteSigner key = LogKey.load(config.log().origin(), CofferConfig.LOG_KEY_ENV, System.getenv(CofferConfig.LOG_KEY_ENV), keyFile);
-        VerifiableLog tlog = backend.startLog(ledger, config.logSettings(), key);
+    private static VerifiableLog startLog(CofferConfig config, Backend backend, Ledger ledger, Path data, JsonLog log, String origin) throws IOException {
+        return startLog(config, backend, ledger, log, origin,
+                config.log().keyFile().isBlank() ? Backend.tlogDir(data).resolve("log.key") : Path.of(config.log().keyFile()),
+                System.getenv(CofferConfig.LOG_KEY_ENV));
+    }
+
+    private static VerifiableLog startLog(CofferConfig config, Backend backend, Ledger ledger, JsonLog log, String origin, Path keyFile, String keyEnv)
+            throws IOException {
+        NoteSigner key = LogKey.load(origin, CofferConfig.LOG_KEY_ENV, keyEnv, keyFile);
+        VerifiableLog.Settings base = config.logSettings();
+        VerifiableLog tlog = backend.startLog(ledger, new VerifiableLog.Settings(origin, base.checkpointIntervalMillis(), base.tileCacheTiles(), base.treeNice()), key);
         try {
             while (!tlog.awaitVerified(Duration.ofSeconds(10))) {
                 log.info("verifiable log: building its tree from the log before start-up completes", Map.of("tree_size", tlog.treeSize(),
@@ -135,7 +221,7 @@ public final class Service implements AutoCloseable {
             tlog.close();
             throw e;
         }
-        log.info("verifiable log", Map.of("origin", config.log().origin(), "verifier_key", tlog.verifierKey(), "tree_size", tlog.treeSize()));
+        log.info("verifiable log", Map.of("origin", origin, "verifier_key", tlog.verifierKey(), "tree_size", tlog.treeSize()));
         return tlog;
     }
 
@@ -174,11 +260,18 @@ public final class Service implements AutoCloseable {
         return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port();
     }
 
-    public Ledger ledger() { return ledger; }
+    /** The ledger (partition 0's when the process serves several). */
+    public Ledger ledger() { return served.getFirst().ledger(); }
 
-    public QueryIndex index() { return index; }
+    public QueryIndex index() { return served.getFirst().index(); }
 
-    public VerifiableLog tlog() { return tlog; }
+    public VerifiableLog tlog() { return served.getFirst().tlog(); }
+
+    /** Every ledger served, with its index and log: one, or one per partition. */
+    public List<ServedLedger> served() { return served; }
+
+    /** The partitions, or null when the process serves one ledger. */
+    public PartitionedLedger partitioned() { return partitioned; }
 
     public ApiKeys keys() { return keys; }
 
@@ -210,13 +303,16 @@ public final class Service implements AutoCloseable {
         api.close();
         keyWatcher.interrupt();
         if (facilitator != null && facilitator.settlements() != null) facilitator.settlements().close();
-        index.close();
-        try {
-            tlog.close();
-        } catch (IOException e) {
-            log.warn("closing the verifiable log failed", Map.of("error", e.toString()));
+        for (ServedLedger s : served) {
+            s.index().close();
+            try {
+                s.tlog().close();
+            } catch (IOException e) {
+                log.warn("closing the verifiable log failed", Map.of("error", e.toString()));
+            }
         }
-        ledger.close();
-        backend.close();
+        if (partitioned != null) partitioned.close();
+        else served.getFirst().ledger().close();
+        for (Backend b : backends) b.close();
     }
 }

@@ -26,7 +26,7 @@ final class ServiceFixture implements AutoCloseable {
 
     final Path dir;
     Service service;
-    private final CofferConfig config;
+    final CofferConfig config;
     final String adminKey;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     final JsonLog log;

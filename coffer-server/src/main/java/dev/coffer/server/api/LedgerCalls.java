@@ -1,5 +1,6 @@
 package dev.coffer.server.api;
 
+import dev.coffer.kafka.PartitionedLedger;
 import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Ledger;
 import dev.coffer.ledger.LedgerBusyException;
@@ -29,13 +30,24 @@ final class LedgerCalls {
     static final String REPLAY_HEADER = "Idempotent-Replayed";
 
     private final Ledger ledger;
+    private final PartitionedLedger partitions;
     private final long timeoutMs;
     private final ServiceMetrics metrics;
 
     LedgerCalls(Ledger ledger, long timeoutMs, ServiceMetrics metrics) {
+        this(ledger, null, timeoutMs, metrics);
+    }
+
+    private LedgerCalls(Ledger ledger, PartitionedLedger partitions, long timeoutMs, ServiceMetrics metrics) {
         this.ledger = ledger;
+        this.partitions = partitions;
         this.timeoutMs = timeoutMs;
         this.metrics = metrics;
+    }
+
+    /** Calls whose writes go to their account's partition (reads: partition 0's, the assets every partition has). */
+    static LedgerCalls routed(PartitionedLedger partitions, long timeoutMs, ServiceMetrics metrics) {
+        return new LedgerCalls(partitions.partition(0), partitions, timeoutMs, metrics);
     }
 
     Ledger ledger() { return ledger; }
@@ -46,10 +58,18 @@ final class LedgerCalls {
     Reply write(Exchange ex, Operations.Type type, Map<String, String> implied) {
         ex.noQuery();
         Command c = Operations.parse(type, ex.bodyObject(), implied, ex.idempotencyKey(), "");
-        Result r = await(ledger.submit(c));
+        Result r;
+        byte[] receipt = null;
+        if (partitions == null) {
+            r = await(ledger.submit(c));
+        } else {
+            PartitionedLedger.Placed placed = await(partitions.submitPlaced(c));
+            r = placed.result();
+            if (r.succeeded()) receipt = ReceiptJson.receipt(c, r, placed.partition(), placed.loggedId());
+        }
         metrics.operation(type.wire, r.code().wireName());
         if (!r.succeeded()) return Reply.error(rejected(r.code()));
-        Reply reply = Reply.json(Outcomes.status(r.code()), ReceiptJson.receipt(c, r), r.code().wireName());
+        Reply reply = Reply.json(Outcomes.status(r.code()), receipt != null ? receipt : ReceiptJson.receipt(c, r), r.code().wireName());
         return r.code() == ResultCode.EXISTS ? reply.withHeader(REPLAY_HEADER, "true") : reply;
     }
 

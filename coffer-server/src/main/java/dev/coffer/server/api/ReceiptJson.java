@@ -35,6 +35,26 @@ final class ReceiptJson {
         return w.bytes();
     }
 
+    /**
+     * A receipt of a partitioned process (docs/SCALE-OUT.md, "Partitions"): the same fields, then
+     * {@code "partition"}, the log that holds the event of {@code seq} and {@code event_hash}, and
+     * {@code "logged_id"} when that event's operation id is not the transaction's (the capture of a
+     * transfer across partitions).
+     */
+    static byte[] receipt(Command c, Result r, int partition, String loggedId) {
+        ReceiptJson w = new ReceiptJson(288);
+        w.receiptObject(c, r);
+        w.len--; // reopen the object
+        w.ascii(",\"partition\":");
+        w.number(partition);
+        if (!loggedId.equals(c.id())) {
+            w.ascii(",\"logged_id\":");
+            w.string(loggedId);
+        }
+        w.ascii('}');
+        return w.bytes();
+    }
+
     /** The batch answer's {@code results} array: per operation its status and receipt or error. */
     static byte[] results(List<? extends Command> commands, List<Result> results) {
         ReceiptJson w = new ReceiptJson(64 + results.size() * 240);

@@ -100,13 +100,18 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
      * @param transactionalId    the writer's identity; empty = {@code coffer-<topic>-<partition>}
      * @param createTopic        create the topic with the log's settings when it is missing
      * @param topicPartitions    partitions of a topic created here
+     * @param partitions         ledger partitions this process serves together, 0..N-1 of the topic, with accounts
+     *                           spread over them; 1 = the one ledger of {@code partition}
      * @param transactionTimeoutMs how long the brokers keep an open transaction of a silent writer
      * @param appendTimeoutMs    the longest one group commit may take before the ledger reopens the store
      * @param electionSessionMs  how long the writer may be silent before a standby is elected in its place
      *                           (its session in the election group; the brokers' floor is 6000 by default)
      */
+    /** Most ledger partitions one process serves ({@code kafka.partitions}). */
+    public static final int MAX_PARTITIONS = 64;
+
     public record Kafka(String bootstrapServers, String topic, int partition, String transactionalId, boolean createTopic, int topicPartitions,
-                        int transactionTimeoutMs, int appendTimeoutMs, int electionSessionMs) {}
+                        int partitions, int transactionTimeoutMs, int appendTimeoutMs, int electionSessionMs) {}
 
     /**
      * The query index: how long a read-your-writes query waits, the lag past which /readyz says not
@@ -278,7 +283,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                 new Server("127.0.0.1", 8480, 1 << 20, 10, 16 * 1024, 16, 8192, 8192, 10_000, 1, 10_000, 4096, 300_000),
                 new LedgerSection("data", "file", 4096, 8192, 1_000_000, 24 * 3600, 2_000_000),
                 new Postgres("", "coffer", 8, PostgresDatabase.Settings.DEFAULT_LOCK_WAIT_MILLIS),
-                new Kafka("127.0.0.1:19092", "coffer-log", 0, "", false, 1, KafkaSettings.DEFAULT_TRANSACTION_TIMEOUT_MS, KafkaSettings.DEFAULT_APPEND_TIMEOUT_MS,
+                new Kafka("127.0.0.1:19092", "coffer-log", 0, "", false, 1, 1, KafkaSettings.DEFAULT_TRANSACTION_TIMEOUT_MS, KafkaSettings.DEFAULT_APPEND_TIMEOUT_MS,
                         KafkaLeadership.DEFAULT_SESSION_TIMEOUT_MS),
                 new Index(2_000, 1_000_000, EmbeddedIndex.DEFAULT_KIND.wireName(), QueryIndex.DEFAULT_SQLITE_CACHE_MIB, QueryIndex.DEFAULT_ROCKSDB_CACHE_MIB,
                         QueryIndex.DEFAULT_FOLLOWER_NICE),
@@ -404,6 +409,12 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("ledger.store", Set.of("file", "postgres", "kafka").contains(ledger.store()));
         positive("kafka.partition", kafka.partition() >= 0 && kafka.partition() < kafka.topicPartitions());
         positive("kafka.topic_partitions", kafka.topicPartitions() >= 1 && kafka.topicPartitions() <= 1024);
+        positive("kafka.partitions", kafka.partitions() >= 1 && kafka.partitions() <= MAX_PARTITIONS);
+        if (kafka.partitions() > 1) {
+            if (kafka.partition() != 0) throw new IllegalArgumentException("kafka.partitions > 1 serves partitions 0..N-1: leave kafka.partition at 0");
+            if (!kafka.transactionalId().isBlank()) throw new IllegalArgumentException("kafka.partitions > 1: each partition's writer has its own transactional id; leave kafka.transactional_id empty");
+            if (x402.enabled()) throw new IllegalArgumentException("x402.enabled is not served by a process of several ledger partitions yet (kafka.partitions > 1)");
+        }
         positive("kafka.transaction_timeout_ms", kafka.transactionTimeoutMs() >= 1_000 && kafka.transactionTimeoutMs() <= 900_000);
         positive("kafka.election_session_ms", kafka.electionSessionMs() >= 1_000 && kafka.electionSessionMs() <= 300_000);
         positive("kafka.append_timeout_ms", kafka.appendTimeoutMs() >= 100 && kafka.appendTimeoutMs() <= kafka.transactionTimeoutMs());

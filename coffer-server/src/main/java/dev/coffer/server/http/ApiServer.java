@@ -44,9 +44,7 @@ public final class ApiServer implements AutoCloseable {
     public static final int MAX_REQUEST_ID_CHARS = 128;
 
     private final CofferConfig config;
-    private final Ledger ledger;
-    private final QueryIndex index;
-    private final VerifiableLog tlog;
+    private final List<ServedLedger> served;
     private final ApiKeys keys;
     private final ServiceMetrics metrics;
     private final JsonLog log;
@@ -63,10 +61,13 @@ public final class ApiServer implements AutoCloseable {
 
     /** {@code api} is the service's route table (the v1 API); the edge adds health, metrics and the OpenAPI document. */
     public ApiServer(CofferConfig config, Json json, List<Route> api, Ledger ledger, QueryIndex index, VerifiableLog tlog, ApiKeys keys, ServiceMetrics metrics, JsonLog log) throws IOException {
+        this(config, json, api, List.of(new ServedLedger(ledger, index, tlog)), keys, metrics, log);
+    }
+
+    /** {@code served}: the ledgers /readyz reports on, one or one per partition (then each under {@code checks.partitions}). */
+    public ApiServer(CofferConfig config, Json json, List<Route> api, List<ServedLedger> served, ApiKeys keys, ServiceMetrics metrics, JsonLog log) throws IOException {
         this.config = config;
-        this.ledger = ledger;
-        this.index = index;
-        this.tlog = tlog;
+        this.served = List.copyOf(served);
         this.keys = keys;
         this.metrics = metrics;
         this.log = log;
@@ -325,6 +326,36 @@ public final class ApiServer implements AutoCloseable {
     private Reply readyz(Exchange ex) {
         ex.noQuery();
         Map<String, Object> checks = new LinkedHashMap<>();
+        boolean ready = true;
+        if (served.size() == 1) {
+            ready = ledgerChecks(served.getFirst(), checks);
+        } else {
+            List<Map<String, Object>> partitions = new ArrayList<>();
+            for (int p = 0; p < served.size(); p++) {
+                Map<String, Object> pc = new LinkedHashMap<>();
+                pc.put("partition", p);
+                ready &= ledgerChecks(served.get(p), pc);
+                partitions.add(pc);
+            }
+            checks.put("partitions", partitions);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ready", ready);
+        var degraded = degradedCheck;
+        if (degraded != null) {
+            Map<String, Object> x = degraded.get();
+            checks.put("x402_gas", x);
+            body.put("degraded", !Boolean.TRUE.equals(x.get("ok")));
+        }
+        body.put("checks", checks);
+        return Reply.json(ready ? 200 : 503, json.write(g -> Json.value(g, body)), ready ? "ready" : "not_ready");
+    }
+
+    /** One ledger's checks (ledger, index, store, log) into {@code checks}; whether all are ok. */
+    private boolean ledgerChecks(ServedLedger s, Map<String, Object> checks) {
+        Ledger ledger = s.ledger();
+        QueryIndex index = s.index();
+        VerifiableLog tlog = s.tlog();
         boolean ledgerOk = ledger.available();
         checks.put("ledger", Map.of("ok", ledgerOk, "durable_seq", ledger.durableSeq(), "queue_depth", ledger.queueDepth(),
                 "detail", ledgerOk ? "journal open, taking writes" : "the store failed; the ledger is not taking writes"));
@@ -347,16 +378,6 @@ public final class ApiServer implements AutoCloseable {
         lc.put("checkpoint_size", cp == null ? 0 : cp.size());
         lc.put("detail", logOk ? "following, signing checkpoints" : "the verifiable log stopped; see the server log");
         checks.put("log", lc);
-        boolean ready = ledgerOk && indexOk && logOk;
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("ready", ready);
-        var degraded = degradedCheck;
-        if (degraded != null) {
-            Map<String, Object> x = degraded.get();
-            checks.put("x402_gas", x);
-            body.put("degraded", !Boolean.TRUE.equals(x.get("ok")));
-        }
-        body.put("checks", checks);
-        return Reply.json(ready ? 200 : 503, json.write(g -> Json.value(g, body)), ready ? "ready" : "not_ready");
+        return ledgerOk && indexOk && logOk;
     }
 }

@@ -60,11 +60,18 @@ public final class ServiceMetrics implements LedgerConfig.BatchListener {
 
     /** Gauges read from the running ledger and index. */
     public void watch(Supplier<Ledger> ledger, QueryIndex index, JsonLog log) {
-        Gauge.builder("coffer_ledger_queue_depth", () -> ledger.get().queueDepth()).description("Submissions waiting for the writer").register(registry);
-        Gauge.builder("coffer_ledger_durable_seq", () -> ledger.get().durableSeq()).description("Sequence number of the last durable event").register(registry);
-        Gauge.builder("coffer_ledger_available", () -> ledger.get().available() ? 1 : 0).description("1 while the ledger takes writes").register(registry);
-        Gauge.builder("coffer_index_lag_events", index::lagEvents).description("Durable events the query index has not applied yet").register(registry);
-        Gauge.builder("coffer_index_lag_seconds", () -> index.lagMillis() / 1000.0).description("Age of the oldest event the index has not applied").register(registry);
+        watch(ledger, index, log, null);
+    }
+
+    /** The same gauges for one of several partitions, each tagged {@code partition} (null: no tag). */
+    public void watch(Supplier<Ledger> ledger, QueryIndex index, JsonLog log, String partition) {
+        io.micrometer.core.instrument.Tags tags = partition == null ? io.micrometer.core.instrument.Tags.empty()
+                : io.micrometer.core.instrument.Tags.of("partition", partition);
+        Gauge.builder("coffer_ledger_queue_depth", () -> ledger.get().queueDepth()).tags(tags).description("Submissions waiting for the writer").register(registry);
+        Gauge.builder("coffer_ledger_durable_seq", () -> ledger.get().durableSeq()).tags(tags).description("Sequence number of the last durable event").register(registry);
+        Gauge.builder("coffer_ledger_available", () -> ledger.get().available() ? 1 : 0).tags(tags).description("1 while the ledger takes writes").register(registry);
+        Gauge.builder("coffer_index_lag_events", index::lagEvents).tags(tags).description("Durable events the query index has not applied yet").register(registry);
+        Gauge.builder("coffer_index_lag_seconds", () -> index.lagMillis() / 1000.0).tags(tags).description("Age of the oldest event the index has not applied").register(registry);
         Gauge.builder("coffer_log_dropped_lines", log::dropped).description("Log lines dropped because the log queue was full").register(registry);
     }
 
