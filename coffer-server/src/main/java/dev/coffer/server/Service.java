@@ -257,7 +257,7 @@ public final class Service implements AutoCloseable {
 
     public String url() {
         String h = config.server().host();
-        return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port();
+        return (config.server().tls() ? "https://" : "http://") + (h.contains(":") ? "[" + h + "]" : h) + ":" + port();
     }
 
     /** The ledger (partition 0's when the process serves several). */

@@ -41,7 +41,8 @@ import java.util.Set;
  * {@code COFFER_…} variables — are an error, never ignored: a typo must not silently fall back to
  * a default.
  */
-public record CofferConfig(Server server, LedgerSection ledger, Postgres postgres, Kafka kafka, Index index, Log log, X402 x402, Events events) {
+public record CofferConfig(Server server, LedgerSection ledger, Postgres postgres, Kafka kafka, Index index, Log log, X402 x402, Events events,
+                           RateLimits rateLimits) {
 
     /** The variable that may hold the log's signing key (never a configuration key: it is secret). */
     public static final String LOG_KEY_ENV = "COFFER_LOG_KEY";
@@ -76,10 +77,50 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
      * @param idleTimeoutMs         a keep-alive connection with no traffic for this long is closed (the
      *                              server measures it on a clock that ticks once a second, hence the
      *                              floor of {@link #MIN_IDLE_TIMEOUT_MS})
+     * @param drainMaxBytes         a request refused before its body was read (401, 404, 405, 413, 415, an
+     *                              early 400) has a body of up to this many bytes read and dropped, so the
+     *                              keep-alive connection stays usable (never more than {@code maxBodyBytes});
+     *                              a larger or unsized one is answered with {@code Connection: close}
+     * @param tlsCertFile           PEM certificate chain of the server: set (with the key), the port speaks TLS only
+     * @param tlsKeyFile            PEM private key (PKCS#8) of that certificate; mode 0600, never logged
+     * @param tlsClientCaFile       PEM certificates of the CAs whose client certificates are accepted: set, every
+     *                              client must present one (mutual TLS)
      */
     public record Server(String host, int port, int maxBodyBytes, int maxDecompressionRatio, int maxHeaderBytes,
                          int maxJsonDepth, int maxBatchOperations, int maxInFlightRequests, int requestTimeoutMs,
-                         int retryAfterSeconds, int shutdownGraceMs, int maxConnections, int idleTimeoutMs) {}
+                         int retryAfterSeconds, int shutdownGraceMs, int maxConnections, int idleTimeoutMs, int drainMaxBytes,
+                         String tlsCertFile, String tlsKeyFile, String tlsClientCaFile) {
+
+        /** Whether the port speaks TLS. */
+        public boolean tls() {
+            return !tlsCertFile.isBlank();
+        }
+    }
+
+    /**
+     * Rate limits and bans at the HTTP edge (docs/SECURITY.md): token buckets per API key and per
+     * client address (429 {@code rate_limited} with {@code Retry-After} and {@code RateLimit-*}
+     * headers), and a ban of an address that sent {@code authFailures} unknown or revoked keys
+     * within {@code authFailureWindowSeconds} (429 {@code auth_banned} for {@code banSeconds}).
+     *
+     * @param perKeyPerSecond     requests a second per API key; 0 = unlimited
+     * @param perKeyBurst         requests at once per key; 0 = twice the rate
+     * @param perAddressPerSecond requests a second per client address (health checks excepted); 0 = unlimited
+     * @param perAddressBurst     requests at once per address; 0 = twice the rate
+     * @param authFailures        bad keys from one address that ban it; 0 = never banned
+     * @param trustedProxies      comma-separated proxy addresses whose {@code X-Forwarded-For} is believed
+     * @param maxTracked          keys and addresses tracked at once (memory bound; past it the idle ones are forgotten)
+     */
+    public record RateLimits(double perKeyPerSecond, int perKeyBurst, double perAddressPerSecond, int perAddressBurst, int authFailures,
+                             int authFailureWindowSeconds, int banSeconds, String trustedProxies, int maxTracked) {
+
+        /** The trusted proxies as a set. */
+        public Set<String> trustedProxySet() {
+            Set<String> s = new HashSet<>();
+            for (String p : trustedProxies.split(",")) if (!p.isBlank()) s.add(p.strip());
+            return s;
+        }
+    }
 
     /** The ledger core (see docs/ARCHITECTURE.md, Bounds). {@code store}: {@code file}, {@code postgres} or {@code kafka}. */
     public record LedgerSection(String dataDir, String store, int queueCapacity, int maxBatchCommands, int idempotencyCap,
@@ -280,7 +321,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
 
     public static CofferConfig defaults() {
         return new CofferConfig(
-                new Server("127.0.0.1", 8480, 1 << 20, 10, 16 * 1024, 16, 8192, 8192, 10_000, 1, 10_000, 4096, 300_000),
+                new Server("127.0.0.1", 8480, 1 << 20, 10, 16 * 1024, 16, 8192, 8192, 10_000, 1, 10_000, 4096, 300_000, 64 * 1024, "", "", ""),
                 new LedgerSection("data", "file", 4096, 8192, 1_000_000, 24 * 3600, 2_000_000),
                 new Postgres("", "coffer", 8, PostgresDatabase.Settings.DEFAULT_LOCK_WAIT_MILLIS),
                 new Kafka("127.0.0.1:19092", "coffer-log", 0, "", false, 1, 1, KafkaSettings.DEFAULT_TRANSACTION_TIMEOUT_MS, KafkaSettings.DEFAULT_APPEND_TIMEOUT_MS,
@@ -290,7 +331,8 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                 new Log("info", true, VerifiableLog.DEFAULT_ORIGIN, (int) VerifiableLog.DEFAULT_CHECKPOINT_INTERVAL_MILLIS, "", true,
                         TiledTree.DEFAULT_TILE_CACHE, 3_000, VerifiableLog.DEFAULT_TREE_NICE),
                 new X402(false, "/x402", false, 10_000, "", 30_000, 10_000, "0.01", "", 1000, 2000, 20, 40, 5, 300, List.of()),
-                new Events(Limits.DEFAULTS.maxEventPayloadBytes(), Limits.DEFAULTS.maxEventMetadataBytes(), 1000, 256, 300, 15_000, 30_000, 65_536, ""));
+                new Events(Limits.DEFAULTS.maxEventPayloadBytes(), Limits.DEFAULTS.maxEventMetadataBytes(), 1000, 256, 300, 15_000, 30_000, 65_536, ""),
+                new RateLimits(0, 0, 0, 0, 10, 60, 300, "", 100_000));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -406,6 +448,19 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("server.shutdown_grace_ms", server.shutdownGraceMs() >= 0);
         positive("server.max_connections", server.maxConnections() >= 1);
         positive("server.idle_timeout_ms", server.idleTimeoutMs() >= MIN_IDLE_TIMEOUT_MS);
+        positive("server.drain_max_bytes", server.drainMaxBytes() >= 0);
+        if (server.tlsCertFile().isBlank() != server.tlsKeyFile().isBlank()) {
+            throw new IllegalArgumentException("server.tls_cert_file and server.tls_key_file go together: set both, or neither");
+        }
+        if (!server.tlsClientCaFile().isBlank() && !server.tls()) throw new IllegalArgumentException("server.tls_client_ca_file needs server.tls_cert_file and tls_key_file");
+        positive("rate_limits.per_key_per_second", rateLimits.perKeyPerSecond() >= 0);
+        positive("rate_limits.per_key_burst", rateLimits.perKeyBurst() >= 0);
+        positive("rate_limits.per_address_per_second", rateLimits.perAddressPerSecond() >= 0);
+        positive("rate_limits.per_address_burst", rateLimits.perAddressBurst() >= 0);
+        positive("rate_limits.auth_failures", rateLimits.authFailures() >= 0);
+        positive("rate_limits.auth_failure_window_seconds", rateLimits.authFailureWindowSeconds() >= 1);
+        positive("rate_limits.ban_seconds", rateLimits.banSeconds() >= 1);
+        positive("rate_limits.max_tracked", rateLimits.maxTracked() >= 100);
         positive("ledger.store", Set.of("file", "postgres", "kafka").contains(ledger.store()));
         positive("kafka.partition", kafka.partition() >= 0 && kafka.partition() < kafka.topicPartitions());
         positive("kafka.topic_partitions", kafka.topicPartitions() >= 1 && kafka.topicPartitions() <= 1024);

@@ -12,6 +12,7 @@ import dev.coffer.storage.index.QueryIndex;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
@@ -23,6 +24,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +54,7 @@ public final class ApiServer implements AutoCloseable {
     private final Router router;
     private final List<Route> routes;
     private final Semaphore inFlight;
+    private final EdgeGuard guard;
     /** The longest gap between two sweeps for idle connections (they close within timeout + this). */
     static final int IDLE_CHECK_MAX_PERIOD_MS = 30_000;
     private final String idPrefix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFL);
@@ -82,6 +85,7 @@ public final class ApiServer implements AutoCloseable {
         this.routes = List.copyOf(table);
         this.router = new Router(routes);
         this.inFlight = new Semaphore(config.server().maxInFlightRequests());
+        this.guard = new EdgeGuard(config.rateLimits(), System::currentTimeMillis);
         try (InputStream in = ApiServer.class.getResourceAsStream("/openapi.json")) {
             if (in == null) throw new IllegalStateException("openapi.json missing from the jar");
             this.openApi = in.readAllBytes();
@@ -97,9 +101,10 @@ public final class ApiServer implements AutoCloseable {
         return openApi;
     }
 
-    /** Starts listening; returns once the port is bound. */
-    public ApiServer start() {
+    /** Starts listening (over TLS when {@code server.tls_cert_file} is set); returns once the port is bound. */
+    public ApiServer start() throws IOException {
         CofferConfig.Server s = config.server();
+        io.helidon.common.tls.Tls tls = s.tls() ? ServerTls.load(s) : null;
         server = WebServer.builder()
                 .host(s.host())
                 .port(s.port())
@@ -118,6 +123,9 @@ public final class ApiServer implements AutoCloseable {
                     for (DirectHandler.EventType t : DirectHandler.EventType.values()) d.addHandler(t, this::direct);
                 })
                 .routing(r -> r.any(this::handle))
+                .update(b -> {
+                    if (tls != null) b.tls(tls);
+                })
                 .build()
                 .start();
         return this;
@@ -142,14 +150,24 @@ public final class ApiServer implements AutoCloseable {
         String routeName = "unmatched";
         Reply reply;
         ApiKey key = null;
+        Map<String, String> edgeHeaders = new HashMap<>(4);
         if (!inFlight.tryAcquire()) {
             reply = error(new ApiError(429, "too_many_requests", "too many requests in flight; retry after a moment", true, null), requestId);
         } else {
             try {
-                Router.Match m = router.match(method, req.path().rawPath());
+                String path = req.path().rawPath();
+                String address = null;
+                if (!path.equals("/healthz") && !path.equals("/readyz")) {
+                    address = Exchange.clientAddress(req, guard.trustedProxies());
+                    guard.admitAddress(address, edgeHeaders);
+                }
+                Router.Match m = router.match(method, path);
                 Route route = m.route();
                 routeName = route.name();
-                if (route.scope() != null) key = authorize(req, route.scope());
+                if (route.scope() != null) {
+                    key = authorize(req, route.scope(), address);
+                    guard.admitKey(key, edgeHeaders);
+                }
                 if (key != null && key.tenantLimited()) limitToTenants(key, route, m.params());
                 byte[] body = route.hasBody() ? readBody(req) : null;
                 if (!route.hasBody()) rejectBody(req);
@@ -167,8 +185,10 @@ public final class ApiServer implements AutoCloseable {
         res.status(Status.create(reply.status()));
         res.header(REQUEST_ID, requestId);
         res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
+        for (Map.Entry<String, String> h : edgeHeaders.entrySet()) res.header(h.getKey(), h.getValue());
         for (Map.Entry<String, String> h : reply.headers().entrySet()) res.header(h.getKey(), h.getValue());
-        if ((reply.status() == 429 || reply.status() == 503) && !reply.headers().containsKey("Retry-After")) {
+        if (!keepConnectionUsable(req)) res.header(HeaderValues.CONNECTION_CLOSE);
+        if ((reply.status() == 429 || reply.status() == 503) && !reply.headers().containsKey("Retry-After") && !edgeHeaders.containsKey("Retry-After")) {
             res.header(HeaderNames.RETRY_AFTER, Integer.toString(config.server().retryAfterSeconds())); // a handler that knows better says so
         }
         if (reply.status() == 401) res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"coffer\"");
@@ -221,12 +241,31 @@ public final class ApiServer implements AutoCloseable {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':';
     }
 
-    private ApiKey authorize(ServerRequest req, Scope needed) {
+    /**
+     * A body the handler never read (the request was refused first, or the route takes none) is
+     * still on the connection, ahead of the client's next request. The web server reads and drops
+     * it after the answer — and closes the connection without a word when that fails, as it does
+     * past {@code max_body_bytes} (a chunked body has no length to refuse it by in advance). So an
+     * unread body without a length, or longer than {@code drain_max_bytes}, gets
+     * {@code Connection: close} in the answer instead: the client learns the connection ends here,
+     * rather than finding it broken on its next request. Returns whether the connection stays.
+     */
+    private boolean keepConnectionUsable(ServerRequest req) {
+        var content = req.content();
+        if (!content.hasEntity() || content.consumed()) return true;
+        long length = req.headers().contentLength().orElse(-1);
+        return length >= 0 && length <= Math.min(config.server().drainMaxBytes(), config.server().maxBodyBytes());
+    }
+
+    private ApiKey authorize(ServerRequest req, Scope needed, String address) {
         String h = req.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
         if (h == null) throw new ApiException(401, "unauthorized", "send an API key: Authorization: Bearer cfk_…", false, null);
         if (!h.regionMatches(true, 0, "Bearer ", 0, 7)) throw new ApiException(401, "unauthorized", "the Authorization header must be 'Bearer <key>'", false, null);
         ApiKey key = keys.verify(h.substring(7).trim());
-        if (key == null) throw new ApiException(401, "unauthorized", "unknown or revoked API key", false, null);
+        if (key == null) {
+            if (address != null) guard.authFailed(address);
+            throw new ApiException(401, "unauthorized", "unknown or revoked API key", false, null);
+        }
         if (!key.scope().covers(needed)) {
             throw new ApiException(403, "forbidden", "this key has scope '" + key.scope().wireName() + "'; the endpoint needs '" + needed.wireName() + "'", false,
                     Map.of("needed_scope", needed.wireName()));

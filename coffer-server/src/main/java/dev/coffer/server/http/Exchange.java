@@ -99,6 +99,11 @@ public final class Exchange {
      * its way past a proxy that appends what it saw).
      */
     public String clientAddress(Set<String> trustedProxies) {
+        return clientAddress(request, trustedProxies);
+    }
+
+    /** {@link #clientAddress(Set)} of a request not yet routed. */
+    static String clientAddress(ServerRequest request, Set<String> trustedProxies) {
         String peer = request.remotePeer().host();
         if (trustedProxies.isEmpty() || !trustedProxies.contains(peer)) return peer;
         String xff = request.headers().first(HeaderNames.X_FORWARDED_FOR).orElse(null);

@@ -1,7 +1,9 @@
 package dev.coffer.x402.guard;
 
+import dev.coffer.guard.RateLimiter;
+import dev.coffer.guard.Strikes;
+
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -36,35 +38,35 @@ public final class AbuseGuard {
     static final Verdict OK = new Verdict(null, null, 0);
 
     private final Settings settings;
-    private final LongSupplier clock;
-    private final Map<String, Bucket> byAddress = new ConcurrentHashMap<>();
-    private final Map<String, Bucket> byPayer = new ConcurrentHashMap<>();
-    private final Map<String, Strikes> strikes = new ConcurrentHashMap<>();
+    private final RateLimiter byAddress;
+    private final RateLimiter byPayer;
+    private final Strikes strikes;
     final java.util.concurrent.atomic.AtomicLong refusedByAddress = new java.util.concurrent.atomic.AtomicLong();
     final java.util.concurrent.atomic.AtomicLong refusedByPayer = new java.util.concurrent.atomic.AtomicLong();
     final java.util.concurrent.atomic.AtomicLong refusedCoolingDown = new java.util.concurrent.atomic.AtomicLong();
 
     public AbuseGuard(Settings settings, LongSupplier millisClock) {
         this.settings = settings;
-        this.clock = millisClock;
+        this.byAddress = new RateLimiter(settings.perAddressPerSecond(), settings.perAddressBurst(), settings.maxTracked(), millisClock);
+        this.byPayer = new RateLimiter(settings.perPayerPerSecond(), settings.perPayerBurst(), settings.maxTracked(), millisClock);
+        this.strikes = new Strikes(settings.maxInvalidSignatures(), settings.windowMillis(), settings.coolDownMillis(), settings.maxTracked(), millisClock);
     }
 
     /** Counts a request from {@code address} (the client's IP) paying as {@code payer} (null when unknown). */
     public Verdict admit(String address, String payer) {
-        long now = clock.getAsLong();
-        if (!take(byAddress, address, settings.perAddressPerSecond(), settings.perAddressBurst(), now)) {
+        if (!byAddress.take(address)) {
             refusedByAddress.incrementAndGet();
             return new Verdict("rate_limited", "too many requests from " + address + " (" + settings.perAddressPerSecond() + "/s)", 1);
         }
         if (payer == null) return OK;
         String p = payer.toLowerCase(java.util.Locale.ROOT);
-        Strikes s = strikes.get(p);
-        if (s != null && s.coolingUntil > now) {
+        long cooling = strikes.blockedFor(p);
+        if (cooling > 0) {
             refusedCoolingDown.incrementAndGet();
             return new Verdict("payer_cooling_down", "payer " + payer + " sent " + settings.maxInvalidSignatures() + " invalid signatures; refused until the cool-down ends",
-                    Math.max(1, (s.coolingUntil - now + 999) / 1000));
+                    Math.max(1, (cooling + 999) / 1000));
         }
-        if (!take(byPayer, p, settings.perPayerPerSecond(), settings.perPayerBurst(), now)) {
+        if (!byPayer.take(p)) {
             refusedByPayer.incrementAndGet();
             return new Verdict("rate_limited", "too many payments from payer " + payer + " (" + settings.perPayerPerSecond() + "/s)", 1);
         }
@@ -74,66 +76,12 @@ public final class AbuseGuard {
     /** Records an invalid signature of {@code payer}; the one that reaches the limit starts its cool-down. */
     public void invalidSignature(String payer) {
         if (payer == null) return;
-        long now = clock.getAsLong();
-        trim(strikes);
-        Strikes s = strikes.computeIfAbsent(payer.toLowerCase(java.util.Locale.ROOT), k -> new Strikes());
-        synchronized (s) {
-            if (now - s.windowStart > settings.windowMillis()) {
-                s.windowStart = now;
-                s.count = 0;
-            }
-            if (++s.count >= settings.maxInvalidSignatures()) {
-                s.coolingUntil = now + settings.coolDownMillis();
-                s.count = 0;
-            }
-            s.lastSeen = now;
-        }
+        strikes.fail(payer.toLowerCase(java.util.Locale.ROOT));
     }
 
     /** Counters for the stats. */
     public Map<String, Long> counters() {
         return Map.of("refused_by_address", refusedByAddress.get(), "refused_by_payer", refusedByPayer.get(),
-                "refused_cooling_down", refusedCoolingDown.get(), "payers_cooling_down",
-                strikes.values().stream().filter(s -> s.coolingUntil > clock.getAsLong()).count());
-    }
-
-    private boolean take(Map<String, Bucket> buckets, String key, double rate, int burst, long now) {
-        trim(buckets);
-        Bucket b = buckets.computeIfAbsent(key, k -> new Bucket(burst, now));
-        synchronized (b) {
-            b.tokens = Math.min(burst, b.tokens + (now - b.last) / 1000.0 * rate);
-            b.last = now;
-            b.lastSeen = now;
-            if (b.tokens < 1) return false;
-            b.tokens -= 1;
-            return true;
-        }
-    }
-
-    private <T extends Seen> void trim(Map<String, T> m) {
-        if (m.size() < settings.maxTracked()) return;
-        long now = clock.getAsLong();
-        m.values().removeIf(v -> now - v.lastSeen > 60_000);
-        if (m.size() >= settings.maxTracked()) m.clear(); // all busy: forget rather than grow
-    }
-
-    private abstract static class Seen {
-        volatile long lastSeen;
-    }
-
-    private static final class Bucket extends Seen {
-        double tokens;
-        long last;
-
-        Bucket(int burst, long now) {
-            tokens = burst;
-            last = now;
-        }
-    }
-
-    private static final class Strikes extends Seen {
-        long windowStart;
-        int count;
-        volatile long coolingUntil;
+                "refused_cooling_down", refusedCoolingDown.get(), "payers_cooling_down", strikes.blocked());
     }
 }

@@ -61,6 +61,6 @@ class AbuseGuardTest {
         for (int i = 0; i < 10_000; i++) g.admit("10.1." + (i / 256) + "." + (i % 256), null);
         var f = AbuseGuard.class.getDeclaredField("byAddress");
         f.setAccessible(true);
-        assertThat(((java.util.Map<?, ?>) f.get(g)).size()).isLessThanOrEqualTo(100);
+        assertThat(((dev.coffer.guard.RateLimiter) f.get(g)).size()).isLessThanOrEqualTo(100);
     }
 }
