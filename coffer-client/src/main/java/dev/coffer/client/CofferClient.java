@@ -66,8 +66,16 @@ public final class CofferClient implements AutoCloseable {
             this.baseUri = Objects.requireNonNull(baseUri, "baseUri");
         }
 
-        /** The API key ({@code cfk_…}). */
+        /** The API key ({@code cfk_…}), or a capability token ({@code cft_…}; see {@link #token}). */
         public Builder apiKey(String key) { this.apiKey = key; return this; }
+
+        /**
+         * A capability token ({@code cft_…}, docs/SECURITY.md) instead of an API key: the client sends
+         * it the same way, and the server refuses what its caveats do not allow with 403
+         * {@code caveat_not_satisfied} (batched writes: the whole batch; set {@link #batching} off to
+         * learn per write).
+         */
+        public Builder token(String token) { this.apiKey = token; return this; }
 
         /** Longest wait for one answer (default 30 s). */
         public Builder requestTimeout(Duration d) { this.requestTimeout = d; return this; }

@@ -7,6 +7,7 @@ import dev.coffer.ledger.tlog.LogKey;
 import dev.coffer.ledger.tlog.NoteSigner;
 import dev.coffer.ledger.tlog.VerifiableLog;
 import dev.coffer.server.auth.ApiKeys;
+import dev.coffer.server.auth.CapabilityTokens;
 import dev.coffer.server.auth.Scope;
 import dev.coffer.server.config.CofferConfig;
 import dev.coffer.server.api.V1Routes;
@@ -48,6 +49,7 @@ public final class Service implements AutoCloseable {
     private final List<ServedLedger> served;
     private final PartitionedLedger partitioned;
     private final ApiKeys keys;
+    private final CapabilityTokens tokens;
     private final ApiServer api;
     private final ApiKeys.Created firstKey;
     private final Thread keyWatcher;
@@ -55,7 +57,8 @@ public final class Service implements AutoCloseable {
     private volatile boolean closed;
 
     private Service(CofferConfig config, JsonLog log, List<Backend> backends, List<ServedLedger> served, PartitionedLedger partitioned, ApiKeys keys,
-                    ApiServer api, ApiKeys.Created firstKey, Facilitator facilitator) {
+                    CapabilityTokens tokens, ApiServer api, ApiKeys.Created firstKey, Facilitator facilitator) {
+        this.tokens = tokens;
         this.facilitator = facilitator;
         this.config = config;
         this.log = log;
@@ -92,8 +95,9 @@ public final class Service implements AutoCloseable {
             metrics.watch(() -> l, index, log);
             ApiKeys keys = ApiKeys.open(data);
             ApiKeys.Created firstKey = keys.fileExists() ? null : keys.create("admin", Scope.ADMIN);
+            CapabilityTokens tokens = CapabilityTokens.open(data, null);
             Json json = new Json(config.server().maxJsonDepth(), config.server().maxBodyBytes());
-            List<Route> v1 = new java.util.ArrayList<>(V1Routes.table(ledger, index, tlog, keys, json, config, metrics, log));
+            List<Route> v1 = new java.util.ArrayList<>(V1Routes.table(ledger, index, tlog, keys, tokens, json, config, metrics, log));
             if (config.x402().enabled()) {
                 facilitator = startFacilitator(config, backend, ledger, log);
                 if (facilitator.settlements() != null) metrics.watchX402(facilitator.settlements());
@@ -101,13 +105,13 @@ public final class Service implements AutoCloseable {
                 v1.addAll(new X402Api(facilitator, json, Duration.ofMillis(config.x402().settleWaitMs()), guard, config.x402().trustedProxySet())
                         .routes(config.x402().prefix(), config.x402().requireKey() ? Scope.X402 : null));
             }
-            ApiServer api = new ApiServer(config, json, v1, ledger, index, tlog, keys, metrics, log);
+            ApiServer api = new ApiServer(config, json, v1, ledger, index, tlog, keys, tokens, metrics, log);
             if (facilitator != null && facilitator.settlements() != null) {
                 facilitator.settlements().watchGasBalances(config.x402().minSignerBalanceWei(), Duration.ofSeconds(10));
                 api.degradedCheck(facilitator.settlements()::gasCheck);
             }
             api.start();
-            return new Service(config, log, List.of(backend), List.of(new ServedLedger(ledger, index, tlog)), null, keys, api, firstKey, facilitator);
+            return new Service(config, log, List.of(backend), List.of(new ServedLedger(ledger, index, tlog)), null, keys, tokens, api, firstKey, facilitator);
         } catch (IOException | RuntimeException e) {
             if (facilitator != null && facilitator.settlements() != null) facilitator.settlements().close();
             if (index != null) index.close();
@@ -160,13 +164,14 @@ public final class Service implements AutoCloseable {
             }
             ApiKeys keys = ApiKeys.open(data);
             ApiKeys.Created firstKey = keys.fileExists() ? null : keys.create("admin", Scope.ADMIN);
+            CapabilityTokens tokens = CapabilityTokens.open(data, null);
             Json json = new Json(config.server().maxJsonDepth(), config.server().maxBodyBytes());
             ServedLedger first = served.getFirst();
-            List<Route> single = V1Routes.table(first.ledger(), first.index(), first.tlog(), keys, json, config, metrics, log);
-            List<Route> routes = PartitionedRoutes.table(ledger, served, single, keys, json, config, metrics, log);
-            ApiServer api = new ApiServer(config, json, routes, served, keys, metrics, log);
+            List<Route> single = V1Routes.table(first.ledger(), first.index(), first.tlog(), keys, tokens, json, config, metrics, log);
+            List<Route> routes = PartitionedRoutes.table(ledger, served, single, keys, tokens, json, config, metrics, log);
+            ApiServer api = new ApiServer(config, json, routes, served, keys, tokens, metrics, log);
             api.start();
-            return new Service(config, log, backends, served, ledger, keys, api, firstKey, null);
+            return new Service(config, log, backends, served, ledger, keys, tokens, api, firstKey, null);
         } catch (IOException | RuntimeException e) {
             for (ServedLedger s : served) {
                 s.index().close();
@@ -275,6 +280,8 @@ public final class Service implements AutoCloseable {
 
     public ApiKeys keys() { return keys; }
 
+    public CapabilityTokens tokens() { return tokens; }
+
     public ApiServer api() { return api; }
 
     /** The x402 facilitator, or null when x402 is not enabled. */
@@ -288,6 +295,7 @@ public final class Service implements AutoCloseable {
             try {
                 Thread.sleep(1_000);
                 keys.refresh();
+                tokens.refresh();
             } catch (InterruptedException e) {
                 return;
             } catch (IOException | RuntimeException e) {

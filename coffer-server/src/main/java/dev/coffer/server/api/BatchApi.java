@@ -50,6 +50,7 @@ final class BatchApi {
             throw new ApiException(400, "field_invalid", "mode must be 'independent' or 'linked'", false, Map.of("field", "mode"));
         }
         List<Command> commands = parse(body.get("operations"));
+        for (int i = 0; i < commands.size(); i++) LedgerCalls.checkCaveats(ex, Operations.typeOf(commands.get(i)), commands.get(i), i);
         boolean linked = mode.equals("linked");
         List<Result> results = calls.await(linked ? calls.ledger().submitLinked(commands) : calls.ledger().submitAll(commands));
         for (int i = 0; i < results.size(); i++) calls.metrics().operation(Operations.typeOf(commands.get(i)), results.get(i).code().wireName());

@@ -58,6 +58,7 @@ final class LedgerCalls {
     Reply write(Exchange ex, Operations.Type type, Map<String, String> implied) {
         ex.noQuery();
         Command c = Operations.parse(type, ex.bodyObject(), implied, ex.idempotencyKey(), "");
+        checkCaveats(ex, type.wire, c, null);
         Result r;
         byte[] receipt = null;
         if (partitions == null) {
@@ -75,6 +76,16 @@ final class LedgerCalls {
 
     Reply write(Exchange ex, Operations.Type type) {
         return write(ex, type, Map.of());
+    }
+
+    /** Refuses an operation the request's capability token does not allow (403 {@code caveat_not_satisfied}); {@code index}: its place in a batch. */
+    static void checkCaveats(Exchange ex, String type, Command c, Integer index) {
+        if (ex.caveats() == null) return;
+        String why = ex.caveats().refuse(type, c);
+        if (why != null) {
+            throw new ApiException(403, "caveat_not_satisfied", index == null ? why : why + " (operations[" + index + "])", false,
+                    index == null ? null : Map.of("index", index));
+        }
     }
 
     /** The error of a business outcome other than {@code created} / {@code exists}. */

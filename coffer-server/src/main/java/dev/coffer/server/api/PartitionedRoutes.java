@@ -2,6 +2,7 @@ package dev.coffer.server.api;
 
 import dev.coffer.kafka.PartitionedLedger;
 import dev.coffer.server.auth.ApiKeys;
+import dev.coffer.server.auth.CapabilityTokens;
 import dev.coffer.server.auth.Scope;
 import dev.coffer.server.config.CofferConfig;
 import dev.coffer.server.http.ApiError;
@@ -49,8 +50,8 @@ public final class PartitionedRoutes {
      * The table; {@code single} is the single-ledger table ({@link V1Routes#table}), whose routes
      * this one does not serve yet answer 501.
      */
-    public static List<Route> table(PartitionedLedger ledger, List<ServedLedger> partitions, List<Route> single, ApiKeys keys, Json json,
-                                    CofferConfig config, ServiceMetrics metrics, JsonLog log) {
+    public static List<Route> table(PartitionedLedger ledger, List<ServedLedger> partitions, List<Route> single, ApiKeys keys, CapabilityTokens tokens,
+                                    Json json, CofferConfig config, ServiceMetrics metrics, JsonLog log) {
         if (partitions.size() != ledger.partitionCount()) throw new IllegalArgumentException("one ServedLedger per partition");
         PartitionedRoutes r = new PartitionedRoutes(ledger);
         long timeout = config.server().requestTimeoutMs();
@@ -63,6 +64,7 @@ public final class PartitionedRoutes {
         AccountsApi accountsRouted = new AccountsApi(routed, partitions.getFirst().index(), json);
         MovementsApi movements = new MovementsApi(routed);
         KeysApi keyAdmin = new KeysApi(keys, json, log);
+        TokensApi tokenAdmin = new TokensApi(tokens, json, log);
         Scope logScope = config.log().publicProofs() ? null : READ;
         List<Route> table = new ArrayList<>(List.of(
                 new Route("GET", "/v1/assets", READ, false, "list_assets", r.accounts.getFirst()::listAssets),
@@ -91,7 +93,9 @@ public final class PartitionedRoutes {
                 new Route("GET", "/v1/partitions/{p}/log/tile/{path*}", logScope, false, "get_partition_tile", ex -> r.logs.get(r.partition(ex)).tile(ex)),
                 new Route("GET", "/v1/keys", ADMIN, false, "list_keys", keyAdmin::list),
                 new Route("POST", "/v1/keys", ADMIN, true, "create_key", keyAdmin::create),
-                new Route("DELETE", "/v1/keys/{id}", ADMIN, false, "revoke_key", keyAdmin::revoke)));
+                new Route("DELETE", "/v1/keys/{id}", ADMIN, false, "revoke_key", keyAdmin::revoke),
+                new Route("POST", "/v1/tokens", ADMIN, true, "mint_token", tokenAdmin::mint),
+                new Route("DELETE", "/v1/tokens/{id}", ADMIN, false, "revoke_token", tokenAdmin::revoke)));
         // The rest of the single-ledger table: named, so a client learns why rather than getting a 404.
         Set<String> served = new HashSet<>();
         for (Route route : table) served.add(route.method() + " " + route.template());

@@ -2,6 +2,7 @@ package dev.coffer.server.api;
 
 import dev.coffer.ledger.Ledger;
 import dev.coffer.server.auth.ApiKeys;
+import dev.coffer.server.auth.CapabilityTokens;
 import dev.coffer.server.config.CofferConfig;
 import dev.coffer.server.http.Json;
 import dev.coffer.server.http.Route;
@@ -32,8 +33,8 @@ public final class V1Routes {
 
     private V1Routes() {}
 
-    public static List<Route> table(Ledger ledger, QueryIndex index, VerifiableLog tlog, ApiKeys keys, Json json, CofferConfig config,
-                                    ServiceMetrics metrics, JsonLog log) {
+    public static List<Route> table(Ledger ledger, QueryIndex index, VerifiableLog tlog, ApiKeys keys, CapabilityTokens tokens, Json json,
+                                    CofferConfig config, ServiceMetrics metrics, JsonLog log) {
         CofferConfig.Server limits = config.server();
         Scope logScope = config.log().publicProofs() ? null : READ;
         LogApi logApi = new LogApi(tlog, index, json, Duration.ofMillis(config.log().proofWaitMs()), ledger::durableSeq);
@@ -45,6 +46,7 @@ public final class V1Routes {
         Feeds feeds = new Feeds(index, json, config.events(), metrics);
         HistoryApi history = new HistoryApi(ledger, index, json, feeds);
         KeysApi keyAdmin = new KeysApi(keys, json, log);
+        TokensApi tokenAdmin = new TokensApi(tokens, json, log);
         EventSchemas eventSchemas = EventSchemas.load(calls.await(ledger.schemas()));
         EventKeys eventKeys;
         try {
@@ -113,6 +115,9 @@ public final class V1Routes {
                 // keys (admin)
                 new Route("GET", "/v1/keys", ADMIN, false, "list_keys", keyAdmin::list),
                 new Route("POST", "/v1/keys", ADMIN, true, "create_key", keyAdmin::create),
-                new Route("DELETE", "/v1/keys/{id}", ADMIN, false, "revoke_key", keyAdmin::revoke));
+                new Route("DELETE", "/v1/keys/{id}", ADMIN, false, "revoke_key", keyAdmin::revoke),
+                // capability tokens (admin, API keys only; docs/SECURITY.md)
+                new Route("POST", "/v1/tokens", ADMIN, true, "mint_token", tokenAdmin::mint),
+                new Route("DELETE", "/v1/tokens/{id}", ADMIN, false, "revoke_token", tokenAdmin::revoke));
     }
 }

@@ -3,6 +3,8 @@ package dev.coffer.server.http;
 import dev.coffer.ledger.Ledger;
 import dev.coffer.server.auth.ApiKey;
 import dev.coffer.server.auth.ApiKeys;
+import dev.coffer.server.auth.CapabilityTokens;
+import dev.coffer.server.auth.Caveats;
 import dev.coffer.server.auth.Scope;
 import dev.coffer.server.config.CofferConfig;
 import dev.coffer.server.ops.JsonLog;
@@ -48,6 +50,7 @@ public final class ApiServer implements AutoCloseable {
     private final CofferConfig config;
     private final List<ServedLedger> served;
     private final ApiKeys keys;
+    private final CapabilityTokens tokens;
     private final ServiceMetrics metrics;
     private final JsonLog log;
     private final Json json;
@@ -63,13 +66,16 @@ public final class ApiServer implements AutoCloseable {
     private WebServer server;
 
     /** {@code api} is the service's route table (the v1 API); the edge adds health, metrics and the OpenAPI document. */
-    public ApiServer(CofferConfig config, Json json, List<Route> api, Ledger ledger, QueryIndex index, VerifiableLog tlog, ApiKeys keys, ServiceMetrics metrics, JsonLog log) throws IOException {
-        this(config, json, api, List.of(new ServedLedger(ledger, index, tlog)), keys, metrics, log);
+    public ApiServer(CofferConfig config, Json json, List<Route> api, Ledger ledger, QueryIndex index, VerifiableLog tlog, ApiKeys keys,
+                     CapabilityTokens tokens, ServiceMetrics metrics, JsonLog log) throws IOException {
+        this(config, json, api, List.of(new ServedLedger(ledger, index, tlog)), keys, tokens, metrics, log);
     }
 
     /** {@code served}: the ledgers /readyz reports on, one or one per partition (then each under {@code checks.partitions}). */
-    public ApiServer(CofferConfig config, Json json, List<Route> api, List<ServedLedger> served, ApiKeys keys, ServiceMetrics metrics, JsonLog log) throws IOException {
+    public ApiServer(CofferConfig config, Json json, List<Route> api, List<ServedLedger> served, ApiKeys keys, CapabilityTokens tokens,
+                     ServiceMetrics metrics, JsonLog log) throws IOException {
         this.config = config;
+        this.tokens = tokens;
         this.served = List.copyOf(served);
         this.keys = keys;
         this.metrics = metrics;
@@ -164,14 +170,18 @@ public final class ApiServer implements AutoCloseable {
                 Router.Match m = router.match(method, path);
                 Route route = m.route();
                 routeName = route.name();
+                Caveats caveats = null;
                 if (route.scope() != null) {
-                    key = authorize(req, route.scope(), address);
+                    Caller caller = authorize(req, route.scope(), address);
+                    key = caller.key();
+                    caveats = caller.caveats();
                     guard.admitKey(key, edgeHeaders);
+                    if (caveats != null) TokenRoutes.check(caveats, route, m.params());
                 }
                 if (key != null && key.tenantLimited()) limitToTenants(key, route, m.params());
                 byte[] body = route.hasBody() ? readBody(req) : null;
                 if (!route.hasBody()) rejectBody(req);
-                reply = route.handler().handle(new Exchange(req, m.params(), key, requestId, body, json));
+                reply = route.handler().handle(new Exchange(req, m.params(), key, caveats, requestId, body, json));
                 if (reply.error() != null) reply = error(reply.error(), requestId);
             } catch (ApiException e) {
                 reply = error(e.error(), requestId);
@@ -257,11 +267,27 @@ public final class ApiServer implements AutoCloseable {
         return length >= 0 && length <= Math.min(config.server().drainMaxBytes(), config.server().maxBodyBytes());
     }
 
-    private ApiKey authorize(ServerRequest req, Scope needed, String address) {
+    /** Who sent a request: an API key, or a capability token (a stand-in key and its caveats). */
+    private record Caller(ApiKey key, Caveats caveats) {}
+
+    private Caller authorize(ServerRequest req, Scope needed, String address) {
         String h = req.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
         if (h == null) throw new ApiException(401, "unauthorized", "send an API key: Authorization: Bearer cfk_…", false, null);
         if (!h.regionMatches(true, 0, "Bearer ", 0, 7)) throw new ApiException(401, "unauthorized", "the Authorization header must be 'Bearer <key>'", false, null);
-        ApiKey key = keys.verify(h.substring(7).trim());
+        String bearer = h.substring(7).trim();
+        if (bearer.startsWith(CapabilityTokens.PREFIX) && tokens != null) {
+            CapabilityTokens.Verified t = tokens.verify(bearer, System.currentTimeMillis() / 1000);
+            if (t == null) {
+                if (address != null) guard.authFailed(address);
+                throw new ApiException(401, "unauthorized", "unknown, revoked, expired or tampered capability token", false, null);
+            }
+            if (!t.caveats().allowsScope(needed)) {
+                throw new ApiException(403, "forbidden", "this token's scope caveats do not cover '" + needed.wireName() + "'", false,
+                        Map.of("needed_scope", needed.wireName()));
+            }
+            return new Caller(new ApiKey("tok_" + t.id(), "token", t.caveats().scope(), "", "", null, t.caveats().tenants()), t.caveats());
+        }
+        ApiKey key = keys.verify(bearer);
         if (key == null) {
             if (address != null) guard.authFailed(address);
             throw new ApiException(401, "unauthorized", "unknown or revoked API key", false, null);
@@ -270,7 +296,7 @@ public final class ApiServer implements AutoCloseable {
             throw new ApiException(403, "forbidden", "this key has scope '" + key.scope().wireName() + "'; the endpoint needs '" + needed.wireName() + "'", false,
                     Map.of("needed_scope", needed.wireName()));
         }
-        return key;
+        return new Caller(key, null);
     }
 
     /**

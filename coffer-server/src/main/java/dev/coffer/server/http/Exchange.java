@@ -2,6 +2,7 @@ package dev.coffer.server.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coffer.server.auth.ApiKey;
+import dev.coffer.server.auth.Caveats;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
@@ -19,14 +20,16 @@ public final class Exchange {
     private final ServerRequest request;
     private final Map<String, String> params;
     private final ApiKey key;
+    private final Caveats caveats;
     private final String requestId;
     private final byte[] body;
     private final Json json;
 
-    Exchange(ServerRequest request, Map<String, String> params, ApiKey key, String requestId, byte[] body, Json json) {
+    Exchange(ServerRequest request, Map<String, String> params, ApiKey key, Caveats caveats, String requestId, byte[] body, Json json) {
         this.request = request;
         this.params = params;
         this.key = key;
+        this.caveats = caveats;
         this.requestId = requestId;
         this.body = body;
         this.json = json;
@@ -34,7 +37,11 @@ public final class Exchange {
 
     /** A path parameter, percent-decoded. */
     public String param(String name) {
-        String raw = params.get(name);
+        return decode(params.get(name));
+    }
+
+    /** A raw path parameter, percent-decoded ('+' stays '+'). */
+    static String decode(String raw) {
         return raw == null ? null : java.net.URLDecoder.decode(raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
     }
 
@@ -117,6 +124,9 @@ public final class Exchange {
     }
 
     public ApiKey key() { return key; }
+
+    /** The caveats of the capability token the request came with, or null (an API key, or no key). */
+    public Caveats caveats() { return caveats; }
 
     public String requestId() { return requestId; }
 }
