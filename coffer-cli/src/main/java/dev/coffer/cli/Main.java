@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code ./coffer} command line. All wiring starts here. */
 @Command(name = "coffer", mixinStandardHelpOptions = true, version = "coffer 0.1.0",
         description = "Coffer: a wallet ledger with exactly-once transfers and a verifiable log.",
-        subcommands = {ServeCommand.class, KeysCommand.class, TokensCommand.class, VerifyCommand.class, BenchCommand.class, StartupTrainingCommand.class})
+        subcommands = {ServeCommand.class, KeysCommand.class, TokensCommand.class, BackupCommand.class, RestoreCommand.class, VerifyCommand.class, BenchCommand.class, StartupTrainingCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -75,6 +75,22 @@ public final class JournalReader {
 
 
     /**
+     * {@link #scan} from genesis, stopping after the record that holds {@code untilSeq}: the tail
+     * it answers says where to cut a copy of a journal that was still being written (segments that
+     * start after {@code untilSeq} are not read; the caller removes them).
+     */
+    public static Tail scanUntil(Path dir, long untilSeq, BatchVisitor visitor) throws IOException {
+        List<Path> all = segments(dir).stream().filter(p -> JournalFormat.firstSeqOf(p) <= untilSeq).toList();
+        Scanner scanner = new Scanner(visitor);
+        scanner.untilSeq = untilSeq;
+        Tail tail = new Tail(null, 0, 0, false, 0, EventChain.genesis(), 0);
+        for (int i = 0; i < all.size(); i++) {
+            tail = scanner.segment(all.get(i), i == all.size() - 1, i == 0);
+        }
+        return tail;
+    }
+
+    /**
      * Follows the journal while it is being written: hands over each batch once the ledger says
      * it is durable ({@code durableSeq}), verifying CRC and hash chain exactly as recovery does.
      * A record is only read once every event in it is durable, so a follower never sees a batch
@@ -170,6 +186,8 @@ public final class JournalReader {
         private byte[] chain;
         private long nextSeq = -1;
         private long lastTimestamp;
+        /** Records starting after this seq are left unread, as a tail to cut. */
+        private long untilSeq = Long.MAX_VALUE;
 
         Scanner(BatchVisitor visitor) {
             this.visitor = visitor;
@@ -190,6 +208,7 @@ public final class JournalReader {
                 }
                 long off = JournalFormat.SEGMENT_HEADER_BYTES;
                 while (off < size) {
+                    if (nextSeq > untilSeq) return new Tail(file, off, size - off, false, nextSeq - 1, chain.clone(), lastTimestamp);
                     long end = record(file, buf, (int) off, size, last);
                     if (end < 0) return new Tail(file, off, size - off, false, nextSeq - 1, chain.clone(), lastTimestamp);
                     off = end;
