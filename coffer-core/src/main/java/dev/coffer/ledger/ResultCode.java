@@ -21,6 +21,8 @@ public enum ResultCode {
     ID_TOO_LONG,
     OWNER_INVALID,
     METADATA_TOO_LARGE,
+    /** A metadata key or value with an unpaired UTF-16 surrogate: it could not be logged and read back the same. */
+    METADATA_INVALID,
     /** A note's topic is not 1..64 visible ASCII characters, or its body is missing. */
     NOTE_INVALID,
     /** A note's body is longer than {@link Limits#maxNoteBytes()}. */

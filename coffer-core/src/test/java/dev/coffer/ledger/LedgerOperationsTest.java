@@ -185,6 +185,9 @@ class LedgerOperationsTest {
         for (int i = 0; i < 17; i++) many.put("k" + i, "v");
         rejected(new CreateAccount(id(), "carol", "USD", "u", 0, many), METADATA_TOO_LARGE);
         rejected(new CreateAccount(id(), "carol", "USD", "u", 0, Map.of("k", "v".repeat(1100))), METADATA_TOO_LARGE);
+        // an unpaired surrogate would be logged as '?': the state after a restart would differ
+        rejected(new CreateAccount(id(), "carol", "USD", "u", 0, Map.of("k", "bad\uD800")), METADATA_INVALID);
+        rejected(new CreateAccount(id(), "carol", "USD", "u", 0, Map.of("\uDC00", "v")), METADATA_INVALID);
         rejected(new Deposit(id(), "alice", UInt128.ZERO, 0), AMOUNT_ZERO);
         rejected(new Deposit(id(), "alice", null, 0), AMOUNT_INVALID);
         rejected(new Transfer(id(), "alice", "bob", u(1), -1), NONCE_INVALID);
@@ -269,6 +272,7 @@ class LedgerOperationsTest {
         Result first = ok(note);
         assertThat(submit(note).code()).isEqualTo(EXISTS);
         assertThat(submit(new Command.Note("x402-settle-1", "x402", "{\"state\":\"confirmed\"}")).code()).isEqualTo(EXISTS_WITH_DIFFERENT_FIELDS);
+        rejected(new Command.Note(id(), "x402", "half a pair \uD83D"), NOTE_INVALID);
         assertThat(acct("alice").available()).isEqualTo(before);
         rejected(new Command.Note(id(), "has space", "{}"), NOTE_INVALID);
         rejected(new Command.Note(id(), "x402", null), NOTE_INVALID);

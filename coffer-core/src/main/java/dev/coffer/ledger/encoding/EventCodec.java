@@ -140,6 +140,15 @@ public final class EventCodec {
      * @throws IllegalArgumentException when the bytes are not a valid version-1 event
      */
     public static Event decode(ByteBuffer in, int length) {
+        if (length < 0 || length > in.remaining()) throw new IllegalArgumentException("an event of " + length + " bytes where " + in.remaining() + " are left");
+        try {
+            return decodeWithin(in, length);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IllegalArgumentException("an event of " + length + " bytes whose fields run past the end of its buffer");
+        }
+    }
+
+    private static Event decodeWithin(ByteBuffer in, int length) {
         int end = in.position() + length;
         int version = u8(in);
         if (version != VERSION) throw new IllegalArgumentException("unknown event version " + version);
@@ -163,7 +172,14 @@ public final class EventCodec {
                 int accountFlags = in.getInt();
                 int n = u8(in);
                 Map<String, String> metadata = new TreeMap<>();
-                for (int i = 0; i < n; i++) metadata.put(utf8(in), utf8(in));
+                String previous = null;
+                for (int i = 0; i < n; i++) {
+                    String key = utf8(in);
+                    // one spelling per event: keys strictly in the order the encoder writes them
+                    if (previous != null && previous.compareTo(key) >= 0) throw new IllegalArgumentException("metadata keys out of order or repeated");
+                    metadata.put(key, utf8(in));
+                    previous = key;
+                }
                 yield new Command.CreateAccount(id, accountId, asset, owner, accountFlags, metadata);
             }
             case CREATE_ASSET -> new Command.CreateAsset(id, ascii(in), u8(in));
@@ -217,10 +233,16 @@ public final class EventCodec {
         return b;
     }
 
+    /** A length-prefixed UTF-8 string; malformed UTF-8 is refused rather than replaced, so that it encodes back to the same bytes. */
     private static String utf8(ByteBuffer in) {
         int n = in.getShort() & 0xFFFF;
         byte[] b = new byte[n];
         in.get(b);
-        return new String(b, StandardCharsets.UTF_8);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("malformed UTF-8 in a text field");
+        }
     }
 }

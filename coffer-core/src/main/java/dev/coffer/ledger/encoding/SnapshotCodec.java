@@ -166,15 +166,15 @@ public final class SnapshotCodec {
         int headerBytes = MAGIC.length + 4 + 3 * 8 + EventChain.HASH_BYTES;
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, headerBytes, bytes.length - 4 - headerBytes));
         try {
-            for (int n = in.readInt(); n > 0; n--) loader.asset(in.readUTF(), in.readInt());
+            for (int n = count(in); n > 0; n--) loader.asset(in.readUTF(), in.readInt());
             if (d.version() == 1) accountsV1(in, loader);
             else accountsV2(bytes, headerBytes, in, loader);
-            for (int n = in.readInt(); n > 0; n--) {
+            for (int n = count(in); n > 0; n--) {
                 loader.hold(new StateCapture.HoldImage(in.readUTF(), in.readUTF(), in.readUTF(), u128(in), in.readLong(), in.readLong(), in.readByte(), u128(in)));
             }
-            for (int n = in.readInt(); n > 0; n--) loader.reversed(in.readUTF(), u128(in));
+            for (int n = count(in); n > 0; n--) loader.reversed(in.readUTF(), u128(in));
             if (d.version() >= 3) {
-                for (int n = in.readInt(); n > 0; n--) {
+                for (int n = count(in); n > 0; n--) {
                     String tenant = in.readUTF(), store = in.readUTF();
                     int mode = in.readByte();
                     long seq = in.readLong();
@@ -183,16 +183,16 @@ public final class SnapshotCodec {
                     if (d.version() >= 4) {
                         deadLetters = in.readLong();
                         int count = in.readInt();
-                        if (count < 0 || count > deadLetters) throw new IOException("bad dead-letter count");
+                        if (count < 0 || count > deadLetters || count > in.available() / 8) throw new IOException("bad dead-letter count");
                         pending = new long[count];
                         for (int i = 0; i < count; i++) pending[i] = in.readLong();
                     }
                     loader.store(new StateCapture.StoreImage(tenant, store, mode, seq, deadLetters, pending));
                 }
-                for (int n = in.readInt(); n > 0; n--) loader.entity(in.readLong(), in.readLong(), in.readLong());
+                for (int n = count(in); n > 0; n--) loader.entity(in.readLong(), in.readLong(), in.readLong());
             }
             if (d.version() >= 4) {
-                for (int n = in.readInt(); n > 0; n--) {
+                for (int n = count(in); n > 0; n--) {
                     String tenant = in.readUTF(), type = in.readUTF();
                     int version = in.readInt();
                     int len = in.readInt();
@@ -201,7 +201,7 @@ public final class SnapshotCodec {
                 }
             }
             if (d.version() >= 5) {
-                for (int n = in.readInt(); n > 0; n--) {
+                for (int n = count(in); n > 0; n--) {
                     String tenant = in.readUTF(), keyId = in.readUTF();
                     int kind = in.readByte();
                     int len = in.readInt();
@@ -216,8 +216,18 @@ public final class SnapshotCodec {
         }
     }
 
+    /**
+     * A count of entries that follow: each takes at least a byte, so a count past the bytes left is
+     * damage, refused before anything is allocated for it.
+     */
+    private static int count(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.available()) throw new IOException("a count of " + n + " entries with " + in.available() + " bytes left");
+        return n;
+    }
+
     private static void accountsV1(DataInputStream in, LedgerState.Loader loader) throws IOException {
-        for (int n = in.readInt(); n > 0; n--) {
+        for (int n = count(in); n > 0; n--) {
             String id = in.readUTF();
             String asset = in.readUTF();
             String owner = in.readUTF();
@@ -232,7 +242,7 @@ public final class SnapshotCodec {
     /** Reads the accounts straight out of {@code bytes}: each entry is handed over where it lies, not copied into a String. */
     private static void accountsV2(byte[] bytes, int headerBytes, DataInputStream in, LedgerState.Loader loader) throws IOException {
         long[] balances = new long[8];
-        for (int n = in.readInt(); n > 0; n--) {
+        for (int n = count(in); n > 0; n--) {
             int len = in.readUnsignedShort();
             int at = bytes.length - 4 - in.available();
             if (in.skipBytes(len) != len) throw new IOException("account entry cut short");

@@ -46,11 +46,11 @@ public final class Validation {
             case Command.AppendEvent e -> event(e, limits);
             case Command.RegisterSchema r -> !streamName(r.tenant()) || !streamName(r.eventType()) ? STREAM_NAME_INVALID
                     : r.version() != 0 ? SYSTEM_OPERATION
-                    : r.schema() == null || r.schema().isEmpty() || utf8Length(r.schema()) > Limits.SCHEMA_BYTES_CEILING ? SCHEMA_INVALID : null;
+                    : r.schema() == null || r.schema().isEmpty() || !wellFormed(r.schema()) || utf8Length(r.schema()) > Limits.SCHEMA_BYTES_CEILING ? SCHEMA_INVALID : null;
             case Command.DeadLetter d -> {
                 if (d.event() == null || !d.id().equals(Command.DeadLetter.commandId(d.event().tenant(), d.event().store(), d.event().eventId()))) yield ID_INVALID;
                 if (d.deadLetterSeq() != 0) yield SYSTEM_OPERATION;
-                if (d.reason() == null || d.reason().isEmpty() || utf8Length(d.reason()) > Limits.REASON_BYTES_CEILING) yield SCHEMA_INVALID;
+                if (d.reason() == null || d.reason().isEmpty() || !wellFormed(d.reason()) || utf8Length(d.reason()) > Limits.REASON_BYTES_CEILING) yield SCHEMA_INVALID;
                 yield event(d.event(), limits);
             }
             case Command.RegisterTenantKey k -> !streamName(k.tenant()) || id(k.keyId(), limits) != null ? STREAM_NAME_INVALID
@@ -64,9 +64,27 @@ public final class Validation {
     }
 
     private static ResultCode note(Command.Note n, Limits limits) {
-        if (n.body() == null || id(n.topic(), limits) != null) return NOTE_INVALID;
+        if (n.body() == null || id(n.topic(), limits) != null || !wellFormed(n.body())) return NOTE_INVALID;
         if (n.body().length() > limits.maxNoteBytes()) return NOTE_TOO_LARGE; // a char is at least one UTF-8 byte
         return n.body().getBytes(StandardCharsets.UTF_8).length > limits.maxNoteBytes() ? NOTE_TOO_LARGE : null;
+    }
+
+    /**
+     * Whether a string is well-formed UTF-16 (no unpaired surrogate): only then does it encode to
+     * UTF-8 and decode back to itself, as replay needs — an unpaired surrogate would be logged as
+     * '?' and the ledger's state after a restart would differ from the state before it.
+     */
+    static boolean wellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) return false;
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Tenants, stores, entity types and event types: 1..64 of [A-Za-z0-9._-] (they appear in URL paths). */
@@ -134,6 +152,7 @@ public final class Validation {
         long bytes = 0;
         for (Map.Entry<String, String> e : metadata.entrySet()) {
             if (e.getKey().isEmpty()) return METADATA_TOO_LARGE;
+            if (!wellFormed(e.getKey()) || !wellFormed(e.getValue())) return METADATA_INVALID;
             bytes += e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().getBytes(StandardCharsets.UTF_8).length;
         }
         return bytes > limits.maxMetadataBytes() ? METADATA_TOO_LARGE : null;

@@ -18,7 +18,7 @@ final class Outcomes {
             case EXISTS -> 200;
             case EXISTS_WITH_DIFFERENT_TYPE, EXISTS_WITH_DIFFERENT_ACCOUNTS, EXISTS_WITH_DIFFERENT_AMOUNT,
                  EXISTS_WITH_DIFFERENT_FIELDS, NONCE_CONFLICT, ASSET_EXISTS, ACCOUNT_EXISTS -> 409;
-            case ID_INVALID, ID_TOO_LONG, OWNER_INVALID, METADATA_TOO_LARGE, NOTE_INVALID, AMOUNT_ZERO, AMOUNT_INVALID,
+            case ID_INVALID, ID_TOO_LONG, OWNER_INVALID, METADATA_TOO_LARGE, METADATA_INVALID, NOTE_INVALID, AMOUNT_ZERO, AMOUNT_INVALID,
                  AMOUNT_OUT_OF_RANGE, NONCE_INVALID, FLAGS_INVALID, STATUS_INVALID, ASSET_CODE_INVALID,
                  SCALE_INVALID, HOLD_TIMEOUT_INVALID, SYSTEM_OPERATION, STREAM_NAME_INVALID, STORE_MODE_INVALID, EVENT_PAYLOAD_INVALID,
                  VERSION_INVALID, SCHEMA_INVALID, DEAD_LETTER_ACTION_INVALID, TENANT_KEY_INVALID -> 400;
@@ -46,6 +46,7 @@ final class Outcomes {
             case ID_TOO_LONG -> "id longer than the limit";
             case OWNER_INVALID -> "owner must be 1..64 visible ASCII characters";
             case METADATA_TOO_LARGE -> "metadata has too many entries or bytes";
+            case METADATA_INVALID -> "metadata holds an unpaired UTF-16 surrogate (e.g. a lone \\uD800 escape)";
             case NOTE_INVALID -> "a note needs a topic of 1..64 visible ASCII characters and a body";
             case NOTE_TOO_LARGE -> "the note's body is longer than the limit";
             case AMOUNT_ZERO -> "amount must be positive";
