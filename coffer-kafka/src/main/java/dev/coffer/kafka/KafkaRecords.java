@@ -30,6 +30,8 @@ public final class KafkaRecords {
 
     /** Largest body slice in one record; a batch above it spans several records of one transaction. */
     public static final int CHUNK_BYTES = 1 << 20;
+    /** Most chunks one batch may claim: a batch is at most a journal record's bound, whatever a foreign record says. */
+    static final int MAX_CHUNKS = dev.coffer.ledger.journal.JournalFormat.MAX_RECORD_BYTES / CHUNK_BYTES;
     static final int MAGIC = 0x434B4631; // "CKF1"
     static final int CHUNK_HEADER = 4 + 8 + 2 + 2;
     static final int BODY_HEADER = 1 + 8 + 4 + 8;
@@ -112,6 +114,11 @@ public final class KafkaRecords {
             int index = Short.toUnsignedInt(b.getShort());
             int chunks = Short.toUnsignedInt(b.getShort());
             int n = value.length - CHUNK_HEADER;
+            if (chunks == 0 || chunks > MAX_CHUNKS || index >= chunks) {
+                refused.accept("record at offset " + offset + " claims chunk " + index + " of " + chunks + " (at most " + MAX_CHUNKS + ")");
+                reset();
+                return null;
+            }
             if (index == 0) {
                 if (body != null) refused.accept("batch at seq " + firstSeq + " ended after " + next + " of " + count + " chunks");
                 if (chunks == 1) {
@@ -203,6 +210,10 @@ public final class KafkaRecords {
             }
             if (count <= 0) {
                 refuse("batch at seq " + first + " has no events");
+                return 0;
+            }
+            if (count > (body.length - BODY_HEADER) / (4 + HASH)) {
+                refuse("batch at seq " + first + " claims " + count + " events in " + body.length + " bytes");
                 return 0;
             }
             // Verify the whole batch first: a refused batch changes nothing.

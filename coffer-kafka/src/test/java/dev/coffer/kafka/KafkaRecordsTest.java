@@ -132,4 +132,25 @@ class KafkaRecordsTest {
         assertThat(c.events).extracting(Event::seq).containsExactly(7L, 8L);
         assertThat(c.hashes).isEqualTo(Arrays.copyOfRange(second.hashes(), 64, 128));
     }
+
+    @Test
+    void aForeignRecordClaimingHugeSizesIsRefusedWithoutAllocatingForThem() {
+        List<String> refused = new ArrayList<>();
+        KafkaRecords.Assembler a = new KafkaRecords.Assembler(refused::add);
+        java.nio.ByteBuffer claim = java.nio.ByteBuffer.allocate(KafkaRecords.CHUNK_HEADER + 8);
+        claim.putInt(KafkaRecords.MAGIC).putLong(1).putShort((short) 0).putShort((short) 0xFFFF); // chunk 0 of 65,535: 64 GiB
+        byte[] value = claim.array();
+        assertThat(a.add(0, value)).isNull();
+        assertThat(refused).hasSize(1).first().asString().contains("claims chunk 0 of 65535");
+
+        // a body that claims a billion events: refused as a foreign batch, not a NegativeArraySizeException
+        Encoded one = encode(events(1, 1, 1_000, 12), 1_000, EventChain.genesis());
+        byte[] body = one.body().clone();
+        java.nio.ByteBuffer.wrap(body).putInt(1 + 8, 1_000_000_000);
+        Collected c = new Collected();
+        KafkaRecords.ChainFollower f = new KafkaRecords.ChainFollower(c.refused::add);
+        assertThat(f.accept(body, 1, (ts, ev, h) -> c.events.addAll(ev))).isZero();
+        assertThat(c.refused).hasSize(1).first().asString().contains("claims 1000000000 events");
+        assertThat(f.accept(one.body(), 1, (ts, ev, h) -> c.events.addAll(ev))).as("the real batch after it").isEqualTo(1);
+    }
 }

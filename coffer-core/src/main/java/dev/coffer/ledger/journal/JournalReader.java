@@ -285,6 +285,10 @@ public final class JournalReader {
             if (firstSeq != nextSeq) throw new CorruptJournalException(file, recordAt, "expected seq " + nextSeq + ", record starts at " + firstSeq);
             if (timestamp <= lastTimestamp) throw new CorruptJournalException(file, recordAt, "batch timestamp " + timestamp + " not after " + lastTimestamp);
             if (count <= 0) throw new CorruptJournalException(file, recordAt, "empty batch record");
+            // every event takes at least its length, a byte and its hash: a count past that is damage, refused before allocating for it
+            if (count > body.remaining() / (JournalFormat.EVENT_OVERHEAD_BYTES + 1)) {
+                throw new CorruptJournalException(file, recordAt, "batch of " + count + " events in a record of " + len + " bytes");
+            }
             List<Event> events = new ArrayList<>(count);
             byte[] hashes = new byte[count * JournalFormat.HASH_BYTES];
             for (int i = 0; i < count; i++) {
