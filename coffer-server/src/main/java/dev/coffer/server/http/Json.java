@@ -46,7 +46,8 @@ public final class Json {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw ApiException.badRequest("json_invalid", "malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // no I/O reading a byte array: this is the text itself (bytes no encoding can read, e.g. not UTF-32 after all)
+            throw ApiException.badRequest("json_invalid", "unreadable JSON text: " + e.getMessage());
         }
         if (n == null || !n.isObject()) throw ApiException.badRequest("json_invalid", "the body must be a JSON object");
         return (ObjectNode) n;
