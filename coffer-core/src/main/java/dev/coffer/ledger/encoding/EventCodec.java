@@ -188,8 +188,8 @@ public final class EventCodec {
             case NOTE -> new Command.Note(id, ascii(in), utf8(in));
             case CONFIGURE_STORE -> new Command.ConfigureStore(id, ascii(in), ascii(in), u8(in));
             case APPEND_EVENT -> eventFields(id, in);
-            case REGISTER_SCHEMA -> new Command.RegisterSchema(id, ascii(in), ascii(in), in.getInt(), new String(bytes(in, Limits.SCHEMA_BYTES_CEILING), StandardCharsets.UTF_8));
-            case DEAD_LETTER -> new Command.DeadLetter(id, eventFields(null, in), new String(bytes(in, Limits.REASON_BYTES_CEILING), StandardCharsets.UTF_8), in.getLong());
+            case REGISTER_SCHEMA -> new Command.RegisterSchema(id, ascii(in), ascii(in), in.getInt(), text(bytes(in, Limits.SCHEMA_BYTES_CEILING)));
+            case DEAD_LETTER -> new Command.DeadLetter(id, eventFields(null, in), text(bytes(in, Limits.REASON_BYTES_CEILING)), in.getLong());
             case RESOLVE_DEAD_LETTER -> new Command.ResolveDeadLetter(id, ascii(in), ascii(in), in.getLong(), u8(in));
             case REGISTER_TENANT_KEY -> new Command.RegisterTenantKey(id, ascii(in), ascii(in), u8(in), bytes(in, Limits.KEY_BYTES_CEILING));
             default -> throw new IllegalArgumentException("unknown event type " + type);
@@ -238,6 +238,11 @@ public final class EventCodec {
         int n = in.getShort() & 0xFFFF;
         byte[] b = new byte[n];
         in.get(b);
+        return text(b);
+    }
+
+    /** Strict UTF-8: one event, one spelling (a lenient decoder would read many byte strings as the same text). */
+    private static String text(byte[] b) {
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                     .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();

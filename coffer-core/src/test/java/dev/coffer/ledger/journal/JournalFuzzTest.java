@@ -32,8 +32,17 @@ public class JournalFuzzTest {
 
     static {
         try {
-            DIR = Files.createTempDirectory("coffer-journal-fuzz");
-            DIR.toFile().deleteOnExit();
+            // a file per input: in memory where the machine has a tmpfs for it
+            Path shm = Path.of("/dev/shm");
+            DIR = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "coffer-journal-fuzz")
+                    : Files.createTempDirectory("coffer-journal-fuzz");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    TestSupport.deleteTree(DIR);
+                } catch (IOException ignored) {
+                    // gone with the machine's next boot
+                }
+            }));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
