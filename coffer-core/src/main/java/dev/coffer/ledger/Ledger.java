@@ -141,8 +141,16 @@ public final class Ledger implements AutoCloseable {
 
     /** Submits one command. */
     public CompletableFuture<Result> submit(Command command) {
+        return submit(command, null);
+    }
+
+    /**
+     * Submits one command traced as {@code trace} (a span context; null: untraced): the batch that
+     * carries it reports it to {@link LedgerConfig.BatchListener#batchTraced}.
+     */
+    public CompletableFuture<Result> submit(Command command, Object trace) {
         Objects.requireNonNull(command, "command");
-        return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.ONE, List.of(command), null)));
+        return cast(sequencer.submit(new Sequencer.Submission(Sequencer.Kind.ONE, List.of(command), null, trace)));
     }
 
     /**
@@ -150,7 +158,12 @@ public final class Ledger implements AutoCloseable {
      * the way to get batch throughput from one caller. Results are in the same order.
      */
     public CompletableFuture<List<Result>> submitAll(List<? extends Command> commands) {
-        return submitMany(Sequencer.Kind.MANY, commands);
+        return submitMany(Sequencer.Kind.MANY, commands, null);
+    }
+
+    /** {@link #submitAll(List)} traced as {@code trace} (see {@link #submit(Command, Object)}). */
+    public CompletableFuture<List<Result>> submitAll(List<? extends Command> commands, Object trace) {
+        return submitMany(Sequencer.Kind.MANY, commands, trace);
     }
 
     /**
@@ -158,16 +171,21 @@ public final class Ledger implements AutoCloseable {
      * stays applied; the failing command gets its code and the others {@code LINKED_EVENT_FAILED}.
      */
     public CompletableFuture<List<Result>> submitLinked(List<? extends Command> commands) {
-        return submitMany(Sequencer.Kind.LINKED, commands);
+        return submitMany(Sequencer.Kind.LINKED, commands, null);
     }
 
-    private CompletableFuture<List<Result>> submitMany(Sequencer.Kind kind, List<? extends Command> commands) {
+    /** {@link #submitLinked(List)} traced as {@code trace} (see {@link #submit(Command, Object)}). */
+    public CompletableFuture<List<Result>> submitLinked(List<? extends Command> commands, Object trace) {
+        return submitMany(Sequencer.Kind.LINKED, commands, trace);
+    }
+
+    private CompletableFuture<List<Result>> submitMany(Sequencer.Kind kind, List<? extends Command> commands, Object trace) {
         List<? extends Command> copy = List.copyOf(commands);
         if (copy.isEmpty()) return CompletableFuture.completedFuture(List.of());
         if (copy.size() > config.limits().maxBatchCommands()) {
             return CompletableFuture.completedFuture(java.util.Collections.nCopies(copy.size(), Result.rejected(ResultCode.BATCH_TOO_LARGE)));
         }
-        return cast(sequencer.submit(new Sequencer.Submission(kind, copy, null)));
+        return cast(sequencer.submit(new Sequencer.Submission(kind, copy, null, trace)));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.coffer.ledger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 
@@ -58,6 +59,18 @@ public record LedgerConfig(Path dataDir, Limits limits, int idempotencyCap, Dura
          * to do so (the rest of the snapshot is written in the background).
          */
         default void snapshotTaken(long writerPauseNanos) {}
+
+        /**
+         * A durable batch that carried traced submissions (submitted with a trace): for a span per
+         * batch linking the requests in it. Called on the journal thread after its callers were
+         * answered, only when a submission had a trace.
+         *
+         * @param startedNanos when the writer started the batch ({@link System#nanoTime})
+         * @param durableNanos when it was durable
+         * @param appendNanos  the group commit's append that made it durable, its fsync or commit included
+         * @param traces       the traces of its submissions that had one, in order
+         */
+        default void batchTraced(long startedNanos, long durableNanos, long appendNanos, int commands, int events, List<Object> traces) {}
     }
 
     public LedgerConfig {

@@ -47,12 +47,19 @@ final class Sequencer {
         final CompletableFuture<Object> future = new CompletableFuture<>();
         /** Payload and metadata bytes of the stream events among the commands: a batch ends past {@link Limits#BATCH_EVENT_BYTES}. */
         final long eventBytes;
+        /** What the caller traces this submission as (a span context), or null: handed to {@link LedgerConfig.BatchListener#batchTraced}. */
+        final Object trace;
         Object answer;
 
         Submission(Kind kind, List<? extends Command> commands, java.util.function.Function<LedgerState, Object> read) {
+            this(kind, commands, read, null);
+        }
+
+        Submission(Kind kind, List<? extends Command> commands, java.util.function.Function<LedgerState, Object> read, Object trace) {
             this.kind = kind;
             this.commands = commands;
             this.read = read;
+            this.trace = trace;
             long bytes = 0;
             if (commands != null) {
                 for (Command c : commands) if (c instanceof Command.AppendEvent e) bytes += e.payload().length + e.metadata().length;
@@ -283,6 +290,7 @@ final class Sequencer {
                 byte[] hashBefore = null;
                 for (Batch b : group) if (b.snapshot() != null) hashBefore = store.lastHash();
                 int events = 0;
+                long appendNanos = 0;
                 if (failure == null) {
                     try {
                         for (Batch b : group) continuity.next(b.timestamp(), b.events());
@@ -294,7 +302,8 @@ final class Sequencer {
                         if (hashBuf.length < events * EventHash.BYTES) hashBuf = new byte[Math.max(events, 1024) * EventHash.BYTES];
                         long appendStarted = System.nanoTime();
                         store.append(writes, hashBuf);
-                        if (config.batchListener() != null) config.batchListener().logAppended(group.size(), events, System.nanoTime() - appendStarted);
+                        appendNanos = System.nanoTime() - appendStarted;
+                        if (config.batchListener() != null) config.batchListener().logAppended(group.size(), events, appendNanos);
                         // Before any future completes: results (and later replays) quote these hashes.
                         int at = 0;
                         for (Batch b : group) {
@@ -313,7 +322,7 @@ final class Sequencer {
                     // a snapshot taken after this batch records the chain hash as of its last event
                     byte[] snapshotHash = b.snapshot() == null || failure != null ? null
                             : end == 0 ? hashBefore : Arrays.copyOfRange(hashBuf, (end - 1) * EventHash.BYTES, end * EventHash.BYTES);
-                    release(b, snapshotHash);
+                    release(b, snapshotHash, appendNanos);
                 }
             }
         } catch (InterruptedException e) {
@@ -322,7 +331,7 @@ final class Sequencer {
     }
 
     /** Answers a batch's callers once it is durable (or fails them), then hands on its snapshot. */
-    private void release(Batch b, byte[] snapshotHash) {
+    private void release(Batch b, byte[] snapshotHash, long appendNanos) {
         if (failure != null) {
             failAll(b.submissions());
             if (b.snapshot() != null) {
@@ -337,7 +346,15 @@ final class Sequencer {
         batches++;
         for (Submission s : b.submissions()) s.future.complete(s.answer);
         if (config.batchListener() != null) {
-            config.batchListener().batchDurable(b.commands(), b.events().size(), System.nanoTime() - b.startedNanos());
+            long now = System.nanoTime();
+            config.batchListener().batchDurable(b.commands(), b.events().size(), now - b.startedNanos());
+            List<Object> traces = null;
+            for (Submission s : b.submissions()) {
+                if (s.trace == null) continue;
+                if (traces == null) traces = new ArrayList<>();
+                traces.add(s.trace);
+            }
+            if (traces != null) config.batchListener().batchTraced(b.startedNanos(), now, appendNanos, b.commands(), b.events().size(), traces);
         }
         if (b.snapshot() != null && !snapshotQueue.offer(new Object[]{b.snapshot(), snapshotHash})) {
             b.snapshot().finish();

@@ -26,6 +26,7 @@ import dev.coffer.server.http.Json;
 import dev.coffer.server.http.Route;
 import dev.coffer.server.ops.JsonLog;
 import dev.coffer.server.ops.ServiceMetrics;
+import dev.coffer.server.ops.Tracing;
 import dev.coffer.storage.Backend;
 import dev.coffer.storage.index.QueryIndex;
 import dev.coffer.storage.postgres.PostgresDatabase;
@@ -50,6 +51,7 @@ public final class Service implements AutoCloseable {
     private final PartitionedLedger partitioned;
     private final ApiKeys keys;
     private final CapabilityTokens tokens;
+    private final Tracing tracing;
     private final ApiServer api;
     private final ApiKeys.Created firstKey;
     private final Thread keyWatcher;
@@ -57,8 +59,9 @@ public final class Service implements AutoCloseable {
     private volatile boolean closed;
 
     private Service(CofferConfig config, JsonLog log, List<Backend> backends, List<ServedLedger> served, PartitionedLedger partitioned, ApiKeys keys,
-                    CapabilityTokens tokens, ApiServer api, ApiKeys.Created firstKey, Facilitator facilitator) {
+                    CapabilityTokens tokens, ApiServer api, ApiKeys.Created firstKey, Facilitator facilitator, Tracing tracing) {
         this.tokens = tokens;
+        this.tracing = tracing;
         this.facilitator = facilitator;
         this.config = config;
         this.log = log;
@@ -83,12 +86,14 @@ public final class Service implements AutoCloseable {
             default -> Backend.file(data);
         };
         ServiceMetrics metrics = new ServiceMetrics();
+        Tracing tracing = Tracing.start(config.tracing());
         Ledger ledger = null;
         QueryIndex index = null;
         VerifiableLog tlog = null;
         Facilitator facilitator = null;
         try {
-            ledger = backend.openLedger(backend.configure(ledgerConfig(config, data).withBatchListener(metrics)), msg -> log.info(msg, Map.of("store", backend.name())));
+            ledger = backend.openLedger(backend.configure(ledgerConfig(config, data).withBatchListener(tracing.wrap(metrics))),
+                    msg -> log.info(msg, Map.of("store", backend.name())));
             tlog = startLog(config, backend, ledger, data, log, config.log().origin());
             index = backend.startIndex(ledger, Duration.ofMillis(config.index().maxWaitMs()), config.index().embeddedIndex(), config.index().followerNice());
             Ledger l = ledger;
@@ -106,13 +111,15 @@ public final class Service implements AutoCloseable {
                         .routes(config.x402().prefix(), config.x402().requireKey() ? Scope.X402 : null));
             }
             ApiServer api = new ApiServer(config, json, v1, ledger, index, tlog, keys, tokens, metrics, log);
+            api.tracing(tracing);
             if (facilitator != null && facilitator.settlements() != null) {
                 facilitator.settlements().watchGasBalances(config.x402().minSignerBalanceWei(), Duration.ofSeconds(10));
                 api.degradedCheck(facilitator.settlements()::gasCheck);
             }
             api.start();
-            return new Service(config, log, List.of(backend), List.of(new ServedLedger(ledger, index, tlog)), null, keys, tokens, api, firstKey, facilitator);
+            return new Service(config, log, List.of(backend), List.of(new ServedLedger(ledger, index, tlog)), null, keys, tokens, api, firstKey, facilitator, tracing);
         } catch (IOException | RuntimeException e) {
+            tracing.close();
             if (facilitator != null && facilitator.settlements() != null) facilitator.settlements().close();
             if (index != null) index.close();
             if (tlog != null) tlog.close();
@@ -135,6 +142,7 @@ public final class Service implements AutoCloseable {
         KafkaSettings base = config.kafkaSettings(data);
         if (config.kafka().createTopic()) KafkaTopic.create(base, Math.max(n, config.kafka().topicPartitions()));
         ServiceMetrics metrics = new ServiceMetrics();
+        Tracing tracing = Tracing.start(config.tracing());
         List<Backend> backends = new java.util.ArrayList<>();
         List<ServedLedger> served = new java.util.ArrayList<>();
         PartitionedLedger ledger = null;
@@ -142,7 +150,7 @@ public final class Service implements AutoCloseable {
             ledger = PartitionedLedger.open(base, n, data, (p, s) -> {
                 Backend b = Backend.kafka(s.snapshotDir(), s, false, n, config.kafka().electionSessionMs());
                 backends.add(b);
-                return b.openLedger(b.configure(ledgerConfig(config, s.snapshotDir()).withBatchListener(metrics)),
+                return b.openLedger(b.configure(ledgerConfig(config, s.snapshotDir()).withBatchListener(tracing.wrap(metrics))),
                         msg -> log.info(msg, Map.of("store", b.name(), "partition", p)));
             });
             if (ledger.resumedTransfers() > 0) log.info("finished cross-partition transfers left half done", Map.of("transfers", ledger.resumedTransfers()));
@@ -170,9 +178,11 @@ public final class Service implements AutoCloseable {
             List<Route> single = V1Routes.table(first.ledger(), first.index(), first.tlog(), keys, tokens, json, config, metrics, log);
             List<Route> routes = PartitionedRoutes.table(ledger, served, single, keys, tokens, json, config, metrics, log);
             ApiServer api = new ApiServer(config, json, routes, served, keys, tokens, metrics, log);
+            api.tracing(tracing);
             api.start();
-            return new Service(config, log, backends, served, ledger, keys, tokens, api, firstKey, null);
+            return new Service(config, log, backends, served, ledger, keys, tokens, api, firstKey, null, tracing);
         } catch (IOException | RuntimeException e) {
+            tracing.close();
             for (ServedLedger s : served) {
                 s.index().close();
                 s.tlog().close();
@@ -322,5 +332,6 @@ public final class Service implements AutoCloseable {
         if (partitioned != null) partitioned.close();
         else served.getFirst().ledger().close();
         for (Backend b : backends) b.close();
+        tracing.close(); // flushes the spans still queued
     }
 }

@@ -52,7 +52,7 @@ final class BatchApi {
         List<Command> commands = parse(body.get("operations"));
         for (int i = 0; i < commands.size(); i++) LedgerCalls.checkCaveats(ex, Operations.typeOf(commands.get(i)), commands.get(i), i);
         boolean linked = mode.equals("linked");
-        List<Result> results = calls.await(linked ? calls.ledger().submitLinked(commands) : calls.ledger().submitAll(commands));
+        List<Result> results = calls.await(linked ? calls.ledger().submitLinked(commands, ex.trace()) : calls.ledger().submitAll(commands, ex.trace()));
         for (int i = 0; i < results.size(); i++) calls.metrics().operation(Operations.typeOf(commands.get(i)), results.get(i).code().wireName());
         Outcome outcome = new Outcome(mode, commands, results);
         if (linked) {

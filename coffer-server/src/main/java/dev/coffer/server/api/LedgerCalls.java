@@ -62,7 +62,7 @@ final class LedgerCalls {
         Result r;
         byte[] receipt = null;
         if (partitions == null) {
-            r = await(ledger.submit(c));
+            r = await(ledger.submit(c, ex.trace()));
         } else {
             PartitionedLedger.Placed placed = await(partitions.submitPlaced(c));
             r = placed.result();

@@ -42,7 +42,7 @@ import java.util.Set;
  * a default.
  */
 public record CofferConfig(Server server, LedgerSection ledger, Postgres postgres, Kafka kafka, Index index, Log log, X402 x402, Events events,
-                           RateLimits rateLimits) {
+                           RateLimits rateLimits, Tracing tracing) {
 
     /** The variable that may hold the log's signing key (never a configuration key: it is secret). */
     public static final String LOG_KEY_ENV = "COFFER_LOG_KEY";
@@ -94,6 +94,19 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         /** Whether the port speaks TLS. */
         public boolean tls() {
             return !tlsCertFile.isBlank();
+        }
+    }
+
+    /**
+     * OpenTelemetry tracing (docs/OPERATIONS.md, "Tracing"): off while {@code otlpEndpoint} is empty.
+     *
+     * @param otlpEndpoint OTLP over HTTP, the traces URL (e.g. {@code http://127.0.0.1:4318/v1/traces})
+     * @param sampleRatio  share of requests traced that come without a sampled {@code traceparent} (0..1)
+     * @param serviceName  the service.name resource attribute
+     */
+    public record Tracing(String otlpEndpoint, double sampleRatio, String serviceName) {
+        public boolean on() {
+            return !otlpEndpoint.isBlank();
         }
     }
 
@@ -332,7 +345,8 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
                         TiledTree.DEFAULT_TILE_CACHE, 3_000, VerifiableLog.DEFAULT_TREE_NICE),
                 new X402(false, "/x402", false, 10_000, "", 30_000, 10_000, "0.01", "", 1000, 2000, 20, 40, 5, 300, List.of()),
                 new Events(Limits.DEFAULTS.maxEventPayloadBytes(), Limits.DEFAULTS.maxEventMetadataBytes(), 1000, 256, 300, 15_000, 30_000, 65_536, ""),
-                new RateLimits(0, 0, 0, 0, 10, 60, 300, "", 100_000));
+                new RateLimits(0, 0, 0, 0, 10, 60, 300, "", 100_000),
+                new Tracing("", 0.1, "coffer"));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -461,6 +475,11 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("rate_limits.auth_failure_window_seconds", rateLimits.authFailureWindowSeconds() >= 1);
         positive("rate_limits.ban_seconds", rateLimits.banSeconds() >= 1);
         positive("rate_limits.max_tracked", rateLimits.maxTracked() >= 100);
+        positive("tracing.sample_ratio", tracing.sampleRatio() >= 0 && tracing.sampleRatio() <= 1);
+        positive("tracing.service_name", !tracing.serviceName().isBlank());
+        if (tracing.on() && !tracing.otlpEndpoint().matches("https?://.+")) {
+            throw new IllegalArgumentException("tracing.otlp_endpoint must be an http(s) URL, the collector's traces endpoint");
+        }
         positive("ledger.store", Set.of("file", "postgres", "kafka").contains(ledger.store()));
         positive("kafka.partition", kafka.partition() >= 0 && kafka.partition() < kafka.topicPartitions());
         positive("kafka.topic_partitions", kafka.topicPartitions() >= 1 && kafka.topicPartitions() <= 1024);

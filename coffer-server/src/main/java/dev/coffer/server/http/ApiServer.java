@@ -44,6 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ApiServer implements AutoCloseable {
 
     static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
+    static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
     /** Longest X-Request-Id accepted from a client; a longer or odd one is replaced by a generated id. */
     public static final int MAX_REQUEST_ID_CHARS = 128;
 
@@ -58,6 +59,7 @@ public final class ApiServer implements AutoCloseable {
     private final List<Route> routes;
     private final Semaphore inFlight;
     private final EdgeGuard guard;
+    private volatile dev.coffer.server.ops.Tracing tracing = dev.coffer.server.ops.Tracing.OFF;
     /** The longest gap between two sweeps for idle connections (they close within timeout + this). */
     static final int IDLE_CHECK_MAX_PERIOD_MS = 30_000;
     private final String idPrefix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFL);
@@ -96,6 +98,11 @@ public final class ApiServer implements AutoCloseable {
             if (in == null) throw new IllegalStateException("openapi.json missing from the jar");
             this.openApi = in.readAllBytes();
         }
+    }
+
+    /** Traces requests (and, through their operations, the ledger's batches) with {@code t}; off by default. */
+    public void tracing(dev.coffer.server.ops.Tracing t) {
+        this.tracing = t;
     }
 
     /** The route table (for the OpenAPI conformance test). */
@@ -154,6 +161,8 @@ public final class ApiServer implements AutoCloseable {
         String requestId = requestId(req);
         String method = req.prologue().method().text();
         String routeName = "unmatched";
+        String routeTemplate = "unmatched";
+        io.opentelemetry.api.trace.Span span = tracing.startRequest(req, method);
         Reply reply;
         ApiKey key = null;
         Map<String, String> edgeHeaders = new HashMap<>(4);
@@ -170,6 +179,7 @@ public final class ApiServer implements AutoCloseable {
                 Router.Match m = router.match(method, path);
                 Route route = m.route();
                 routeName = route.name();
+                routeTemplate = route.template();
                 Caveats caveats = null;
                 if (route.scope() != null) {
                     Caller caller = authorize(req, route.scope(), address);
@@ -181,7 +191,7 @@ public final class ApiServer implements AutoCloseable {
                 if (key != null && key.tenantLimited()) limitToTenants(key, route, m.params());
                 byte[] body = route.hasBody() ? readBody(req) : null;
                 if (!route.hasBody()) rejectBody(req);
-                reply = route.handler().handle(new Exchange(req, m.params(), key, caveats, requestId, body, json));
+                reply = route.handler().handle(new Exchange(req, m.params(), key, caveats, span == null ? null : span.getSpanContext(), requestId, body, json));
                 if (reply.error() != null) reply = error(reply.error(), requestId);
             } catch (ApiException e) {
                 reply = error(e.error(), requestId);
@@ -198,6 +208,7 @@ public final class ApiServer implements AutoCloseable {
         for (Map.Entry<String, String> h : edgeHeaders.entrySet()) res.header(h.getKey(), h.getValue());
         for (Map.Entry<String, String> h : reply.headers().entrySet()) res.header(h.getKey(), h.getValue());
         if (!keepConnectionUsable(req)) res.header(HeaderValues.CONNECTION_CLOSE);
+        if (span != null) res.header(TRACEPARENT, dev.coffer.server.ops.Tracing.traceparent(span));
         if ((reply.status() == 429 || reply.status() == 503) && !reply.headers().containsKey("Retry-After") && !edgeHeaders.containsKey("Retry-After")) {
             res.header(HeaderNames.RETRY_AFTER, Integer.toString(config.server().retryAfterSeconds())); // a handler that knows better says so
         }
@@ -209,8 +220,11 @@ public final class ApiServer implements AutoCloseable {
         }
         long nanos = System.nanoTime() - started;
         metrics.request(routeName, method, reply.status(), nanos);
+        if (span != null) dev.coffer.server.ops.Tracing.endRequest(span, method, routeTemplate, reply.status(), requestId);
         if (config.log().requests() && log.enabled(JsonLog.Severity.INFO)) {
-            log.info("request", fields(requestId, method, routeName, reply.status(), nanos, key, reply.outcome(), null));
+            Map<String, Object> f = fields(requestId, method, routeName, reply.status(), nanos, key, reply.outcome(), null);
+            if (span != null) f.put("trace_id", span.getSpanContext().getTraceId());
+            log.info("request", f);
         }
     }
 

@@ -21,15 +21,17 @@ public final class Exchange {
     private final Map<String, String> params;
     private final ApiKey key;
     private final Caveats caveats;
+    private final Object trace;
     private final String requestId;
     private final byte[] body;
     private final Json json;
 
-    Exchange(ServerRequest request, Map<String, String> params, ApiKey key, Caveats caveats, String requestId, byte[] body, Json json) {
+    Exchange(ServerRequest request, Map<String, String> params, ApiKey key, Caveats caveats, Object trace, String requestId, byte[] body, Json json) {
         this.request = request;
         this.params = params;
         this.key = key;
         this.caveats = caveats;
+        this.trace = trace;
         this.requestId = requestId;
         this.body = body;
         this.json = json;
@@ -124,6 +126,9 @@ public final class Exchange {
     }
 
     public ApiKey key() { return key; }
+
+    /** The request's span context when it is traced (handed to the ledger with its operations), else null. */
+    public Object trace() { return trace; }
 
     /** The caveats of the capability token the request came with, or null (an API key, or no key). */
     public Caveats caveats() { return caveats; }

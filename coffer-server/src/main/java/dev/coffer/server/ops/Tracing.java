@@ -1,0 +1,164 @@
+package dev.coffer.server.ops;
+
+import dev.coffer.ledger.LedgerConfig;
+import dev.coffer.server.config.CofferConfig;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * OpenTelemetry tracing (docs/OPERATIONS.md, "Tracing"), off unless {@code tracing.otlp_endpoint}
+ * is set — and then nothing of OpenTelemetry is touched on a request's path ({@link #OFF}).
+ *
+ * <p>On: a server span per request, the child of the caller's W3C {@code traceparent} when it sends
+ * one (its sampling decision is kept), else a new trace sampled at {@code tracing.sample_ratio};
+ * the answer carries the span's own {@code traceparent}. The request's span context rides with its
+ * operations into the ledger, and each batch that carried a sampled one gets a {@code ledger.batch}
+ * span — from the writer taking the batch to its durability, in the trace of the first sampled
+ * request it carried and linked to every other — with a {@code ledger.append} child: the group
+ * commit's write and fsync (or database commit). Spans leave in batches over OTLP/HTTP.
+ */
+public final class Tracing implements AutoCloseable {
+
+    /** Tracing off: no spans, no exporter, nothing per request. */
+    public static final Tracing OFF = new Tracing(null, null);
+
+    static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
+    static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
+    static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
+    static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("coffer.request_id");
+    static final AttributeKey<Long> COMMANDS = AttributeKey.longKey("coffer.batch.commands");
+    static final AttributeKey<Long> EVENTS = AttributeKey.longKey("coffer.batch.events");
+    static final AttributeKey<Long> REQUESTS = AttributeKey.longKey("coffer.batch.traced_requests");
+
+    private static final TextMapGetter<ServerRequest> HEADERS = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(ServerRequest req) {
+            return List.of("traceparent", "tracestate");
+        }
+
+        @Override
+        public String get(ServerRequest req, String key) {
+            return req == null ? null : req.headers().first(HeaderNames.create(key)).orElse(null);
+        }
+    };
+
+    private final SdkTracerProvider provider;
+    private final Tracer tracer;
+
+    private Tracing(SdkTracerProvider provider, Tracer tracer) {
+        this.provider = provider;
+        this.tracer = tracer;
+    }
+
+    public static Tracing start(CofferConfig.Tracing t) {
+        if (!t.on()) return OFF;
+        SdkTracerProvider provider = SdkTracerProvider.builder()
+                .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), t.serviceName()))))
+                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(t.sampleRatio())))
+                .addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder().setEndpoint(t.otlpEndpoint()).build()).build())
+                .build();
+        return new Tracing(provider, provider.get("dev.coffer.server"));
+    }
+
+    public boolean on() {
+        return tracer != null;
+    }
+
+    /** A request's server span, the child of its {@code traceparent} if any; null when tracing is off. */
+    public Span startRequest(ServerRequest req, String method) {
+        if (tracer == null) return null;
+        Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), req, HEADERS);
+        return tracer.spanBuilder(method).setParent(parent).setSpanKind(SpanKind.SERVER).setAttribute(METHOD, method).startSpan();
+    }
+
+    /** Names the span after its route, records the outcome and ends it. */
+    public static void endRequest(Span span, String method, String route, int status, String requestId) {
+        span.updateName(method + " " + route);
+        span.setAttribute(ROUTE, route);
+        span.setAttribute(STATUS, status);
+        span.setAttribute(REQUEST_ID, requestId);
+        if (status >= 500) span.setStatus(StatusCode.ERROR);
+        span.end();
+    }
+
+    /** The W3C {@code traceparent} naming {@code span} (what a caller continues its trace from). */
+    public static String traceparent(Span span) {
+        SpanContext c = span.getSpanContext();
+        return "00-" + c.getTraceId() + "-" + c.getSpanId() + "-" + c.getTraceFlags().asHex();
+    }
+
+    /** {@code inner} plus the batch spans, when tracing is on. */
+    public LedgerConfig.BatchListener wrap(LedgerConfig.BatchListener inner) {
+        if (tracer == null) return inner;
+        return new LedgerConfig.BatchListener() {
+            @Override
+            public void batchDurable(int commands, int events, long latencyNanos) {
+                if (inner != null) inner.batchDurable(commands, events, latencyNanos);
+            }
+
+            @Override
+            public void logAppended(int batches, int events, long appendNanos) {
+                if (inner != null) inner.logAppended(batches, events, appendNanos);
+            }
+
+            @Override
+            public void snapshotTaken(long writerPauseNanos) {
+                if (inner != null) inner.snapshotTaken(writerPauseNanos);
+            }
+
+            @Override
+            public void batchTraced(long startedNanos, long durableNanos, long appendNanos, int commands, int events, List<Object> traces) {
+                batchSpan(startedNanos, durableNanos, appendNanos, commands, events, traces);
+                if (inner != null) inner.batchTraced(startedNanos, durableNanos, appendNanos, commands, events, traces);
+            }
+        };
+    }
+
+    private void batchSpan(long startedNanos, long durableNanos, long appendNanos, int commands, int events, List<Object> traces) {
+        SpanContext first = null;
+        for (Object t : traces) {
+            if (t instanceof SpanContext c && c.isSampled()) {
+                first = c;
+                break;
+            }
+        }
+        if (first == null) return; // nothing sampled rode in this batch
+        long nowEpoch = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
+        long nowNanos = System.nanoTime();
+        long start = nowEpoch - (nowNanos - startedNanos);
+        long end = nowEpoch - (nowNanos - durableNanos);
+        var b = tracer.spanBuilder("ledger.batch").setParent(Context.root().with(Span.wrap(first))).setSpanKind(SpanKind.INTERNAL)
+                .setStartTimestamp(start, TimeUnit.NANOSECONDS).setAttribute(COMMANDS, commands).setAttribute(EVENTS, events)
+                .setAttribute(REQUESTS, traces.size());
+        for (Object t : traces) if (t instanceof SpanContext c && c != first) b.addLink(c);
+        Span batch = b.startSpan();
+        if (appendNanos > 0) {
+            tracer.spanBuilder("ledger.append").setParent(Context.root().with(batch)).setStartTimestamp(end - appendNanos, TimeUnit.NANOSECONDS)
+                    .startSpan().end(end, TimeUnit.NANOSECONDS);
+        }
+        batch.end(end, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void close() {
+        if (provider != null) provider.close(); // flushes what is queued
+    }
+}
