@@ -191,7 +191,7 @@ public final class ApiServer implements AutoCloseable {
                 if (key != null && key.tenantLimited()) limitToTenants(key, route, m.params());
                 byte[] body = route.hasBody() ? readBody(req) : null;
                 if (!route.hasBody()) rejectBody(req);
-                reply = route.handler().handle(new Exchange(req, m.params(), key, caveats, span == null ? null : span.getSpanContext(), requestId, body, json));
+                reply = route.handler().handle(new Exchange(req, m.params(), key, caveats, dev.coffer.server.ops.Tracing.ledgerTrace(span), requestId, body, json));
                 if (reply.error() != null) reply = error(reply.error(), requestId);
             } catch (ApiException e) {
                 reply = error(e.error(), requestId);
@@ -208,7 +208,7 @@ public final class ApiServer implements AutoCloseable {
         for (Map.Entry<String, String> h : edgeHeaders.entrySet()) res.header(h.getKey(), h.getValue());
         for (Map.Entry<String, String> h : reply.headers().entrySet()) res.header(h.getKey(), h.getValue());
         if (!keepConnectionUsable(req)) res.header(HeaderValues.CONNECTION_CLOSE);
-        if (span != null) res.header(TRACEPARENT, dev.coffer.server.ops.Tracing.traceparent(span));
+        if (span != null && span.getSpanContext().isSampled()) res.header(TRACEPARENT, dev.coffer.server.ops.Tracing.traceparent(span));
         if ((reply.status() == 429 || reply.status() == 503) && !reply.headers().containsKey("Retry-After") && !edgeHeaders.containsKey("Retry-After")) {
             res.header(HeaderNames.RETRY_AFTER, Integer.toString(config.server().retryAfterSeconds())); // a handler that knows better says so
         }
@@ -223,7 +223,7 @@ public final class ApiServer implements AutoCloseable {
         if (span != null) dev.coffer.server.ops.Tracing.endRequest(span, method, routeTemplate, reply.status(), requestId);
         if (config.log().requests() && log.enabled(JsonLog.Severity.INFO)) {
             Map<String, Object> f = fields(requestId, method, routeName, reply.status(), nanos, key, reply.outcome(), null);
-            if (span != null) f.put("trace_id", span.getSpanContext().getTraceId());
+            if (span != null && span.getSpanContext().isSampled()) f.put("trace_id", span.getSpanContext().getTraceId());
             log.info("request", f);
         }
     }

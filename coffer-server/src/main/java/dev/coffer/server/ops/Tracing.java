@@ -32,8 +32,9 @@ import java.util.concurrent.TimeUnit;
  * the answer carries the span's own {@code traceparent}. The request's span context rides with its
  * operations into the ledger, and each batch that carried a sampled one gets a {@code ledger.batch}
  * span — from the writer taking the batch to its durability, in the trace of the first sampled
- * request it carried and linked to every other — with a {@code ledger.append} child: the group
- * commit's write and fsync (or database commit). Spans leave in batches over OTLP/HTTP.
+ * request it carried and linked to every other — whose {@code coffer.batch.append_ms} is the group
+ * commit's write and fsync (or database commit). Unsampled requests cost a non-recording span and
+ * nothing downstream. Spans leave in batches over OTLP/HTTP.
  */
 public final class Tracing implements AutoCloseable {
 
@@ -47,6 +48,8 @@ public final class Tracing implements AutoCloseable {
     static final AttributeKey<Long> COMMANDS = AttributeKey.longKey("coffer.batch.commands");
     static final AttributeKey<Long> EVENTS = AttributeKey.longKey("coffer.batch.events");
     static final AttributeKey<Long> REQUESTS = AttributeKey.longKey("coffer.batch.traced_requests");
+    /** The group commit's durable write: the file journal's write and fsync, PostgreSQL's COPY and COMMIT, Kafka's transaction. */
+    static final AttributeKey<Double> APPEND_MS = AttributeKey.doubleKey("coffer.batch.append_ms");
 
     private static final TextMapGetter<ServerRequest> HEADERS = new TextMapGetter<>() {
         @Override
@@ -99,6 +102,11 @@ public final class Tracing implements AutoCloseable {
         span.end();
     }
 
+    /** The span context to hand the ledger with a request's operations: only a sampled one (null otherwise). */
+    public static Object ledgerTrace(Span span) {
+        return span != null && span.getSpanContext().isSampled() ? span.getSpanContext() : null;
+    }
+
     /** The W3C {@code traceparent} naming {@code span} (what a caller continues its trace from). */
     public static String traceparent(Span span) {
         SpanContext c = span.getSpanContext();
@@ -149,12 +157,8 @@ public final class Tracing implements AutoCloseable {
                 .setStartTimestamp(start, TimeUnit.NANOSECONDS).setAttribute(COMMANDS, commands).setAttribute(EVENTS, events)
                 .setAttribute(REQUESTS, traces.size());
         for (Object t : traces) if (t instanceof SpanContext c && c != first) b.addLink(c);
-        Span batch = b.startSpan();
-        if (appendNanos > 0) {
-            tracer.spanBuilder("ledger.append").setParent(Context.root().with(batch)).setStartTimestamp(end - appendNanos, TimeUnit.NANOSECONDS)
-                    .startSpan().end(end, TimeUnit.NANOSECONDS);
-        }
-        batch.end(end, TimeUnit.NANOSECONDS);
+        b.setAttribute(APPEND_MS, appendNanos / 1e6);
+        b.startSpan().end(end, TimeUnit.NANOSECONDS);
     }
 
     @Override
