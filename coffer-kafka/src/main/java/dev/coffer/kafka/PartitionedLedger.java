@@ -132,10 +132,15 @@ public final class PartitionedLedger implements AutoCloseable {
 
     /** The partition of an account: the first four bytes of SHA-256 of its id, modulo the partition count. */
     public int partitionOf(String accountId) {
+        return partitionOf(accountId, partitions.size());
+    }
+
+    /** The partition of an account among {@code count} (the same function, without a ledger). */
+    public static int partitionOf(String accountId, int count) {
         MessageDigest sha = dev.coffer.ledger.encoding.EventChain.sha256();
         byte[] h = sha.digest(accountId.getBytes(StandardCharsets.UTF_8));
         int v = ((h[0] & 0xFF) << 24) | ((h[1] & 0xFF) << 16) | ((h[2] & 0xFF) << 8) | (h[3] & 0xFF);
-        return Integer.remainderUnsigned(v, partitions.size());
+        return Integer.remainderUnsigned(v, count);
     }
 
     /** The transit account on one partition for money on its way to partition {@code to}. */

@@ -167,14 +167,7 @@ class CrossPartitionChaosTest {
     }
 
     private static boolean isCross(Ack a) {
-        // the partition function of a ledger of P partitions, without opening one
-        return partitionOf(a.from()) != partitionOf(a.to());
-    }
-
-    private static int partitionOf(String account) {
-        byte[] h = dev.coffer.ledger.encoding.EventChain.sha256().digest(account.getBytes(StandardCharsets.UTF_8));
-        int v = ((h[0] & 0xFF) << 24) | ((h[1] & 0xFF) << 16) | ((h[2] & 0xFF) << 8) | (h[3] & 0xFF);
-        return Integer.remainderUnsigned(v, P);
+        return PartitionedLedger.partitionOf(a.from(), P) != PartitionedLedger.partitionOf(a.to(), P);
     }
 
     /** What every partition's log holds of the transfers: how often each id occurs, intents, credits, captures. */
