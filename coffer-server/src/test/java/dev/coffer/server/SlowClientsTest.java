@@ -18,12 +18,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Slow and stalled clients cannot take the service down: with its connection bound set to
- * {@link #MAX_CONNECTIONS}, twice as many slowloris connections (a request line sent a few bytes at
- * a time, never finished) and clients that send requests but never read the answers come and stay
- * — and the service still answers other clients, because a connection that completes no request
- * line within the idle timeout is closed and its slot freed, and a stalled reader holds only its
- * own connection and virtual thread. (A client that finishes its request line and then trickles
- * its headers is not closed by the web server: docs/SECURITY.md, "Connections and bodies".)
+ * {@link #MAX_CONNECTIONS}, twice as many slowloris connections — half never finishing their
+ * request line, half finishing it and then trickling their headers a byte every 200 ms — and
+ * clients that send requests but never read the answers come and stay, and the service still
+ * answers other clients: a connection that completes no request line within the idle timeout is
+ * closed by the web server's sweep, one whose headers are not complete within
+ * {@code server.header_timeout_ms} by the header deadline, and a stalled reader holds only its own
+ * connection and virtual thread.
  */
 class SlowClientsTest {
 
@@ -56,15 +57,31 @@ class SlowClientsTest {
 
     @Test
     void slowlorisAndStalledReadersDoNotExhaustTheService() throws Exception {
-        try (ServiceFixture f = new ServiceFixture(Map.of("server.max_connections", MAX_CONNECTIONS, "server.idle_timeout_ms", 2_000))) {
+        try (ServiceFixture f = new ServiceFixture(Map.of("server.max_connections", MAX_CONNECTIONS, "server.idle_timeout_ms", 2_000,
+                "server.header_timeout_ms", 2_000))) {
             List<Socket> slow = new ArrayList<>();
             try {
-                // Slowloris: part of a request line, never its end.
+                // Slowloris: part of a request line, never its end; or the request line, then headers a byte at a time.
                 for (int i = 0; i < 2 * MAX_CONNECTIONS; i++) {
                     Socket s = open(f);
-                    s.getOutputStream().write("GET /v1/assets?slow=".getBytes(StandardCharsets.US_ASCII));
+                    boolean trickle = i % 2 == 1;
+                    s.getOutputStream().write((trickle ? "GET /v1/assets HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " : "GET /v1/assets?slow=")
+                            .getBytes(StandardCharsets.US_ASCII));
                     s.getOutputStream().flush();
                     slow.add(s);
+                    if (trickle) {
+                        Thread.ofVirtual().start(() -> {
+                            try {
+                                while (true) {
+                                    Thread.sleep(200);
+                                    s.getOutputStream().write('a');
+                                    s.getOutputStream().flush();
+                                }
+                            } catch (IOException | InterruptedException closed) {
+                                // the server closed it: what the deadline is for
+                            }
+                        });
+                    }
                 }
                 // Stalled readers: many pipelined requests whose answers are never read.
                 byte[] request = ("GET /v1/accounts?owner=nobody HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + f.adminKey + "\r\n\r\n")
@@ -82,14 +99,6 @@ class SlowClientsTest {
                             // closed at the end of the test, or by the server
                         }
                     });
-                }
-                // Trickle one byte now and then on the slowloris connections, as the attack does.
-                for (Socket s : slow.subList(0, 2 * MAX_CONNECTIONS)) {
-                    try {
-                        s.getOutputStream().write('a');
-                    } catch (IOException closed) {
-                        // already reaped
-                    }
                 }
                 // Meanwhile other clients are answered, each within the idle timeout and a sweep.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

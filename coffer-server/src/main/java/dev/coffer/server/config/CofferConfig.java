@@ -81,6 +81,8 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
      *                              early 400) has a body of up to this many bytes read and dropped, so the
      *                              keep-alive connection stays usable (never more than {@code maxBodyBytes});
      *                              a larger or unsized one is answered with {@code Connection: close}
+     * @param headerTimeoutMs       a request whose headers have not all arrived this long after its request line
+     *                              has its connection closed (a slowloris trickling headers); 0 = no deadline
      * @param tlsCertFile           PEM certificate chain of the server: set (with the key), the port speaks TLS only
      * @param tlsKeyFile            PEM private key (PKCS#8) of that certificate; mode 0600, never logged
      * @param tlsClientCaFile       PEM certificates of the CAs whose client certificates are accepted: set, every
@@ -89,7 +91,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
     public record Server(String host, int port, int maxBodyBytes, int maxDecompressionRatio, int maxHeaderBytes,
                          int maxJsonDepth, int maxBatchOperations, int maxInFlightRequests, int requestTimeoutMs,
                          int retryAfterSeconds, int shutdownGraceMs, int maxConnections, int idleTimeoutMs, int drainMaxBytes,
-                         String tlsCertFile, String tlsKeyFile, String tlsClientCaFile) {
+                         int headerTimeoutMs, String tlsCertFile, String tlsKeyFile, String tlsClientCaFile) {
 
         /** Whether the port speaks TLS. */
         public boolean tls() {
@@ -334,7 +336,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
 
     public static CofferConfig defaults() {
         return new CofferConfig(
-                new Server("127.0.0.1", 8480, 1 << 20, 10, 16 * 1024, 16, 8192, 8192, 10_000, 1, 10_000, 4096, 300_000, 64 * 1024, "", "", ""),
+                new Server("127.0.0.1", 8480, 1 << 20, 10, 16 * 1024, 16, 8192, 8192, 10_000, 1, 10_000, 4096, 300_000, 64 * 1024, 10_000, "", "", ""),
                 new LedgerSection("data", "file", 4096, 8192, 1_000_000, 24 * 3600, 2_000_000),
                 new Postgres("", "coffer", 8, PostgresDatabase.Settings.DEFAULT_LOCK_WAIT_MILLIS),
                 new Kafka("127.0.0.1:19092", "coffer-log", 0, "", false, 1, 1, KafkaSettings.DEFAULT_TRANSACTION_TIMEOUT_MS, KafkaSettings.DEFAULT_APPEND_TIMEOUT_MS,
@@ -463,6 +465,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         positive("server.max_connections", server.maxConnections() >= 1);
         positive("server.idle_timeout_ms", server.idleTimeoutMs() >= MIN_IDLE_TIMEOUT_MS);
         positive("server.drain_max_bytes", server.drainMaxBytes() >= 0);
+        positive("server.header_timeout_ms", server.headerTimeoutMs() == 0 || server.headerTimeoutMs() >= 100);
         if (server.tlsCertFile().isBlank() != server.tlsKeyFile().isBlank()) {
             throw new IllegalArgumentException("server.tls_cert_file and server.tls_key_file go together: set both, or neither");
         }

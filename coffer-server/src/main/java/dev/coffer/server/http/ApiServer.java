@@ -66,6 +66,7 @@ public final class ApiServer implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final byte[] openApi;
     private WebServer server;
+    private HeaderDeadline headerDeadline;
 
     /** {@code api} is the service's route table (the v1 API); the edge adds health, metrics and the OpenAPI document. */
     public ApiServer(CofferConfig config, Json json, List<Route> api, Ledger ledger, QueryIndex index, VerifiableLog tlog, ApiKeys keys,
@@ -129,7 +130,7 @@ public final class ApiServer implements AutoCloseable {
                 .shutdownGracePeriod(Duration.ofMillis(s.shutdownGraceMs()))
                 .shutdownHook(false)
                 .protocolsDiscoverServices(false)
-                .addProtocol(Http1Config.builder().maxHeadersSize(s.maxHeaderBytes()).maxPrologueLength(4096).build())
+                .addProtocol(http1(s))
                 .contentEncoding(c -> c.contentEncodingsDiscoverServices(false).addContentEncoding(new GzipPassThrough()))
                 .mediaContext(m -> m.mediaSupportsDiscoverServices(false))
                 .directHandlers(d -> {
@@ -152,6 +153,16 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         if (server != null) server.stop();
+        if (headerDeadline != null) headerDeadline.close();
+    }
+
+    private Http1Config http1(CofferConfig.Server s) {
+        var h = Http1Config.builder().maxHeadersSize(s.maxHeaderBytes()).maxPrologueLength(4096);
+        if (s.headerTimeoutMs() > 0) {
+            headerDeadline = new HeaderDeadline(s.headerTimeoutMs());
+            h.addReceiveListener(headerDeadline);
+        }
+        return h.build();
     }
 
     // ------------------------------------------------------------------ one request
