@@ -219,7 +219,7 @@ public final class ApiServer implements AutoCloseable {
         for (Map.Entry<String, String> h : edgeHeaders.entrySet()) res.header(h.getKey(), h.getValue());
         for (Map.Entry<String, String> h : reply.headers().entrySet()) res.header(h.getKey(), h.getValue());
         if (!keepConnectionUsable(req)) res.header(HeaderValues.CONNECTION_CLOSE);
-        if (span != null && span.getSpanContext().isSampled()) res.header(TRACEPARENT, dev.coffer.server.ops.Tracing.traceparent(span));
+        if (span != null) res.header(TRACEPARENT, dev.coffer.server.ops.Tracing.traceparent(span));
         if ((reply.status() == 429 || reply.status() == 503) && !reply.headers().containsKey("Retry-After") && !edgeHeaders.containsKey("Retry-After")) {
             res.header(HeaderNames.RETRY_AFTER, Integer.toString(config.server().retryAfterSeconds())); // a handler that knows better says so
         }
@@ -234,7 +234,7 @@ public final class ApiServer implements AutoCloseable {
         if (span != null) dev.coffer.server.ops.Tracing.endRequest(span, method, routeTemplate, reply.status(), requestId);
         if (config.log().requests() && log.enabled(JsonLog.Severity.INFO)) {
             Map<String, Object> f = fields(requestId, method, routeName, reply.status(), nanos, key, reply.outcome(), null);
-            if (span != null && span.getSpanContext().isSampled()) f.put("trace_id", span.getSpanContext().getTraceId());
+            if (span != null) f.put("trace_id", span.getSpanContext().getTraceId());
             log.info("request", f);
         }
     }

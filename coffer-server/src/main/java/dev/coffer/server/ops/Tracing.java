@@ -27,9 +27,9 @@ import java.util.concurrent.TimeUnit;
  * OpenTelemetry tracing (docs/OPERATIONS.md, "Tracing"), off unless {@code tracing.otlp_endpoint}
  * is set — and then nothing of OpenTelemetry is touched on a request's path ({@link #OFF}).
  *
- * <p>On: a server span per request, the child of the caller's W3C {@code traceparent} when it sends
- * one (its sampling decision is kept), else a new trace sampled at {@code tracing.sample_ratio};
- * the answer carries the span's own {@code traceparent}. The request's span context rides with its
+ * <p>On: a server span per sampled request, the child of the caller's W3C {@code traceparent} when
+ * it sends one (its sampling decision is kept), else a new trace sampled at
+ * {@code tracing.sample_ratio}; the answer carries the span's own {@code traceparent}. The request's span context rides with its
  * operations into the ledger, and each batch that carried a sampled one gets a {@code ledger.batch}
  * span — from the writer taking the batch to its durability, in the trace of the first sampled
  * request it carried and linked to every other — whose {@code coffer.batch.append_ms} is the group
@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
 public final class Tracing implements AutoCloseable {
 
     /** Tracing off: no spans, no exporter, nothing per request. */
-    public static final Tracing OFF = new Tracing(null, null);
+    public static final Tracing OFF = new Tracing(null, null, 0);
 
     static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
     static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
@@ -63,32 +63,50 @@ public final class Tracing implements AutoCloseable {
         }
     };
 
+    private static final io.helidon.http.HeaderName TRACEPARENT = HeaderNames.create("traceparent");
+
     private final SdkTracerProvider provider;
     private final Tracer tracer;
+    private final double sampleRatio;
 
-    private Tracing(SdkTracerProvider provider, Tracer tracer) {
+    private Tracing(SdkTracerProvider provider, Tracer tracer, double sampleRatio) {
         this.provider = provider;
         this.tracer = tracer;
+        this.sampleRatio = sampleRatio;
     }
 
     public static Tracing start(CofferConfig.Tracing t) {
         if (!t.on()) return OFF;
         SdkTracerProvider provider = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), t.serviceName()))))
-                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(t.sampleRatio())))
+                .setSampler(Sampler.alwaysOn()) // the decision is taken before a span is built: startRequest
                 .addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder().setEndpoint(t.otlpEndpoint()).build()).build())
                 .build();
-        return new Tracing(provider, provider.get("dev.coffer.server"));
+        return new Tracing(provider, provider.get("dev.coffer.server"), t.sampleRatio());
     }
 
     public boolean on() {
         return tracer != null;
     }
 
-    /** A request's server span, the child of its {@code traceparent} if any; null when tracing is off. */
+    /**
+     * A sampled request's server span, the child of its {@code traceparent} if any; null when
+     * tracing is off or the request is not sampled. The decision is taken before anything of
+     * OpenTelemetry runs: a caller's {@code traceparent} decides by its sampled flag, else one draw
+     * at {@code sample_ratio} — so an unsampled request costs a header lookup and a random number.
+     */
     public Span startRequest(ServerRequest req, String method) {
         if (tracer == null) return null;
-        Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), req, HEADERS);
+        String traceparent = req.headers().first(TRACEPARENT).orElse(null);
+        Context parent = Context.root();
+        if (traceparent != null) {
+            parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), req, HEADERS);
+            SpanContext caller = Span.fromContext(parent).getSpanContext();
+            if (caller.isValid() && !caller.isSampled()) return null;
+            if (!caller.isValid() && java.util.concurrent.ThreadLocalRandom.current().nextDouble() >= sampleRatio) return null;
+        } else if (java.util.concurrent.ThreadLocalRandom.current().nextDouble() >= sampleRatio) {
+            return null;
+        }
         return tracer.spanBuilder(method).setParent(parent).setSpanKind(SpanKind.SERVER).setAttribute(METHOD, method).startSpan();
     }
 
