@@ -50,15 +50,38 @@ public final class KafkaTopic {
         return Admin.create(p);
     }
 
-    /** Creates the log topic with {@code partitions} partitions and {@link #SETTINGS}, unless it exists. */
+    /**
+     * Creates the log topic with {@code partitions} partitions and {@link #SETTINGS}, unless it
+     * exists, and returns once every broker asked sees it with a leader for each partition: a
+     * created topic reaches the brokers' metadata a moment after the controller answers, and an
+     * open right after the creation would otherwise find no such topic.
+     */
     public static void create(KafkaSettings s, int partitions) throws IOException {
         try (Admin admin = admin(s)) {
-            admin.createTopics(List.of(new NewTopic(s.topic(), partitions, (short) REPLICATION_FACTOR).configs(SETTINGS)))
-                    .all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) throw failure("creating topic " + s.topic(), e);
+            try {
+                admin.createTopics(List.of(new NewTopic(s.topic(), partitions, (short) REPLICATION_FACTOR).configs(SETTINGS)))
+                        .all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) throw failure("creating topic " + s.topic(), e);
+            }
+            awaitLeaders(admin, s.topic());
         } catch (InterruptedException | TimeoutException e) {
             throw failure("creating topic " + s.topic(), e);
+        }
+    }
+
+    /** Waits (bounded by the admin timeout) until the topic is described with a leader for every partition. */
+    private static void awaitLeaders(Admin admin, String topic) throws IOException, InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ADMIN_TIMEOUT_SECONDS);
+        while (true) {
+            try {
+                TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).get(topic);
+                if (d != null && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw failure("describing topic " + topic, e);
+            }
+            if (System.nanoTime() > deadline) throw new TimeoutException("topic " + topic + " has no leader for every partition yet");
+            Thread.sleep(50);
         }
     }
 
