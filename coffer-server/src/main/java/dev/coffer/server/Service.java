@@ -87,6 +87,7 @@ public final class Service implements AutoCloseable {
         };
         ServiceMetrics metrics = new ServiceMetrics();
         Tracing tracing = Tracing.start(config.tracing());
+        metrics.watchTracing(tracing);
         Ledger ledger = null;
         QueryIndex index = null;
         VerifiableLog tlog = null;
@@ -143,6 +144,7 @@ public final class Service implements AutoCloseable {
         if (config.kafka().createTopic()) KafkaTopic.create(base, Math.max(n, config.kafka().topicPartitions()));
         ServiceMetrics metrics = new ServiceMetrics();
         Tracing tracing = Tracing.start(config.tracing());
+        metrics.watchTracing(tracing);
         List<Backend> backends = new java.util.ArrayList<>();
         List<ServedLedger> served = new java.util.ArrayList<>();
         PartitionedLedger ledger = null;

@@ -56,6 +56,8 @@ class TracingTest {
                 assertThat(plain.status()).isEqualTo(201);
                 assertThat(plain.header("traceparent")).as("not sampled at ratio 0: no trace to name").isNull();
                 untraced = "t2";
+                assertThat(new String(f.get("/metrics", f.adminKey).raw().body(), StandardCharsets.UTF_8))
+                        .as("the batch spans' queue reports what it dropped").contains("coffer_trace_batch_spans_dropped_total 0.0");
             } // closing the service flushes the exporter
         } finally {
             collector.stop(0);
@@ -78,6 +80,7 @@ class TracingTest {
         try (ServiceFixture f = new ServiceFixture()) {
             Res r = f.send(HttpRequest.newBuilder(f.uri("/v1/assets")).GET().header("traceparent", "00-" + TRACE_ID + "-00f067aa0ba902b7-01"), f.adminKey);
             assertThat(r.status()).isEqualTo(200);
+            assertThat(new String(f.get("/metrics", f.adminKey).raw().body(), StandardCharsets.UTF_8)).doesNotContain("coffer_trace_");
             assertThat(r.header("traceparent")).isNull();
         }
     }

@@ -53,6 +53,13 @@ public final class ServiceMetrics implements LedgerConfig.BatchListener {
     }
 
     /** The event streams (server-sent events and waiting long polls) open now. */
+    /** With tracing on: the batch spans dropped because the {@code coffer-trace} thread's queue was full. */
+    public void watchTracing(Tracing tracing) {
+        if (!tracing.on()) return;
+        io.micrometer.core.instrument.FunctionCounter.builder("coffer_trace_batch_spans_dropped", tracing, Tracing::droppedBatchSpans)
+                .description("ledger.batch spans dropped: " + Tracing.BATCH_SPAN_QUEUE + " were already waiting to be built").register(registry);
+    }
+
     public void watchStreams(java.util.function.IntSupplier open, int max) {
         Gauge.builder("coffer_event_streams_open", open::getAsInt).description("Event streams and waiting long polls open now (events.max_streams: " + max + ")")
                 .register(registry);

@@ -35,6 +35,13 @@ import java.util.concurrent.TimeUnit;
  * request it carried and linked to every other — whose {@code coffer.batch.append_ms} is the group
  * commit's write and fsync (or database commit). Unsampled requests cost a non-recording span and
  * nothing downstream. Spans leave in batches over OTLP/HTTP.
+ *
+ * <p>The journal thread, which calls {@link LedgerConfig.BatchListener#batchTraced}, is the
+ * ledger's serial path: it only queues what a batch span needs (timestamps, counts, the span
+ * contexts) and the {@code coffer-trace} thread builds the spans every
+ * {@link #BATCH_SPAN_TICK_MS} ms. Measured: building them on the journal thread cost about 9% of
+ * {@code bench transfers} at a 10% sample (docs/BENCHMARKS.md, "Tracing"). Past
+ * {@link #BATCH_SPAN_QUEUE} queued batches the newest are dropped (and counted), never waited for.
  */
 public final class Tracing implements AutoCloseable {
 
@@ -65,14 +72,33 @@ public final class Tracing implements AutoCloseable {
 
     private static final io.helidon.http.HeaderName TRACEPARENT = HeaderNames.create("traceparent");
 
+    /** Batch spans waiting for the {@code coffer-trace} thread; past this many, new ones are dropped. */
+    public static final int BATCH_SPAN_QUEUE = 8192;
+    /** How often the {@code coffer-trace} thread builds the queued batch spans. */
+    static final long BATCH_SPAN_TICK_MS = 50;
+
+    /** What a batch span is built from, as the journal thread saw it. */
+    private record TracedBatch(long startedNanos, long durableNanos, long appendNanos, int commands, int events, List<Object> traces) {}
+
     private final SdkTracerProvider provider;
     private final Tracer tracer;
     private final double sampleRatio;
+    private final java.util.concurrent.ArrayBlockingQueue<TracedBatch> batches;
+    private final java.util.concurrent.atomic.AtomicLong droppedBatches = new java.util.concurrent.atomic.AtomicLong();
+    private final Thread builder;
+    private volatile boolean closing;
 
     private Tracing(SdkTracerProvider provider, Tracer tracer, double sampleRatio) {
         this.provider = provider;
         this.tracer = tracer;
         this.sampleRatio = sampleRatio;
+        if (tracer == null) {
+            batches = null;
+            builder = null;
+        } else {
+            batches = new java.util.concurrent.ArrayBlockingQueue<>(BATCH_SPAN_QUEUE);
+            builder = Thread.ofPlatform().name("coffer-trace").daemon().start(this::buildBatchSpans);
+        }
     }
 
     public static Tracing start(CofferConfig.Tracing t) {
@@ -152,13 +178,39 @@ public final class Tracing implements AutoCloseable {
 
             @Override
             public void batchTraced(long startedNanos, long durableNanos, long appendNanos, int commands, int events, List<Object> traces) {
-                batchSpan(startedNanos, durableNanos, appendNanos, commands, events, traces);
+                if (!batches.offer(new TracedBatch(startedNanos, durableNanos, appendNanos, commands, events, traces))) droppedBatches.incrementAndGet();
                 if (inner != null) inner.batchTraced(startedNanos, durableNanos, appendNanos, commands, events, traces);
             }
         };
     }
 
-    private void batchSpan(long startedNanos, long durableNanos, long appendNanos, int commands, int events, List<Object> traces) {
+    /** Batch spans dropped because {@link #BATCH_SPAN_QUEUE} were already waiting. */
+    public long droppedBatchSpans() {
+        return droppedBatches.get();
+    }
+
+    /** The {@code coffer-trace} thread: every tick, builds the batch spans queued since the last. */
+    private void buildBatchSpans() {
+        List<TracedBatch> drained = new java.util.ArrayList<>();
+        while (true) {
+            boolean last = closing;
+            batches.drainTo(drained);
+            for (TracedBatch b : drained) {
+                try {
+                    batchSpan(b);
+                } catch (RuntimeException e) {
+                    // a span is not worth the thread: the next batch gets its own
+                }
+            }
+            drained.clear();
+            if (last) return;
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(BATCH_SPAN_TICK_MS));
+        }
+    }
+
+    private void batchSpan(TracedBatch batch) {
+        long startedNanos = batch.startedNanos(), durableNanos = batch.durableNanos();
+        List<Object> traces = batch.traces();
         SpanContext first = null;
         for (Object t : traces) {
             if (t instanceof SpanContext c && c.isSampled()) {
@@ -172,15 +224,24 @@ public final class Tracing implements AutoCloseable {
         long start = nowEpoch - (nowNanos - startedNanos);
         long end = nowEpoch - (nowNanos - durableNanos);
         var b = tracer.spanBuilder("ledger.batch").setParent(Context.root().with(Span.wrap(first))).setSpanKind(SpanKind.INTERNAL)
-                .setStartTimestamp(start, TimeUnit.NANOSECONDS).setAttribute(COMMANDS, commands).setAttribute(EVENTS, events)
+                .setStartTimestamp(start, TimeUnit.NANOSECONDS).setAttribute(COMMANDS, batch.commands()).setAttribute(EVENTS, batch.events())
                 .setAttribute(REQUESTS, traces.size());
         for (Object t : traces) if (t instanceof SpanContext c && c != first) b.addLink(c);
-        b.setAttribute(APPEND_MS, appendNanos / 1e6);
+        b.setAttribute(APPEND_MS, batch.appendNanos() / 1e6);
         b.startSpan().end(end, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void close() {
+        if (builder != null) {
+            closing = true;
+            java.util.concurrent.locks.LockSupport.unpark(builder);
+            try {
+                builder.join(); // builds what the journal thread queued last
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (provider != null) provider.close(); // flushes what is queued
     }
 }
