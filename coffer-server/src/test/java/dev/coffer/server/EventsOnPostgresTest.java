@@ -17,7 +17,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,9 +29,8 @@ class EventsOnPostgresTest {
 
     @Test
     void eventStreamsWorkTheSameOnPostgresql() throws Exception {
-        String url = System.getProperty("coffer.test.pg.url");
-        assertThat(url).as("coffer.test.pg.url (./scripts/test provisions PostgreSQL)").isNotBlank();
-        String schema = "ev_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String url = ServiceFixture.postgresUrl();
+        String schema = ServiceFixture.freshSchema("ev_");
         Path keyFile = Files.createTempFile("coffer-master", ".key");
         Files.writeString(keyFile, "cd".repeat(32));
         Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));

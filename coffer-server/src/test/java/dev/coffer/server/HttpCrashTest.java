@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -68,9 +67,8 @@ class HttpCrashTest {
 
     @Test
     void fiftyKillsOnPostgresqlLoseAndDoubleNothing() throws Exception {
-        String url = System.getProperty("coffer.test.pg.url");
-        assertThat(url).as("coffer.test.pg.url (./scripts/test provisions PostgreSQL)").isNotBlank();
-        String schema = "crash_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String url = ServiceFixture.postgresUrl();
+        String schema = ServiceFixture.freshSchema("crash_");
         Path dir = Files.createTempDirectory("coffer-httpcrash-pg");
         try {
             survivesKills(List.of("ledger.data_dir=" + dir.resolve("data"), "ledger.store=postgres", "postgres.url=" + url, "postgres.schema=" + schema));

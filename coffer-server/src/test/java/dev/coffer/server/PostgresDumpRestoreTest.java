@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,9 +42,8 @@ class PostgresDumpRestoreTest {
 
     @Test
     void aDumpedSchemaRestoresIntoTheSameLedger() throws Exception {
-        String url = System.getProperty("coffer.test.pg.url");
-        assertThat(url).as("coffer.test.pg.url (./scripts/test provisions PostgreSQL)").isNotBlank();
-        String schema = "dump_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String url = ServiceFixture.postgresUrl();
+        String schema = ServiceFixture.freshSchema("dump_");
         Path dump = Files.createTempFile("coffer-pg", ".dump");
         try (ServiceFixture f = new ServiceFixture(Map.of("ledger.store", "postgres", "postgres.url", url, "postgres.schema", schema,
                 "log.checkpoint_interval_ms", 50))) {

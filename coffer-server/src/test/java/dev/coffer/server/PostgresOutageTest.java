@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -111,10 +110,9 @@ class PostgresOutageTest {
 
     @Test
     void writesAnswer503WhileTheDatabaseIsGoneAndNothingDivergesAfter() throws Exception {
-        String url = System.getProperty("coffer.test.pg.url");
-        assertThat(url).as("coffer.test.pg.url (./scripts/test provisions PostgreSQL)").isNotBlank();
+        String url = ServiceFixture.postgresUrl();
         URI u = URI.create(url.substring("jdbc:".length()));
-        String schema = "outage_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String schema = ServiceFixture.freshSchema("outage_");
         try (Proxy proxy = new Proxy(u.getPort())) {
             String viaProxy = "jdbc:postgresql://127.0.0.1:" + proxy.port() + u.getPath() + "?" + u.getQuery();
             Map<String, Object> settings = Map.of("ledger.store", "postgres", "postgres.url", viaProxy, "postgres.schema", schema,

@@ -137,6 +137,18 @@ final class ServiceFixture implements AutoCloseable {
         deleteTree(dir);
     }
 
+    /** The JDBC URL of the test PostgreSQL that ./scripts/test provisions (a test fails without it, never skips). */
+    static String postgresUrl() {
+        String url = System.getProperty("coffer.test.pg.url");
+        org.assertj.core.api.Assertions.assertThat(url).as("coffer.test.pg.url (./scripts/test provisions PostgreSQL)").isNotBlank();
+        return url;
+    }
+
+    /** A schema name no other test or run uses: {@code prefix} and 12 random hex digits. */
+    static String freshSchema(String prefix) {
+        return prefix + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
     static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) return;
         try (Stream<Path> s = Files.walk(dir)) {

@@ -44,7 +44,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ApiServer implements AutoCloseable {
 
     static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
-    static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
     /** Longest X-Request-Id accepted from a client; a longer or odd one is replaced by a generated id. */
     public static final int MAX_REQUEST_ID_CHARS = 128;
 
@@ -219,7 +218,7 @@ public final class ApiServer implements AutoCloseable {
         for (Map.Entry<String, String> h : edgeHeaders.entrySet()) res.header(h.getKey(), h.getValue());
         for (Map.Entry<String, String> h : reply.headers().entrySet()) res.header(h.getKey(), h.getValue());
         if (!keepConnectionUsable(req)) res.header(HeaderValues.CONNECTION_CLOSE);
-        if (span != null) res.header(TRACEPARENT, dev.coffer.server.ops.Tracing.traceparent(span));
+        if (span != null) res.header(dev.coffer.server.ops.Tracing.TRACEPARENT, dev.coffer.server.ops.Tracing.traceparent(span));
         if ((reply.status() == 429 || reply.status() == 503) && !reply.headers().containsKey("Retry-After") && !edgeHeaders.containsKey("Retry-After")) {
             res.header(HeaderNames.RETRY_AFTER, Integer.toString(config.server().retryAfterSeconds())); // a handler that knows better says so
         }

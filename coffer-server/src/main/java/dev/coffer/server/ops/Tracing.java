@@ -70,7 +70,8 @@ public final class Tracing implements AutoCloseable {
         }
     };
 
-    private static final io.helidon.http.HeaderName TRACEPARENT = HeaderNames.create("traceparent");
+    /** The W3C header a request's trace comes in and an answer names its span in. */
+    public static final io.helidon.http.HeaderName TRACEPARENT = HeaderNames.create("traceparent");
 
     /** Batch spans waiting for the {@code coffer-trace} thread; past this many, new ones are dropped. */
     public static final int BATCH_SPAN_QUEUE = 8192;
