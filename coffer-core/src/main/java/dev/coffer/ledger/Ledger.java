@@ -79,7 +79,7 @@ public final class Ledger implements AutoCloseable {
         LogStore s = opener.open(config);
         try {
             Recovery.Recovered r = Recovery.run(config, s, warm);
-            Sequencer q = new Sequencer(config, r.state(), s, r.snapshotSeq(), this::storeFailed);
+            Sequencer q = new Sequencer(config, r.state(), r.hashes(), s, r.snapshotSeq(), this::storeFailed);
             recovery = new RecoveryReport(s.kind(), r.state().lastSeq(), r.snapshotSeq(), r.replayedEvents(), r.repairedBytes(), r.seconds());
             store = s;
             sequencer = q;

@@ -16,7 +16,7 @@ final class Recovery {
     private static final System.Logger LOG = System.getLogger(Recovery.class.getName());
 
     /** What recovery found. */
-    record Recovered(LedgerState state, long snapshotSeq, long replayedEvents, long repairedBytes, double seconds) {}
+    record Recovered(LedgerState state, RecentHashes hashes, long snapshotSeq, long replayedEvents, long repairedBytes, double seconds) {}
 
     private Recovery() {}
 
@@ -35,14 +35,15 @@ final class Recovery {
         Replay replay;
         if (warm != null) {
             state = warm.takeState();
-            replay = new Replay(state, "the standby's state", state.lastSeq(), state.lastSeq() + 1, warm.lastHash());
+            replay = new Replay(state, "the standby's state", state.lastSeq(), state.lastSeq() + 1, warm.lastHash(), warm.recentHashes());
         } else {
             LogStore.Snapshot snapshot = store.newestSnapshot(msg -> LOG.log(System.Logger.Level.WARNING, msg));
             state = snapshot == null
                     ? new LedgerState(config.limits(), config.idempotencyCap(), ttl)
                     : snapshot.content().load(config.limits(), config.idempotencyCap(), ttl);
-            replay = snapshot == null ? new Replay(state, "nothing", 0, 1, null)
-                    : new Replay(state, "snapshot " + snapshot.source(), snapshot.content().lastSeq(), snapshot.content().windowStartSeq(), snapshot.content().lastHash());
+            replay = snapshot == null ? new Replay(state, "nothing", 0, 1, null, Replay.hashesFrom(1))
+                    : new Replay(state, "snapshot " + snapshot.source(), snapshot.content().lastSeq(), snapshot.content().windowStartSeq(), snapshot.content().lastHash(),
+                            Replay.hashesFrom(snapshot.content().windowStartSeq()));
         }
         long snapSeq = replay.startSeq();
         LogStore.Tail tail = store.recover(replay.scanFrom(), replay);
@@ -55,6 +56,6 @@ final class Recovery {
         }
         state.checkInvariants();
         double seconds = (System.nanoTime() - started) / 1e9;
-        return new Recovered(state, snapSeq, replay.replayed(), tail.repairedBytes(), seconds);
+        return new Recovered(state, replay.recentHashes(), snapSeq, replay.replayed(), tail.repairedBytes(), seconds);
     }
 }

@@ -36,11 +36,11 @@ public final class Replica implements LogStore.BatchVisitor {
         long ttl = config.idempotencyTtl().toNanos() / 1000;
         if (snapshot == null) {
             LedgerState s = new LedgerState(config.limits(), config.idempotencyCap(), ttl);
-            return new Replica(config, s, new Replay(s, "nothing", 0, 1, null), new byte[32]);
+            return new Replica(config, s, new Replay(s, "nothing", 0, 1, null, Replay.hashesFrom(1)), new byte[32]);
         }
         SnapshotContent c = new SnapshotContent(snapshot);
         LedgerState s = snapshot.content().load(config.limits(), config.idempotencyCap(), ttl);
-        return new Replica(config, s, new Replay(s, "snapshot " + snapshot.source(), c.seq, c.windowFrom, c.hash), c.hash);
+        return new Replica(config, s, new Replay(s, "snapshot " + snapshot.source(), c.seq, c.windowFrom, c.hash, Replay.hashesFrom(c.windowFrom)), c.hash);
     }
 
     private record SnapshotContent(long seq, long windowFrom, byte[] hash) {
@@ -80,6 +80,9 @@ public final class Replica implements LogStore.BatchVisitor {
 
     /** The configuration the replica was made for. */
     public LedgerConfig config() { return config; }
+
+    /** The hashes of the window's range, which the ledger that takes over answers replays from. */
+    RecentHashes recentHashes() { return replay.recentHashes(); }
 
     /** Gives up the state to the ledger that takes over (once). */
     LedgerState takeState() {

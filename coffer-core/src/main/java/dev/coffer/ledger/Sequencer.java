@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * themselves under load.
  *
  * <p>The <b>journal thread</b> encodes, hashes and writes each batch as one record, and only then
- * completes the callers' futures. It takes every batch waiting for it at once and makes them
+ * completes the callers' futures, adding to each result the chain hash it quotes from the
+ * {@link RecentHashes} it keeps (the writer never sees a hash). It takes every batch waiting for it at once and makes them
  * durable with one write and one fsync (group commit across batches). While it writes batch N the writer applies batch
  * N+1, so the two cores work in a pipeline; {@link LedgerConfig#pipelineDepth()} bounds how far the
  * writer may run ahead. No caller ever observes a state that a crash could take back: the journal
@@ -72,15 +73,20 @@ final class Sequencer {
         }
     }
 
-    /** {@code hashes}: per event, the hash its results carry (null for events no caller waits on). */
-    private record Batch(long startedNanos, long timestamp, int commands, List<Event> events, List<EventHash> hashes,
+    /**
+     * {@code windowFrom}: the oldest seq the idempotency window held as the batch began; no result
+     * of this batch or a later one quotes an older event's hash.
+     */
+    private record Batch(long startedNanos, long timestamp, int commands, List<Event> events, long windowFrom,
                          List<Submission> submissions, StateCapture snapshot, long batchNumber) {}
 
     private static final Submission STOP = new Submission(Kind.READ, null, null);
-    private static final Batch STOP_BATCH = new Batch(0, 0, 0, List.of(), List.of(), List.of(), null, 0);
+    private static final Batch STOP_BATCH = new Batch(0, 0, 0, List.of(), 0, List.of(), null, 0);
 
     private final LedgerConfig config;
     private final LedgerState state;
+    /** Journal thread only (after construction): the hashes every answer quotes. */
+    private final RecentHashes recent;
     private final LogStore store;
     private final java.util.function.Consumer<Throwable> onFailure;
     private final BlockingQueue<Submission> queue;
@@ -109,10 +115,14 @@ final class Sequencer {
      * @param onFailure told once, on the failing thread, when the store or the writer fails and the
      *                  sequencer stops taking work
      */
-    Sequencer(LedgerConfig config, LedgerState state, LogStore store, long lastSnapshotSeq,
+    Sequencer(LedgerConfig config, LedgerState state, RecentHashes recent, LogStore store, long lastSnapshotSeq,
               java.util.function.Consumer<Throwable> onFailure) {
+        if (recent.next() != state.lastSeq() + 1) {
+            throw new IllegalStateException("recent hashes end at seq " + (recent.next() - 1) + " but the state is at " + state.lastSeq());
+        }
         this.config = config;
         this.state = state;
+        this.recent = recent;
         this.store = store;
         this.onFailure = onFailure;
         this.queue = new ArrayBlockingQueue<>(config.limits().queueCapacity());
@@ -209,17 +219,15 @@ final class Sequencer {
         long started = System.nanoTime();
         long timestamp = Math.max(config.clockMicros().getAsLong(), state.lastTimestamp() + 1);
         List<Event> events = new ArrayList<>(commands + 4);
-        state.settleHashes(durableSeq);
         state.beginBatch(timestamp, events);
         if (taken.isEmpty() && events.isEmpty()) return; // idle tick: no hold was due
-        List<EventHash> hashes = new ArrayList<>(commands + 4);
-        for (int i = 0; i < events.size(); i++) hashes.add(null); // hold expiries: nobody waits on them
+        long windowFrom = state.windowStartSeq();
         for (Submission s : taken) {
             switch (s.kind) {
-                case ONE -> s.answer = execute(s.commands.getFirst(), timestamp, events, hashes);
+                case ONE -> s.answer = execute(s.commands.getFirst(), timestamp, events);
                 case MANY -> {
                     Result[] results = new Result[s.commands.size()];
-                    for (int i = 0; i < results.length; i++) results[i] = execute(s.commands.get(i), timestamp, events, hashes);
+                    for (int i = 0; i < results.length; i++) results[i] = execute(s.commands.get(i), timestamp, events);
                     s.answer = List.of(results);
                 }
                 case LINKED -> {
@@ -230,7 +238,6 @@ final class Sequencer {
                         if (results[i].code() == ResultCode.CREATED) {
                             int flags = i < lastCreated ? Event.FLAG_LINKED : 0;
                             events.add(new Event(results[i].seq(), timestamp, flags, logged(results[i], s.commands.get(i))));
-                            hashes.add(results[i].hash());
                         }
                     }
                     s.answer = List.of(results);
@@ -250,7 +257,7 @@ final class Sequencer {
             if (config.batchListener() != null) config.batchListener().snapshotTaken(System.nanoTime() - pauseStarted);
         }
         state.endBatch();
-        handoff.put(new Batch(started, timestamp, commands, events, hashes, List.copyOf(taken), capture, state.batchNumber()));
+        handoff.put(new Batch(started, timestamp, commands, events, windowFrom, List.copyOf(taken), capture, state.batchNumber()));
     }
 
     /** What the log holds of an accepted command: an event of a stream with the numbers the ledger assigned. */
@@ -258,12 +265,9 @@ final class Sequencer {
         return r.logged() != null ? r.logged() : submitted;
     }
 
-    private Result execute(Command command, long timestamp, List<Event> events, List<EventHash> hashes) {
+    private Result execute(Command command, long timestamp, List<Event> events) {
         Result r = state.execute(command);
-        if (r.code() == ResultCode.CREATED) {
-            events.add(new Event(r.seq(), timestamp, 0, logged(r, command)));
-            hashes.add(r.hash());
-        }
+        if (r.code() == ResultCode.CREATED) events.add(new Event(r.seq(), timestamp, 0, logged(r, command)));
         return r;
     }
 
@@ -305,13 +309,7 @@ final class Sequencer {
                         appendNanos = System.nanoTime() - appendStarted;
                         if (config.batchListener() != null) config.batchListener().logAppended(group.size(), events, appendNanos);
                         // Before any future completes: results (and later replays) quote these hashes.
-                        int at = 0;
-                        for (Batch b : group) {
-                            for (EventHash h : b.hashes()) {
-                                if (h != null) h.fill(hashBuf, at * EventHash.BYTES);
-                                at++;
-                            }
-                        }
+                        if (events > 0) recent.append(firstSeq(group), hashBuf, 0, events);
                     } catch (IOException | RuntimeException e) {
                         fail(e);
                     }
@@ -344,7 +342,8 @@ final class Sequencer {
         // Published before the callers hear of the batch: a read after an acknowledged write sees it.
         durableBatch = b.batchNumber();
         batches++;
-        for (Submission s : b.submissions()) s.future.complete(s.answer);
+        for (Submission s : b.submissions()) s.future.complete(hashed(s));
+        recent.dropBefore(b.windowFrom());
         if (config.batchListener() != null) {
             long now = System.nanoTime();
             config.batchListener().batchDurable(b.commands(), b.events().size(), now - b.startedNanos());
@@ -360,6 +359,29 @@ final class Sequencer {
             b.snapshot().finish();
             snapshotInFlight.set(false);
         }
+    }
+
+    private static long firstSeq(List<Batch> group) {
+        for (Batch b : group) if (!b.events().isEmpty()) return b.events().getFirst().seq();
+        throw new IllegalStateException("no events in the group");
+    }
+
+    /** A submission's answer with the chain hash added to each result that names an event. */
+    private Object hashed(Submission s) {
+        return switch (s.kind) {
+            case ONE -> hashed((Result) s.answer);
+            case MANY, LINKED -> {
+                @SuppressWarnings("unchecked") List<Result> results = (List<Result>) s.answer;
+                Result[] out = new Result[results.size()];
+                for (int i = 0; i < out.length; i++) out[i] = hashed(results.get(i));
+                yield List.of(out);
+            }
+            case READ -> s.answer;
+        };
+    }
+
+    private Result hashed(Result r) {
+        return r.code() == ResultCode.CREATED || r.code() == ResultCode.EXISTS ? r.withHash(recent.get(r.seq())) : r;
     }
 
     // ---------------------------------------------------------------- snapshot thread

@@ -2,7 +2,6 @@ package dev.coffer.ledger.state;
 
 import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Event;
-import dev.coffer.ledger.EventHash;
 import dev.coffer.ledger.encoding.ByteSink;
 import dev.coffer.ledger.encoding.EventCodec;
 
@@ -17,21 +16,22 @@ import java.util.List;
  * a restart it is rebuilt by re-reading that range of the journal rather than stored in snapshots.
  *
  * <p>Its layout keeps a million entries cheap for memory and for the garbage collector. An entry
- * is a slot in a ring of primitive arrays: sequence, batch time, the id's hash, where its command
- * is, and the {@link EventHash} the journal thread fills. The command itself is kept in its
+ * is a slot in a ring of primitive arrays: sequence, batch time, the id's hash and where its command
+ * is. The command itself is kept in its
  * journal encoding ({@link EventCodec}), appended to byte pages that are freed oldest first. Ids
  * are found through an open-addressing table of (id hash, slot) cells (linear probing, deletion by
  * backward shift), so that looking up a new id touches one cache line; a hash match compares the
- * id's bytes, and the command is decoded only on a hit: a replay, a conflict, a reversal. Once an
- * entry is durable its hash moves into the ring as four words and its {@link EventHash} object is
- * dropped ({@link #settle}). No object per entry and about 210 bytes for a transfer with
+ * id's bytes, and the command is decoded only on a hit: a replay, a conflict, a reversal. The
+ * event's chain hash is not here: the journal thread computes it and keeps the hashes of the range
+ * the window covers itself ({@code RecentHashes}), so a replay's answer takes it there. No object
+ * per entry and about 170 bytes (and 32 for its hash there) for a transfer with
  * 45-character ids, where a map of command objects took ~290 bytes and six or seven objects; in
  * the in-process benchmark (5 M transfers, full window) 986k against 767k transfers/s.
  */
 final class IdempotencyWindow {
 
-    /** An accepted operation: the command as submitted, its event's sequence, batch time and hash. */
-    record Entry(Command command, long seq, long timestamp, EventHash hash) {}
+    /** An accepted operation: the command as submitted, its event's sequence and batch time. */
+    record Entry(Command command, long seq, long timestamp) {}
 
     /** Told about evicted entries; {@link #wants} decides, from the kind alone, whether the entry is decoded for it. */
     interface EvictionListener {
@@ -64,10 +64,6 @@ final class IdempotencyWindow {
     private long[] seqs, timestamps, locations;
     private int[] idHashes;
     private byte[] kinds;
-    private EventHash[] hashes;
-    // Positions head..settled-1 are durable: their hashes are words here and their objects dropped.
-    private long[] hashWords;
-    private long settled;
 
     // Per table cell: the id's hash in the high half, slot + 1 in the low half; 0 = empty. At most
     // half full. The hash is kept in the cell so that a probe touches no other array until the
@@ -96,8 +92,6 @@ final class IdempotencyWindow {
         locations = new long[slots];
         idHashes = new int[slots];
         kinds = new byte[slots];
-        hashes = new EventHash[slots];
-        hashWords = new long[slots * 4];
         table = new long[slots * 2];
     }
 
@@ -110,12 +104,11 @@ final class IdempotencyWindow {
         return find(id) >= 0;
     }
 
-    void add(Command command, long seq, long timestamp, EventHash hash) {
+    void add(Command command, long seq, long timestamp) {
         if (tail - head == mask + 1) grow();
         int slot = (int) (tail & mask);
         seqs[slot] = seq;
         timestamps[slot] = timestamp;
-        hashes[slot] = hash;
         kinds[slot] = (byte) kindOf(command);
         locations[slot] = store(new Event(seq, timestamp, 0, command));
         int h = hash(command.id());
@@ -139,11 +132,9 @@ final class IdempotencyWindow {
         int cell = findSlot(slot);
         if (cell >= 0) deleteCell(cell);
         tail--;
-        if (settled > tail) settled = tail;
         // Its bytes were the last appended: give them back (when they are on the page being filled).
         long location = locations[slot];
         if (location >>> 32 == firstPage + pages.size() - 1) tailOffset = (int) location;
-        hashes[slot] = null;
     }
 
     /** Forgets entries beyond the cap or older than the TTL at {@code now}; tells {@code listener} of those it wants. */
@@ -158,28 +149,10 @@ final class IdempotencyWindow {
             Entry gone = listener.wants(kinds[slot]) ? entry(slot) : null;
             int cell = findSlot(slot);
             if (cell >= 0) deleteCell(cell);
-            hashes[slot] = null;
             head++;
             if (gone != null) listener.evicted(gone);
         }
         if (head != headBefore) freePagesBefore(head == tail ? -1 : locations[(int) (head & mask)] >>> 32);
-    }
-
-    /**
-     * Keeps the hashes of entries up to {@code durableSeq} as words and drops their
-     * {@link EventHash} objects, so that a full window holds no object per entry. The journal
-     * thread fills a batch's hashes before it publishes the batch as durable, so they are set here.
-     */
-    void settle(long durableSeq) {
-        if (settled < head) settled = head;
-        while (settled < tail) {
-            int slot = (int) (settled & mask);
-            EventHash h = hashes[slot];
-            if (seqs[slot] > durableSeq || h == null || !h.isSet()) break;
-            h.copyTo(hashWords, slot * 4);
-            hashes[slot] = null;
-            settled++;
-        }
     }
 
     /** Sequence of the oldest remembered operation, or -1 when empty. */
@@ -211,8 +184,7 @@ final class IdempotencyWindow {
         int offset = (int) location;
         int length = encodedLength(page, offset);
         Command command = EventCodec.decode(ByteBuffer.wrap(page, offset + LENGTH_BYTES, length), length).command();
-        EventHash hash = hashes[slot];
-        return new Entry(command, seqs[slot], timestamps[slot], hash != null ? hash : EventHash.ofWords(hashWords, slot * 4));
+        return new Entry(command, seqs[slot], timestamps[slot]);
     }
 
     private int find(String id) {
@@ -290,8 +262,6 @@ final class IdempotencyWindow {
         long[] oldSeqs = seqs, oldTimestamps = timestamps, oldLocations = locations;
         int[] oldIdHashes = idHashes;
         byte[] oldKinds = kinds;
-        EventHash[] oldHashes = hashes;
-        long[] oldHashWords = hashWords;
         long[] oldTable = table;
         int oldMask = mask;
         allocate(n * 2);
@@ -306,8 +276,6 @@ final class IdempotencyWindow {
             locations[to] = oldLocations[from];
             idHashes[to] = oldIdHashes[from];
             kinds[to] = oldKinds[from];
-            hashes[to] = oldHashes[from];
-            System.arraycopy(oldHashWords, from * 4, hashWords, to * 4, 4);
             moved[from] = to;
         }
         int m = table.length - 1;

@@ -15,7 +15,6 @@ import dev.coffer.ledger.Command.VoidHold;
 import dev.coffer.ledger.Command.Withdraw;
 import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Event;
-import dev.coffer.ledger.EventHash;
 import dev.coffer.ledger.Limits;
 import dev.coffer.ledger.Result;
 import dev.coffer.ledger.ResultCode;
@@ -56,6 +55,50 @@ public final class LedgerState {
      */
     private Command assigned;
     private final IdempotencyWindow window;
+    /** Where the money of the command being applied goes, by the {@link PostingRules}; reused. */
+    private final PostingRules.Movement movement = new PostingRules.Movement();
+    /** What the posting rules ask of this state. */
+    private final PostingRules.Book book = new PostingRules.Book() {
+        @Override
+        public int account(String id) {
+            return accounts.find(id);
+        }
+
+        @Override
+        public int operatorOf(int account) {
+            return operators[accounts.assetIndex(account)];
+        }
+
+        @Override
+        public boolean pendingHold(String holdId, PostingRules.Movement out) {
+            int hold = holds.find(holdId);
+            if (hold < 0 || holds.state(hold) != HoldTable.PENDING) return false;
+            out.debit = holds.from(hold);
+            out.credit = holds.to(hold);
+            out.held = AccountTable.u128(holds.amountHi(hold), holds.amountLo(hold));
+            return true;
+        }
+
+        @Override
+        public ResultCode original(String id, PostingRules.Movement out) {
+            IdempotencyWindow.Entry original = window.get(id);
+            if (original == null) return TRANSFER_NOT_FOUND;
+            Command c = original.command();
+            if (!PostingRules.reversible(c)) return TRANSFER_NOT_REVERSIBLE;
+            if (c instanceof Capture capture) {
+                // What a capture posted is the hold's captured amount (the hold stays while the capture is in the window).
+                int hold = holds.find(capture.holdId());
+                if (hold < 0) return TRANSFER_NOT_FOUND;
+                out.debit = holds.from(hold);
+                out.credit = holds.to(hold);
+                out.amount = AccountTable.u128(holds.capturedHi(hold), holds.capturedLo(hold));
+            } else if (PostingRules.movement(c, this, out) != null) {
+                return TRANSFER_NOT_FOUND;
+            }
+            out.reversedBefore = reversed.getOrDefault(id, UInt128.ZERO);
+            return null;
+        }
+    };
     /** Eviction decodes an entry only when {@link #forget} has something to do with it. */
     private final IdempotencyWindow.EvictionListener onEvict = new IdempotencyWindow.EvictionListener() {
         @Override
@@ -196,14 +239,9 @@ public final class LedgerState {
         for (int hold = holds.earliest(); hold >= 0 && holds.expiresAt(hold) <= now; hold = holds.earliest()) {
             holds.popEarliest();
             ExpireHold expire = new ExpireHold(holds.id(hold));
-            expireHold(hold);
+            expireHold(expire, hold);
             events.add(new Event(++lastSeq, now, 0, expire));
         }
-    }
-
-    /** Tells the idempotency window which events are durable, so it can keep their hashes as plain words. */
-    public void settleHashes(long durableSeq) {
-        window.settle(durableSeq);
     }
 
     /** Applies a batch read back from the journal: the same clock step as {@link #beginBatch}, no new events. */
@@ -220,7 +258,10 @@ public final class LedgerState {
 
     // ---------------------------------------------------------------- live execution
 
-    /** Validates and, when accepted, applies one command. Returns its result; never throws for a business rule. */
+    /**
+     * Validates and, when accepted, applies one command. Returns its result; never throws for a
+     * business rule. The result carries no chain hash: the journal thread adds it as it answers.
+     */
     public Result execute(Command command) {
         ResultCode invalid = Validation.check(command, limits);
         if (invalid != null) return Result.rejected(invalid);
@@ -229,15 +270,14 @@ public final class LedgerState {
         ResultCode code = apply(command);
         if (code != CREATED) return Result.rejected(code);
         long seq = ++lastSeq;
-        EventHash hash = new EventHash();
         if (assigned != null) {
             Command logged = assigned;
             assigned = null;
-            window.add(windowForm(logged), seq, now, hash);
-            return new Result(CREATED, seq, now, hash, logged);
+            window.add(windowForm(logged), seq, now);
+            return new Result(CREATED, seq, now, null, logged);
         }
-        window.add(command, seq, now, hash);
-        return new Result(CREATED, seq, now, hash);
+        window.add(command, seq, now);
+        return new Result(CREATED, seq, now);
     }
 
     /**
@@ -274,14 +314,14 @@ public final class LedgerState {
         Command original = existing.command();
         if (original instanceof Command.AppendEvent o && command instanceof Command.AppendEvent c) {
             if (!o.equals(c.assigned(o.storeSeq(), o.version()).digestForm())) return Result.rejected(EXISTS_WITH_DIFFERENT_FIELDS);
-            return new Result(EXISTS, existing.seq(), existing.timestamp(), existing.hash(), o);
+            return new Result(EXISTS, existing.seq(), existing.timestamp(), null, o);
         }
         if (original instanceof Command.DeadLetter o && command instanceof Command.DeadLetter c) {
             // The same event refused again is the same dead letter, whatever the reason says this time.
             if (!o.event().equals(c.event().digestForm())) return Result.rejected(EXISTS_WITH_DIFFERENT_FIELDS);
-            return new Result(EXISTS, existing.seq(), existing.timestamp(), existing.hash(), o);
+            return new Result(EXISTS, existing.seq(), existing.timestamp(), null, o);
         }
-        if (original.equals(command)) return new Result(EXISTS, existing.seq(), existing.timestamp(), existing.hash());
+        if (original.equals(command)) return new Result(EXISTS, existing.seq(), existing.timestamp());
         if (original.getClass() != command.getClass()) return Result.rejected(EXISTS_WITH_DIFFERENT_TYPE);
         return Result.rejected(switch (original) {
             case Transfer o when command instanceof Transfer c ->
@@ -309,7 +349,7 @@ public final class LedgerState {
     // ---------------------------------------------------------------- replay
 
     /** Applies an event read back from the journal; it was accepted once, so it must be accepted again. */
-    public void replay(Event event, EventHash hash) {
+    public void replay(Event event) {
         if (event.seq() != lastSeq + 1) throw new IllegalStateException("journal gap: expected seq " + (lastSeq + 1) + ", found " + event.seq());
         if (event.timestamp() != now) throw new IllegalStateException("event " + event.seq() + " has a timestamp other than its batch's");
         Command command = event.command();
@@ -318,7 +358,7 @@ public final class LedgerState {
             if (hold < 0 || holds.state(hold) != HoldTable.PENDING) {
                 throw new IllegalStateException("replay diverged at seq " + event.seq() + ": no pending hold " + expire.id());
             }
-            expireHold(hold);
+            expireHold(expire, hold);
             lastSeq = event.seq();
             return;
         }
@@ -326,16 +366,16 @@ public final class LedgerState {
         if (code != CREATED) throw new IllegalStateException("replay diverged at seq " + event.seq() + ": " + code + " for " + command.id());
         assigned = null;
         lastSeq = event.seq();
-        window.add(windowForm(command), event.seq(), now, hash);
+        window.add(windowForm(command), event.seq(), now);
     }
 
     /**
      * Puts an event that the snapshot already includes back into the idempotency window (the
      * window is not stored in snapshots; see {@link IdempotencyWindow}).
      */
-    public void rememberFromJournal(Event event, EventHash hash) {
+    public void rememberFromJournal(Event event) {
         if (event.command() instanceof ExpireHold) return;
-        window.add(windowForm(event.command()), event.seq(), event.timestamp(), hash);
+        window.add(windowForm(event.command()), event.seq(), event.timestamp());
     }
 
     /** What the idempotency window keeps of a command: an event's payload and metadata as their digest. */
@@ -515,29 +555,27 @@ public final class LedgerState {
 
     private ResultCode transfer(Transfer t) {
         if (t.from().equals(t.to())) return SAME_ACCOUNT;
-        int from = accounts.find(t.from());
-        int to = accounts.find(t.to());
-        if (from < 0 || to < 0) return ACCOUNT_NOT_FOUND;
-        if (accounts.assetIndex(from) != accounts.assetIndex(to)) return ASSET_MISMATCH;
-        return post(from, to, t.amount(), from, t.nonce());
+        PostingRules.Movement m = movement;
+        ResultCode unknown = PostingRules.movement(t, book, m);
+        if (unknown != null) return unknown;
+        if (accounts.assetIndex(m.debit) != accounts.assetIndex(m.credit)) return ASSET_MISMATCH;
+        return post(m.debit, m.credit, m.amount, m.debit, t.nonce());
     }
 
     private ResultCode deposit(Deposit d) {
-        int account = accounts.find(d.accountId());
-        if (account < 0) return ACCOUNT_NOT_FOUND;
-        if (accounts.allowsNegative(account)) return ACCOUNT_IS_OPERATOR;
-        return post(operatorOf(account), account, d.amount(), account, d.nonce());
+        PostingRules.Movement m = movement;
+        ResultCode unknown = PostingRules.movement(d, book, m);
+        if (unknown != null) return unknown;
+        if (accounts.allowsNegative(m.credit)) return ACCOUNT_IS_OPERATOR;
+        return post(m.debit, m.credit, m.amount, m.credit, d.nonce());
     }
 
     private ResultCode withdraw(Withdraw w) {
-        int account = accounts.find(w.accountId());
-        if (account < 0) return ACCOUNT_NOT_FOUND;
-        if (accounts.allowsNegative(account)) return ACCOUNT_IS_OPERATOR;
-        return post(account, operatorOf(account), w.amount(), account, w.nonce());
-    }
-
-    private int operatorOf(int account) {
-        return operators[accounts.assetIndex(account)];
+        PostingRules.Movement m = movement;
+        ResultCode unknown = PostingRules.movement(w, book, m);
+        if (unknown != null) return unknown;
+        if (accounts.allowsNegative(m.debit)) return ACCOUNT_IS_OPERATOR;
+        return post(m.debit, m.credit, m.amount, m.debit, w.nonce());
     }
 
     /** A posted double-entry movement after every check: the core of transfer, deposit, withdraw, reverse. */
@@ -589,14 +627,15 @@ public final class LedgerState {
 
     private ResultCode hold(Hold h) {
         if (h.from().equals(h.to())) return SAME_ACCOUNT;
-        int from = accounts.find(h.from());
-        int to = accounts.find(h.to());
-        if (from < 0 || to < 0) return ACCOUNT_NOT_FOUND;
+        PostingRules.Movement m = movement;
+        ResultCode unknown = PostingRules.movement(h, book, m);
+        if (unknown != null) return unknown;
+        int from = m.debit, to = m.credit;
         if (accounts.assetIndex(from) != accounts.assetIndex(to)) return ASSET_MISMATCH;
         ResultCode usable = usable(from, to);
         if (usable != null) return usable;
         if (h.nonce() != Command.NO_NONCE && h.nonce() != accounts.get(from, AccountTable.NONCE) + 1) return NONCE_CONFLICT;
-        long hi = h.amount().hi(), lo = h.amount().lo();
+        long hi = m.amount.hi(), lo = m.amount.lo();
         if (!canDebit(from, hi, lo)) return INSUFFICIENT_FUNDS;
         long[] fp = accounts.page(from);
         int fb = AccountTable.base(from);
@@ -635,10 +674,11 @@ public final class LedgerState {
         int hold = holds.find(c.holdId());
         ResultCode notPending = pendingHoldCheck(hold);
         if (notPending != null) return notPending;
-        long hi = c.amount() == null ? holds.amountHi(hold) : c.amount().hi();
-        long lo = c.amount() == null ? holds.amountLo(hold) : c.amount().lo();
-        if (Balances.compare(hi, lo, holds.amountHi(hold), holds.amountLo(hold)) > 0) return AMOUNT_EXCEEDS_HOLD;
-        int from = holds.from(hold), to = holds.to(hold);
+        PostingRules.Movement m = movement;
+        PostingRules.movement(c, book, m); // the hold is pending: it names both accounts
+        if (m.amount.compareTo(m.held) > 0) return AMOUNT_EXCEEDS_HOLD;
+        long hi = m.amount.hi(), lo = m.amount.lo();
+        int from = m.debit, to = m.credit;
         ResultCode usable = usable(from, to);
         if (usable != null) return usable;
         // Pending amounts were counted against the same ceilings when the hold was made, so the
@@ -646,7 +686,7 @@ public final class LedgerState {
         changing(from);
         changing(to);
         saveForUndo(hold);
-        release(hold);
+        release(m);
         Balances.addChecked(accounts.page(from), AccountTable.base(from) + AccountTable.DP, hi, lo);
         Balances.addChecked(accounts.page(to), AccountTable.base(to) + AccountTable.CP, hi, lo);
         holds.resolve(hold, HoldTable.CAPTURED_STATE, hi, lo);
@@ -657,27 +697,29 @@ public final class LedgerState {
         int hold = holds.find(v.holdId());
         ResultCode notPending = pendingHoldCheck(hold);
         if (notPending != null) return notPending;
-        changing(holds.from(hold));
-        changing(holds.to(hold));
+        PostingRules.movement(v, book, movement);
+        changing(movement.debit);
+        changing(movement.credit);
         saveForUndo(hold);
-        release(hold);
+        release(movement);
         holds.resolve(hold, HoldTable.VOIDED, 0, 0);
         forgetResolvedHoldIfOutOfWindow(hold);
         return CREATED;
     }
 
-    private void expireHold(int hold) {
-        release(hold);
+    private void expireHold(ExpireHold expire, int hold) {
+        PostingRules.movement(expire, book, movement);
+        release(movement);
         holds.resolve(hold, HoldTable.EXPIRED, 0, 0);
         forgetResolvedHoldIfOutOfWindow(hold);
     }
 
     /** Takes a pending hold's amount off both accounts' pending sides (its deadline entry stops counting as it resolves). */
-    private void release(int hold) {
-        int from = holds.from(hold), to = holds.to(hold);
+    private void release(PostingRules.Movement m) {
+        int from = m.debit, to = m.credit;
         touch(from);
         touch(to);
-        long hi = holds.amountHi(hold), lo = holds.amountLo(hold);
+        long hi = m.held.hi(), lo = m.held.lo();
         Balances.subtract(accounts.page(from), AccountTable.base(from) + AccountTable.DN, hi, lo);
         Balances.subtract(accounts.page(to), AccountTable.base(to) + AccountTable.CN, hi, lo);
     }
@@ -692,30 +734,14 @@ public final class LedgerState {
     }
 
     private ResultCode reverse(Reverse r) {
-        IdempotencyWindow.Entry original = window.get(r.transferId());
-        if (original == null) return TRANSFER_NOT_FOUND;
-        int sender;
-        int receiver;
-        UInt128 reversible;
-        switch (original.command()) {
-            case Transfer t -> { sender = accounts.find(t.from()); receiver = accounts.find(t.to()); reversible = t.amount(); }
-            case Deposit d -> { receiver = accounts.find(d.accountId()); sender = operatorOf(receiver); reversible = d.amount(); }
-            case Withdraw w -> { sender = accounts.find(w.accountId()); receiver = operatorOf(sender); reversible = w.amount(); }
-            case Capture c -> {
-                int hold = holds.find(c.holdId());
-                if (hold < 0) return TRANSFER_NOT_FOUND;
-                sender = holds.from(hold);
-                receiver = holds.to(hold);
-                reversible = AccountTable.u128(holds.capturedHi(hold), holds.capturedLo(hold));
-            }
-            default -> { return TRANSFER_NOT_REVERSIBLE; }
-        }
-        UInt128 done = reversed.getOrDefault(r.transferId(), UInt128.ZERO);
-        UInt128 left = reversible.minus(done);
-        UInt128 amount = r.amount() == null ? left : r.amount();
+        PostingRules.Movement m = movement;
+        ResultCode refused = PostingRules.movement(r, book, m);
+        if (refused != null) return refused;
+        UInt128 done = m.reversedBefore;
+        UInt128 amount = m.amount;
         if (amount.isZero()) return AMOUNT_EXCEEDS_REVERSIBLE;
-        if (amount.compareTo(left) > 0) return AMOUNT_EXCEEDS_REVERSIBLE;
-        ResultCode code = post(receiver, sender, amount, receiver, r.nonce());
+        if (amount.compareTo(m.reversible.minus(done)) > 0) return AMOUNT_EXCEEDS_REVERSIBLE;
+        ResultCode code = post(m.debit, m.credit, amount, m.debit, r.nonce());
         if (code != CREATED) return code;
         UInt128 before = reversed.put(r.transferId(), done.plus(amount));
         onUndo(() -> {

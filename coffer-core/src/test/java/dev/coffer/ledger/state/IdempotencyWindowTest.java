@@ -1,7 +1,6 @@
 package dev.coffer.ledger.state;
 
 import dev.coffer.ledger.Command;
-import dev.coffer.ledger.EventHash;
 import dev.coffer.ledger.Limits;
 import dev.coffer.ledger.Result;
 import dev.coffer.ledger.ResultCode;
@@ -101,8 +100,8 @@ class IdempotencyWindowTest {
                     // smaller window), in or out of the window.
                     String id = !issued.isEmpty() && r.nextInt(200) == 0 ? issued.get(r.nextInt(issued.size())) : id(r, issued.size());
                     issued.add(id);
-                    IdempotencyWindow.Entry e = new IdempotencyWindow.Entry(command(r, id), ++seq, now, hash(r));
-                    w.add(e.command(), e.seq(), e.timestamp(), e.hash());
+                    IdempotencyWindow.Entry e = new IdempotencyWindow.Entry(command(r, id), ++seq, now);
+                    w.add(e.command(), e.seq(), e.timestamp());
                     m.add(e);
                     added.add(id);
                 }
@@ -116,8 +115,6 @@ class IdempotencyWindowTest {
                         seq--;
                     }
                 }
-                // The journal has made some of it durable: those hashes become words.
-                if (r.nextInt(3) == 0) w.settle(seq - r.nextInt(20));
                 assertThat(w.size()).isEqualTo(m.inOrder.size());
                 assertThat(w.oldestSeq()).isEqualTo(m.inOrder.isEmpty() ? -1 : m.inOrder.peekFirst().seq());
                 for (int probe = 0; probe < 3; probe++) {
@@ -141,7 +138,7 @@ class IdempotencyWindowTest {
         long now = 1;
         for (int i = 0; i < 400_000; i++) {
             if (i % 1000 == 0) w.evict(++now, NONE);
-            w.add(new Command.Transfer("transfer-" + i, "account-" + (i % 97), "account-" + (i % 89), UInt128.of(i), Command.NO_NONCE), i + 1, now, new EventHash());
+            w.add(new Command.Transfer("transfer-" + i, "account-" + (i % 97), "account-" + (i % 89), UInt128.of(i), Command.NO_NONCE), i + 1, now);
         }
         w.evict(++now, NONE);
         assertThat(w.size()).isEqualTo(10_000);
@@ -150,29 +147,6 @@ class IdempotencyWindowTest {
         assertThat(w.get("transfer-399999").seq()).isEqualTo(400_000);
         assertThat(w.get("transfer-389999")).isNull();
         assertThat(w.get("transfer-390000").seq()).isEqualTo(390_001);
-    }
-
-    @Test
-    void settledEntriesKeepTheirHashAsWordsAndUnsettledOnesTheirObject() {
-        IdempotencyWindow w = new IdempotencyWindow(1_000, Long.MAX_VALUE / 4);
-        Random r = new Random(7);
-        List<EventHash> hashes = new ArrayList<>();
-        for (int i = 1; i <= 100; i++) {
-            EventHash h = i <= 80 ? hash(r) : new EventHash(); // the last 20 are not durable yet: not hashed
-            hashes.add(h);
-            w.add(new Command.Deposit("d" + i, "a", UInt128.of(i), Command.NO_NONCE), i, 1, h);
-        }
-        w.settle(80);
-        for (int i = 1; i <= 80; i++) {
-            EventHash got = w.get("d" + i).hash();
-            assertThat(got).isEqualTo(hashes.get(i - 1)).isNotSameAs(hashes.get(i - 1));
-            assertThat(got.hex()).isEqualTo(hashes.get(i - 1).hex());
-        }
-        // Not durable: the caller's object, which the journal thread fills later.
-        for (int i = 81; i <= 100; i++) assertThat(w.get("d" + i).hash()).isSameAs(hashes.get(i - 1));
-        // A hash not filled yet stops settling even when the sequence says durable.
-        w.settle(100);
-        assertThat(w.get("d81").hash()).isSameAs(hashes.get(80));
     }
 
     @Test
@@ -189,7 +163,9 @@ class IdempotencyWindowTest {
         Result replay = s.execute(new Command.Transfer("t-1", "alice", "bob", UInt128.of(5), Command.NO_NONCE));
         assertThat(replay.code()).isEqualTo(ResultCode.EXISTS);
         assertThat(replay.seq()).isEqualTo(first.seq());
-        assertThat(replay.hash()).isSameAs(first.hash());
+        // The journal thread adds the hash as it answers (RecentHashesTest): the state never holds one.
+        assertThat(replay.hash()).isNull();
+        assertThat(first.hash()).isNull();
         assertThat(s.execute(new Command.Transfer("t-1", "alice", "bob", UInt128.of(6), Command.NO_NONCE)).code())
                 .isEqualTo(ResultCode.EXISTS_WITH_DIFFERENT_AMOUNT);
         assertThat(s.execute(new Command.Transfer("t-1", "bob", "alice", UInt128.of(5), Command.NO_NONCE)).code())
@@ -219,14 +195,6 @@ class IdempotencyWindowTest {
         assertThat(actual.command()).isEqualTo(expected.command());
         assertThat(actual.seq()).isEqualTo(expected.seq());
         assertThat(actual.timestamp()).isEqualTo(expected.timestamp());
-        assertThat(actual.hash()).isEqualTo(expected.hash());
-        assertThat(actual.hash().isSet()).isTrue();
-    }
-
-    private static EventHash hash(Random r) {
-        byte[] b = new byte[EventHash.BYTES];
-        r.nextBytes(b);
-        return EventHash.of(b, 0);
     }
 
     private static String id(Random r, int n) {

@@ -3,18 +3,26 @@ package dev.coffer.storage.index;
 import dev.coffer.ledger.AccountView;
 import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Event;
+import dev.coffer.ledger.ResultCode;
 import dev.coffer.ledger.UInt128;
 import dev.coffer.ledger.state.Asset;
+import dev.coffer.ledger.state.PostingRules;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Turns events into the index's rows ({@link IndexRows}). What it needs to compute them — an
- * account's asset and posted balance, a pending hold's accounts and amount — it keeps in memory:
+ * Turns events into the index's rows ({@link IndexRows}). Where an operation's money goes comes
+ * from the ledger's own {@link PostingRules}, the ones {@code LedgerState} applies: this class
+ * only answers what the rules ask (an account, an asset's operator, a pending hold, an operation
+ * being reversed) and keeps each account's posted balance to write the balance after every entry.
+ * What it needs to answer — an account's asset and posted balance, a pending hold's accounts and
+ * amount — it keeps in memory:
  * what the events it applied created, and what it asked the store for on first use after a
  * restart. So a restarted follower loads nothing and an account no event touches costs nothing.
  * The rows of one poll are buffered and written by the follower in one transaction with the
@@ -27,11 +35,16 @@ import java.util.Map;
 final class Projection {
 
     private static final class AccountState {
+        final String id;
         final String asset;
+        /** Its handle for the posting rules: its place in {@link #byHandle}. */
+        final int handle;
         BigInteger balance;
 
-        AccountState(String asset, BigInteger balance) {
+        AccountState(String id, String asset, int handle, BigInteger balance) {
+            this.id = id;
             this.asset = asset;
+            this.handle = handle;
             this.balance = balance;
         }
     }
@@ -39,6 +52,53 @@ final class Projection {
     private record HoldState(String debit, String credit, UInt128 amount) {}
 
     private final Map<String, AccountState> accounts = new HashMap<>();
+    private final ArrayList<AccountState> byHandle = new ArrayList<>();
+    private final PostingRules.Movement movement = new PostingRules.Movement();
+    private final PostingRules.Book book = new PostingRules.Book() {
+        @Override
+        public int account(String id) {
+            AccountState s = lookup(id);
+            return s == null ? -1 : s.handle;
+        }
+
+        @Override
+        public int operatorOf(int account) {
+            return account(Asset.operatorAccountId(byHandle.get(account).asset));
+        }
+
+        @Override
+        public boolean pendingHold(String holdId, PostingRules.Movement out) {
+            HoldState hold = holds.get(holdId);
+            if (hold == null) {
+                IndexStore.PendingHold stored = read(() -> session.pendingHold(holdId));
+                if (stored == null) return false;
+                hold = new HoldState(stored.debit(), stored.credit(), UInt128.parse(stored.amount()).value());
+            }
+            out.debit = account(hold.debit());
+            out.credit = account(hold.credit());
+            out.held = hold.amount();
+            return true;
+        }
+
+        @Override
+        public ResultCode original(String id, PostingRules.Movement out) {
+            IndexRows.Tx inFlush = txById.get(id);
+            IndexStore.Prior original = inFlush != null
+                    ? new IndexStore.Prior(inFlush.type, inFlush.debit, inFlush.credit, inFlush.amount, inFlush.reversed)
+                    : read(() -> session.operation(id));
+            if (original == null) return ResultCode.TRANSFER_NOT_FOUND;
+            String type = original.type();
+            if (!"transfer".equals(type) && !"deposit".equals(type) && !"withdraw".equals(type) && !"capture".equals(type)) {
+                return ResultCode.TRANSFER_NOT_REVERSIBLE;
+            }
+            String reversedSoFar = inFlush == null && reversedInFlush.containsKey(id) ? reversedInFlush.get(id) : original.reversed();
+            out.debit = account(original.debit());
+            out.credit = account(original.credit());
+            out.amount = UInt128.parse(original.amount()).value();
+            out.reversedBefore = reversedSoFar == null ? UInt128.ZERO : UInt128.parse(reversedSoFar).value();
+            return null;
+        }
+    };
     private final Map<String, HoldState> holds = new HashMap<>();
     private final Map<String, IndexRows.Tx> txById = new HashMap<>();
     /** Operations of earlier flushes reversed in this one: the amount reversed so far, which the store does not know yet. */
@@ -69,45 +129,41 @@ final class Projection {
                 tx(seq, st.id(), "set_account_status", "posted", ts, null, st.accountId(), asset(st.accountId()), null, null, linked, hash);
                 rows.statusUpdates.add(new IndexRows.StatusUpdate(st.accountId(), st.status().name().toLowerCase(Locale.ROOT), seq));
             }
-            case Command.Deposit d -> {
-                AccountState account = state(d.accountId());
-                String operator = Asset.operatorAccountId(account.asset);
-                move(seq, d.id(), "deposit", ts, operator, state(operator), d.accountId(), account, d.amount(), null, linked, hash);
-            }
-            case Command.Withdraw w -> {
-                AccountState account = state(w.accountId());
-                String operator = Asset.operatorAccountId(account.asset);
-                move(seq, w.id(), "withdraw", ts, w.accountId(), account, operator, state(operator), w.amount(), null, linked, hash);
-            }
-            case Command.Transfer t -> move(seq, t.id(), "transfer", ts, t.from(), state(t.from()), t.to(), state(t.to()), t.amount(), null, linked, hash);
+            case Command.Deposit d -> post(seq, d.id(), "deposit", ts, movement(d), null, linked, hash);
+            case Command.Withdraw w -> post(seq, w.id(), "withdraw", ts, movement(w), null, linked, hash);
+            case Command.Transfer t -> post(seq, t.id(), "transfer", ts, movement(t), null, linked, hash);
             case Command.Hold h -> {
-                String asset = asset(h.from());
-                tx(seq, h.id(), "hold", "pending", ts, h.from(), h.to(), asset, h.amount(), null, linked, hash);
+                PostingRules.Movement m = movement(h);
+                AccountState debit = byHandle.get(m.debit), credit = byHandle.get(m.credit);
+                tx(seq, h.id(), "hold", "pending", ts, debit.id, credit.id, debit.asset, m.amount, null, linked, hash);
                 long expiresAt = h.timeoutSeconds() == 0 ? 0 : ts + h.timeoutSeconds() * 1_000_000L;
-                rows.holds.add(new IndexRows.Hold(h.id(), h.from(), h.to(), h.amount().toString(), "pending", expiresAt, seq));
-                holds.put(h.id(), new HoldState(h.from(), h.to(), h.amount()));
-                UInt128 amount = h.amount();
-                entry(h.from(), state(h.from()), seq, 0, h.id(), "hold", "debit", true, amount, ts);
-                entry(h.to(), state(h.to()), seq, 1, h.id(), "hold", "credit", true, amount, ts);
+                rows.holds.add(new IndexRows.Hold(h.id(), debit.id, credit.id, m.amount.toString(), "pending", expiresAt, seq));
+                holds.put(h.id(), new HoldState(debit.id, credit.id, m.amount));
+                entry(debit, seq, 0, h.id(), "hold", "debit", true, m.amount, ts);
+                entry(credit, seq, 1, h.id(), "hold", "credit", true, m.amount, ts);
             }
             case Command.Capture cap -> {
-                HoldState hold = resolve(cap.holdId());
-                UInt128 amount = cap.amount() == null ? hold.amount() : cap.amount();
-                move(seq, cap.id(), "capture", ts, hold.debit(), state(hold.debit()), hold.credit(), state(hold.credit()), amount, cap.holdId(), linked, hash);
-                resolved(cap.holdId(), "captured", amount.toString(), seq);
+                PostingRules.Movement m = movement(cap);
+                holds.remove(cap.holdId());
+                // The index shows a capture's posted legs; its release of the pending amount shows in the hold's state.
+                post(seq, cap.id(), "capture", ts, m, cap.holdId(), linked, hash);
+                resolved(cap.holdId(), "captured", m.amount.toString(), seq);
             }
             case Command.VoidHold v -> {
-                HoldState hold = resolve(v.holdId());
-                tx(seq, v.id(), "void", "posted", ts, hold.debit(), hold.credit(), asset(hold.debit()), hold.amount(), v.holdId(), linked, hash);
-                release(seq, "void", hold, ts, v.id());
+                PostingRules.Movement m = movement(v);
+                holds.remove(v.holdId());
+                AccountState debit = byHandle.get(m.debit);
+                tx(seq, v.id(), "void", "posted", ts, debit.id, byHandle.get(m.credit).id, debit.asset, m.held, v.holdId(), linked, hash);
+                release(seq, "void", m, ts, v.id());
                 resolved(v.holdId(), "voided", null, seq);
             }
             case Command.ExpireHold x -> {
-                HoldState hold = resolve(x.id());
-                release(seq, "expire_hold", hold, ts, x.id());
+                PostingRules.Movement m = movement(x);
+                holds.remove(x.id());
+                release(seq, "expire_hold", m, ts, x.id());
                 resolved(x.id(), "expired", null, seq);
             }
-            case Command.Reverse r -> reverse(seq, r, ts, linked, hash, s);
+            case Command.Reverse r -> reverse(seq, r, ts, linked, hash);
             case Command.Note n -> tx(seq, n.id(), "note", "posted", ts, null, null, null, null, null, linked, hash);
             case Command.ConfigureStore c -> tx(seq, c.id(), "configure_store", "posted", ts, null, null, null, null, null, linked, hash);
             // The numbers come from the log: the ledger assigned them, nothing is derived here.
@@ -144,29 +200,18 @@ final class Projection {
                 java.util.HexFormat.of().formatHex(hash));
     }
 
-    private void reverse(long seq, Command.Reverse r, long ts, boolean linked, byte[] hash, IndexStore.Session s) throws IOException {
+    private void reverse(long seq, Command.Reverse r, long ts, boolean linked, byte[] hash) throws IOException {
+        PostingRules.Movement m = movement(r);
+        String total = m.reversedBefore.plus(m.amount).toString();
+        String status = m.reversesAll() ? "reversed" : "partially_reversed";
+        post(seq, r.id(), "reverse", ts, m, r.transferId(), linked, hash);
         IndexRows.Tx inFlush = txById.get(r.transferId());
-        IndexStore.Prior original = inFlush != null
-                ? new IndexStore.Prior(inFlush.type, inFlush.debit, inFlush.credit, inFlush.amount, inFlush.reversed)
-                : s.operation(r.transferId());
-        if (original == null) throw new IllegalStateException("index: reversal " + r.id() + " of unknown operation " + r.transferId());
-        String reversedSoFar = inFlush == null && reversedInFlush.containsKey(r.transferId()) ? reversedInFlush.get(r.transferId()) : original.reversed();
-        String type = original.type();
-        if (!"transfer".equals(type) && !"deposit".equals(type) && !"withdraw".equals(type) && !"capture".equals(type)) {
-            throw new IllegalStateException("index: reversal " + r.id() + " of a " + type);
-        }
-        UInt128 amount = UInt128.parse(original.amount()).value();
-        UInt128 reversed = reversedSoFar == null ? UInt128.ZERO : UInt128.parse(reversedSoFar).value();
-        UInt128 take = r.amount() == null ? amount.minus(reversed) : r.amount();
-        UInt128 total = reversed.plus(take);
-        String status = total.equals(amount) ? "reversed" : "partially_reversed";
-        move(seq, r.id(), "reverse", ts, original.credit(), state(original.credit()), original.debit(), state(original.debit()), take, r.transferId(), linked, hash);
         if (inFlush != null) {
             inFlush.status = status;
-            inFlush.reversed = total.toString();
+            inFlush.reversed = total;
         } else {
-            rows.txUpdates.add(new IndexRows.TxUpdate(r.transferId(), status, total.toString()));
-            reversedInFlush.put(r.transferId(), total.toString());
+            rows.txUpdates.add(new IndexRows.TxUpdate(r.transferId(), status, total));
+            reversedInFlush.put(r.transferId(), total);
         }
     }
 
@@ -178,29 +223,35 @@ final class Projection {
         else rows.txUpdates.add(new IndexRows.TxUpdate(holdId, status, null));
     }
 
-    private HoldState resolve(String holdId) throws IOException {
-        HoldState hold = holds.remove(holdId);
-        if (hold != null) return hold;
-        IndexStore.PendingHold stored = session.pendingHold(holdId);
-        if (stored == null) throw new IllegalStateException("index: hold " + holdId + " is not pending in the index");
-        return new HoldState(stored.debit(), stored.credit(), UInt128.parse(stored.amount()).value());
+    /**
+     * The movement the posting rules give {@code command}. The ledger accepted it, so the rules
+     * must name every account and hold: anything else means the index lost part of the log.
+     */
+    private PostingRules.Movement movement(Command command) throws IOException {
+        ResultCode missing;
+        try {
+            missing = PostingRules.movement(command, book, movement);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (missing != null) throw new IllegalStateException("index: " + command.id() + " names what the index does not hold (" + missing + ")");
+        return movement;
     }
 
-    private void release(long seq, String type, HoldState hold, long ts, String txId) throws IOException {
-        UInt128 amount = hold.amount();
-        entry(hold.debit(), state(hold.debit()), seq, 0, txId, type, "debit", true, amount, ts);
-        entry(hold.credit(), state(hold.credit()), seq, 1, txId, type, "credit", true, amount, ts);
+    private void release(long seq, String type, PostingRules.Movement m, long ts, String txId) {
+        entry(byHandle.get(m.debit), seq, 0, txId, type, "debit", true, m.held, ts);
+        entry(byHandle.get(m.credit), seq, 1, txId, type, "credit", true, m.held, ts);
     }
 
-    /** A posted movement from {@code debit} to {@code credit} (each account's state looked up once by the caller). */
-    private void move(long seq, String id, String type, long ts, String debit, AccountState d, String credit, AccountState c, UInt128 amount,
-                      String refId, boolean linked, byte[] hash) {
-        rowOf(seq, id, type, "posted", ts, debit, credit, d.asset, amount.toString(), refId, linked, hash);
-        BigInteger a = amount.toBigInteger();
+    /** A posted movement: its row, both balances after it and its two entries. */
+    private void post(long seq, String id, String type, long ts, PostingRules.Movement m, String refId, boolean linked, byte[] hash) {
+        AccountState d = byHandle.get(m.debit), c = byHandle.get(m.credit);
+        rowOf(seq, id, type, "posted", ts, d.id, c.id, d.asset, m.amount.toString(), refId, linked, hash);
+        BigInteger a = m.amount.toBigInteger();
         d.balance = d.balance.subtract(a);
         c.balance = c.balance.add(a);
-        entry(debit, d, seq, 0, id, type, "debit", false, amount, ts);
-        entry(credit, c, seq, 1, id, type, "credit", false, amount, ts);
+        entry(d, seq, 0, id, type, "debit", false, m.amount, ts);
+        entry(c, seq, 1, id, type, "credit", false, m.amount, ts);
     }
 
     private void tx(long seq, String id, String type, String status, long ts, String debit, String credit, String asset,
@@ -215,12 +266,12 @@ final class Projection {
         txById.put(id, row);
     }
 
-    private void entry(String account, AccountState s, long seq, int leg, String txId, String type, String direction, boolean pending, UInt128 amount, long ts) {
-        rows.entries.add(new IndexRows.Entry(account, seq, leg, txId, type, direction, pending, amount, s.balance, ts));
+    private void entry(AccountState s, long seq, int leg, String txId, String type, String direction, boolean pending, UInt128 amount, long ts) {
+        rows.entries.add(new IndexRows.Entry(s.id, seq, leg, txId, type, direction, pending, amount, s.balance, ts));
     }
 
     private void openAccount(String id, String asset, String owner, int flags, Map<String, String> metadata, long seq) {
-        accounts.put(id, new AccountState(asset, BigInteger.ZERO));
+        add(id, asset, BigInteger.ZERO);
         rows.accounts.add(new IndexRows.Account(id, asset, owner, "active", flags, MetadataJson.write(metadata), seq, seq));
     }
 
@@ -229,13 +280,42 @@ final class Projection {
     }
 
     private AccountState state(String account) throws IOException {
+        AccountState s;
+        try {
+            s = lookup(account);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (s == null) throw new IllegalStateException("index: account " + account + " is not in the index");
+        return s;
+    }
+
+    /** The account, from memory or (once) from the store; null when the index has none. */
+    private AccountState lookup(String account) {
         AccountState s = accounts.get(account);
         if (s != null) return s;
-        IndexStore.AccountBalance stored = session.account(account);
-        if (stored == null) throw new IllegalStateException("index: account " + account + " is not in the index");
-        s = new AccountState(stored.asset(), stored.balance());
-        accounts.put(account, s);
+        IndexStore.AccountBalance stored = read(() -> session.account(account));
+        return stored == null ? null : add(account, stored.asset(), stored.balance());
+    }
+
+    private AccountState add(String id, String asset, BigInteger balance) {
+        AccountState s = new AccountState(id, asset, byHandle.size(), balance);
+        byHandle.add(s);
+        accounts.put(id, s);
         return s;
+    }
+
+    private interface StoreRead<T> {
+        T read() throws IOException;
+    }
+
+    /** A store read from inside the posting rules' book, which cannot throw a checked exception. */
+    private static <T> T read(StoreRead<T> r) {
+        try {
+            return r.read();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

@@ -23,8 +23,16 @@ final class IndexFixture implements AutoCloseable {
     Ledger ledger;
     QueryIndex index;
 
+    /** The ledger's batch clock (microseconds); null: the wall clock. */
+    private final java.util.function.LongSupplier clock;
+
     IndexFixture(String backend) throws Exception {
+        this(backend, null);
+    }
+
+    IndexFixture(String backend, java.util.function.LongSupplier clock) throws Exception {
         this.backend = backend;
+        this.clock = clock;
         this.dir = Files.createTempDirectory("coffer-index");
         this.db = backend.equals("postgres") ? PostgresTestStores.database(PostgresTestStores.freshSchema("ix")) : null;
         openLedger();
@@ -32,6 +40,7 @@ final class IndexFixture implements AutoCloseable {
 
     void openLedger() throws Exception {
         LedgerConfig config = LedgerConfig.defaults(dir);
+        if (clock != null) config = config.withClock(clock);
         if (db != null) config = config.withStore(PostgresLogStore.opener(db));
         ledger = Ledger.open(config);
     }
