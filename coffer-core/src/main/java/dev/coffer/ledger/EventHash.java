@@ -4,56 +4,25 @@ import java.util.HexFormat;
 
 /**
  * The SHA-256 chain hash of one event (docs/JOURNAL.md): what a receipt quotes and what the
- * Merkle log will prove. The writer creates it empty when it accepts an operation; the journal
- * thread fills it once the event's batch is hashed and durable, before any future that carries
- * it completes, so callers always see it filled. Kept as four longs: one remembered operation
- * costs 48 bytes for it.
+ * Merkle log proves. The journal thread creates it for each result it answers, from the hashes
+ * the store computed (its {@code RecentHashes}); nobody else makes or changes one. Four longs.
  */
 public final class EventHash {
 
     public static final int BYTES = 32;
 
-    private long w0, w1, w2, w3;
-    private boolean set;
+    private final long w0, w1, w2, w3;
 
-    /** An empty hash, to be filled by the journal thread. */
-    public EventHash() {}
+    private EventHash(long w0, long w1, long w2, long w3) {
+        this.w0 = w0;
+        this.w1 = w1;
+        this.w2 = w2;
+        this.w3 = w3;
+    }
 
     /** The hash held in {@code bytes[offset .. offset+32)}. */
     public static EventHash of(byte[] bytes, int offset) {
-        EventHash h = new EventHash();
-        h.fill(bytes, offset);
-        return h;
-    }
-
-    /** Fills the hash from {@code bytes[offset .. offset+32)}; called once. */
-    public void fill(byte[] bytes, int offset) {
-        w0 = word(bytes, offset);
-        w1 = word(bytes, offset + 8);
-        w2 = word(bytes, offset + 16);
-        w3 = word(bytes, offset + 24);
-        set = true;
-    }
-
-    public boolean isSet() { return set; }
-
-    /** Copies the hash, as four big-endian words, into {@code out[at .. at+4)}. */
-    public void copyTo(long[] out, int at) {
-        out[at] = w0;
-        out[at + 1] = w1;
-        out[at + 2] = w2;
-        out[at + 3] = w3;
-    }
-
-    /** The (set) hash held as four words in {@code in[at .. at+4)}, as {@link #copyTo} wrote them. */
-    public static EventHash ofWords(long[] in, int at) {
-        EventHash h = new EventHash();
-        h.w0 = in[at];
-        h.w1 = in[at + 1];
-        h.w2 = in[at + 2];
-        h.w3 = in[at + 3];
-        h.set = true;
-        return h;
+        return new EventHash(word(bytes, offset), word(bytes, offset + 8), word(bytes, offset + 16), word(bytes, offset + 24));
     }
 
     public byte[] bytes() {
@@ -103,7 +72,7 @@ public final class EventHash {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof EventHash h && h.set == set && h.w0 == w0 && h.w1 == w1 && h.w2 == w2 && h.w3 == w3;
+        return o instanceof EventHash h && h.w0 == w0 && h.w1 == w1 && h.w2 == w2 && h.w3 == w3;
     }
 
     @Override
@@ -113,6 +82,6 @@ public final class EventHash {
 
     @Override
     public String toString() {
-        return set ? hex() : "(not yet hashed)";
+        return hex();
     }
 }

@@ -821,7 +821,7 @@ public final class LedgerState {
     /**
      * Checks conservation: per asset, posted debits equal posted credits and pending debits
      * equal pending credits over all accounts; no account without the negative flag is
-     * overdrawn. O(accounts); run at snapshots, after recovery and in tests.
+     * overdrawn. O(accounts); run after recovery and in tests (each batch checks its own accounts: {@link BatchConservation}).
      */
     public void checkInvariants() {
         // Per asset, four 192-bit sums (top, hi, lo): posted debits, posted credits, pending debits, pending credits.
