@@ -97,6 +97,8 @@ public final class ServiceMetrics implements LedgerConfig.BatchListener {
                     .description("Gas used by settlement transactions").register(registry);
             io.micrometer.core.instrument.FunctionCounter.builder("coffer_x402_nonce_recoveries", read, r -> r.get()[4]).tag("network", network)
                     .description("Nonce errors answered by re-reading the nonce from the chain").register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("coffer_x402_replacements", read, r -> r.get()[5]).tag("network", network)
+                    .description("Transactions sent at the nonce of one not mined within receipt_timeout_ms, with higher fees (replacements and cancels)").register(registry);
         });
         s.gasBalances().forEach((network, signers) -> signers.forEach((address, balance) ->
                 Gauge.builder("coffer_x402_signer_gas_balance_eth", () -> new java.math.BigDecimal(balance.get()).movePointLeft(18).doubleValue())

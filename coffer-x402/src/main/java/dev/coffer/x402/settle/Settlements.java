@@ -94,10 +94,10 @@ public final class Settlements implements AutoCloseable {
         for (Settler s : settlers.values()) s.outcomeListener = listener;
     }
 
-    /** Per network, for metrics: {queued, batches, settlements sent in batches, gas used, nonce errors}. */
+    /** Per network, for metrics: {queued, batches, settlements sent in batches, gas used, nonce errors, replacements}. */
     public Map<String, java.util.function.Supplier<long[]>> counters() {
         Map<String, java.util.function.Supplier<long[]>> m = new LinkedHashMap<>();
-        settlers.forEach((id, s) -> m.put(id, () -> new long[] {s.queued(), s.batches.get(), s.batchedSettlements.get(), s.gasUsed.get(), s.nonceErrors.get()}));
+        settlers.forEach((id, s) -> m.put(id, () -> new long[] {s.queued(), s.batches.get(), s.batchedSettlements.get(), s.gasUsed.get(), s.nonceErrors.get(), s.replacements.get()}));
         return m;
     }
 
@@ -227,6 +227,7 @@ public final class Settlements implements AutoCloseable {
             n.put("batched_settlements", st.batchedSettlements.get());
             n.put("gas_used", st.gasUsed.get());
             n.put("nonce_errors", st.nonceErrors.get());
+            n.put("replacements", st.replacements.get());
             Map<String, Long> outcomes = new LinkedHashMap<>();
             st.outcomes.forEach((k, v) -> outcomes.put(k, v.get()));
             n.put("outcomes", outcomes);

@@ -61,6 +61,8 @@ final class Settler implements AutoCloseable {
     final AtomicLong batchedSettlements = new AtomicLong();
     final AtomicLong gasUsed = new AtomicLong();
     final AtomicLong nonceErrors = new AtomicLong();
+    /** Transactions sent at the nonce of one not mined in time (replacements and cancels). */
+    final AtomicLong replacements = new AtomicLong();
     final Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
 
     Settler(Chain chain, List<Signer> signers, SettlementRecords records, int queueCapacity, BiConsumer<String, Map<String, Object>> log) {
@@ -141,19 +143,42 @@ final class Settler implements AutoCloseable {
 
     // ---------------------------------------------------------------- one batch on one signer
 
+    /** A transaction that was not mined within {@code receipt_timeout_ms}: the next one replaces it at its nonce. */
+    private record Stuck(long nonce, String hash, BigInteger maxFee, BigInteger tip) {}
+
     void run(Signer signer, List<Settlement> batch) {
         List<Settlement> live = new ArrayList<>(batch);
+        Stuck stuck = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS && !live.isEmpty(); attempt++) {
             try {
                 live = simulate(signer, live);
-                if (live.isEmpty()) return;
+                if (live.isEmpty()) break;
                 boolean direct = batching.maxBatchSize() == 1 && live.size() == 1;
                 EvmAddress to = direct ? live.getFirst().token.address() : Multicall.ADDRESS;
                 String data = direct ? calldata(live.getFirst())
                         : Multicall.aggregate3(live.getFirst().token.address(), live.stream().map(Settler::calldata).toList(), batching.allowPartialFailure());
                 BigInteger gas = gasLimit(live, direct);
                 BigInteger[] fees = fees();
-                long nonce = signer.nonce(chain.rpc());
+                long nonce;
+                if (stuck != null) {
+                    // Same nonce, higher fees: the node keeps one of the two, and either carries these authorizations.
+                    nonce = stuck.nonce();
+                    fees = bumped(fees, stuck);
+                    if (fees == null) {
+                        log.accept("x402: a stuck transaction cannot be replaced under max_gas_price_gwei; waiting for it",
+                                Map.of("signer", signer.address().checksummed(), "tx", stuck.hash(), "nonce", nonce));
+                        JsonNode receipt = awaitReceipt(stuck.hash());
+                        if (receipt != null) {
+                            stuck = null;
+                            gasUsed.addAndGet(Hex.toLong(receipt.path("gasUsed").asText("0x0")));
+                            awaitConfirmations(receipt);
+                        }
+                        live = reconcile(live, receipt);
+                        continue;
+                    }
+                } else {
+                    nonce = signer.nonce(chain.rpc());
+                }
                 Signer.Signed tx = signer.sign(nonce, to, data, gas, fees[0], fees[1]);
                 int txAttempt = live.stream().mapToInt(s -> s.attempt).max().orElse(0) + 1;
                 for (Settlement s : live) {
@@ -166,29 +191,91 @@ final class Settler implements AutoCloseable {
                     s.signer = signer.address().hex();
                     s.txNonce = nonce;
                 }
-                if (!broadcast(signer, tx)) continue; // nonce trouble: signed again with a fresh nonce
+                Sent sent = broadcast(signer, tx, stuck != null);
+                if (sent == Sent.NONCE_TAKEN) {
+                    // Signed again with a fresh nonce; if the stuck one was mined meanwhile, the simulation says so.
+                    stuck = null;
+                    continue;
+                }
+                if (sent == Sent.UNDERPRICED) {
+                    stuck = new Stuck(stuck.nonce(), stuck.hash(), fees[0], fees[1]); // bump from these next time
+                    continue;
+                }
+                if (stuck != null) replacements.incrementAndGet();
                 signer.used(nonce);
                 signer.sent.incrementAndGet();
                 batches.incrementAndGet();
                 batchedSettlements.addAndGet(live.size());
                 JsonNode receipt = awaitReceipt(tx.hash());
                 if (receipt == null) {
-                    // not mined in time: each one is decided by the chain's own record of its authorization
+                    // Not mined in time: each one is decided by the chain's own record of its
+                    // authorization (the one before may have been mined); the rest go again in a
+                    // replacement at this nonce, so no later transaction of the signer waits behind it.
+                    stuck = new Stuck(nonce, tx.hash(), fees[0], fees[1]);
                     live = reconcile(live, null);
                     continue;
                 }
+                stuck = null;
                 gasUsed.addAndGet(Hex.toLong(receipt.path("gasUsed").asText("0x0")));
                 awaitConfirmations(receipt);
                 live = reconcile(live, receipt);
             } catch (RpcException | IOException e) {
                 log.accept("x402: settling a batch hit an error; retrying", Map.of("network", chain.id(), "error", e.getMessage(), "attempt", attempt));
-                signer.resync();
+                if (stuck == null) signer.resync();
                 sleepQuietly(200L * attempt);
             }
         }
+        if (stuck != null) cancel(signer, stuck);
         for (Settlement s : live) {
             if (!s.outcome.isDone()) requeueLater(s);
         }
+    }
+
+    /**
+     * Frees the nonce of a transaction still not mined when its settlements are decided or given
+     * back to the queue: an empty transfer to the signer itself at that nonce with higher fees
+     * (a "cancel"), so that the signer's next transaction does not wait behind it. The
+     * settlements it carried are decided by their authorizations whichever of the two is mined.
+     */
+    private void cancel(Signer signer, Stuck stuck) {
+        try {
+            long mined = Hex.toLong(chain.rpc().call("eth_getTransactionCount", signer.address().hex(), "latest").asText());
+            if (mined > stuck.nonce()) return; // one of them was mined after all: the nonce is used, the next one is free
+            BigInteger[] fees = bumped(fees(), stuck);
+            if (fees == null) {
+                log.accept("x402: a stuck transaction cannot be cancelled under max_gas_price_gwei", Map.of("signer", signer.address().checksummed(), "tx", stuck.hash()));
+            } else {
+                Signer.Signed tx = signer.sign(stuck.nonce(), signer.address(), "0x", BigInteger.valueOf(21_000), fees[0], fees[1]);
+                if (broadcast(signer, tx, true) == Sent.SENT) {
+                    replacements.incrementAndGet();
+                    log.accept("x402: a stuck transaction was cancelled at its nonce", Map.of("signer", signer.address().checksummed(), "tx", stuck.hash(),
+                            "cancel", tx.hash(), "nonce", stuck.nonce()));
+                    if (awaitReceipt(tx.hash()) != null) return;
+                }
+            }
+        } catch (RpcException | IOException e) {
+            log.accept("x402: cancelling a stuck transaction failed", Map.of("signer", signer.address().checksummed(), "error", String.valueOf(e.getMessage())));
+        }
+        signer.resync(); // the chain's pending count says where the next nonce is
+    }
+
+    /** Replacement fees must exceed the replaced transaction's by {@value #REPLACEMENT_BUMP_PERCENT}% or more (nodes require 10%). */
+    static final int REPLACEMENT_BUMP_PERCENT = 13;
+
+    /**
+     * Fees for replacing {@code stuck}: today's fees or the stuck ones raised by
+     * {@link #REPLACEMENT_BUMP_PERCENT}%, whichever is higher; null when that would pass the
+     * network's gas price cap.
+     */
+    BigInteger[] bumped(BigInteger[] now, Stuck stuck) {
+        BigInteger maxFee = now[0].max(raise(stuck.maxFee()));
+        BigInteger tip = now[1].max(raise(stuck.tip()));
+        if (maxFee.compareTo(chain.config().maxGasPriceWei()) > 0) return null;
+        return new BigInteger[] {maxFee, tip.min(maxFee)};
+    }
+
+    private static BigInteger raise(BigInteger fee) {
+        return fee.multiply(BigInteger.valueOf(100 + REPLACEMENT_BUMP_PERCENT)).divide(BigInteger.valueOf(100)).add(BigInteger.ONE);
     }
 
     /** Drops (and fails) the settlements whose transfer would revert now; the others, in order. */
@@ -231,20 +318,28 @@ final class Settler implements AutoCloseable {
         fail(s, reasonOf(why), why);
     }
 
-    private boolean broadcast(Signer signer, Signer.Signed tx) throws RpcException {
+    private enum Sent { SENT, NONCE_TAKEN, UNDERPRICED }
+
+    /**
+     * Sends {@code tx}. A nonce the chain has already used (or, when not replacing, one some other
+     * transaction waits at) makes the signer read its nonce again; a replacement the node finds
+     * too cheap is bumped again by the caller.
+     */
+    private Sent broadcast(Signer signer, Signer.Signed tx, boolean replacing) throws RpcException {
         try {
             chain.rpc().call("eth_sendRawTransaction", tx.raw());
-            return true;
+            return Sent.SENT;
         } catch (RpcException e) {
             if (!e.isNodeError()) throw e;
             String m = e.getMessage().toLowerCase(java.util.Locale.ROOT);
-            if (m.contains("already known")) return true;
-            if (m.contains("nonce too low") || m.contains("nonce has already been used") || m.contains("replacement transaction underpriced")
-                    || m.contains("nonce too high")) {
+            if (m.contains("already known")) return Sent.SENT;
+            boolean underpriced = m.contains("replacement transaction underpriced") || m.contains("replacement underpriced");
+            if (replacing && underpriced) return Sent.UNDERPRICED;
+            if (m.contains("nonce too low") || m.contains("nonce has already been used") || underpriced || m.contains("nonce too high")) {
                 nonceErrors.incrementAndGet();
                 signer.resync();
                 log.accept("x402: nonce recovered from the chain", Map.of("signer", signer.address().checksummed(), "error", e.getMessage()));
-                return false;
+                return Sent.NONCE_TAKEN;
             }
             throw e;
         }

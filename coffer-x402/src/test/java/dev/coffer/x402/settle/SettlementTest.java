@@ -56,6 +56,7 @@ class SettlementTest {
     Path dir;
     Ledger ledger;
     Facilitator facilitator;
+    long receiptTimeoutMs = 30_000;
 
     @BeforeAll
     static void startChain() throws Exception {
@@ -89,7 +90,7 @@ class SettlementTest {
         if (dir == null) dir = Files.createTempDirectory("coffer-x402-settle");
         ledger = Ledger.open(LedgerConfig.defaults(dir));
         X402Network base = chain.network(List.of(new X402Token(usdc, "USD Coin", "2", 6, "USDC")));
-        X402Network net = new X402Network(base.id(), base.v1Names(), base.rpc(), base.tokens(), 0, 30_000, base.maxGasPriceWei(), batching);
+        X402Network net = new X402Network(base.id(), base.v1Names(), base.rpc(), base.tokens(), 0, receiptTimeoutMs, base.maxGasPriceWei(), batching);
         facilitator = new Facilitator(List.of(net), List.of(), Duration.ofSeconds(10), () -> System.currentTimeMillis() / 1000);
         LogReader.Factory readers = after -> FileLogStore.reader(dir, after, ledger::durableSeq);
         facilitator.startSettling(keys, ledger, readers, 10_000, (m, f) -> { });
@@ -307,6 +308,89 @@ class SettlementTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> net = (Map<String, Object>) ((Map<String, Object>) facilitator.settlements().stats().get("networks")).get(LocalChain.NETWORK);
         assertThat((Long) net.get("nonce_errors")).isPositive();
+    }
+
+    @Test
+    void aTransactionNotMinedInTimeIsReplacedAtItsNonceWithHigherFees() throws Exception {
+        List<ECKeyPair> keys = fundedKeys(1);
+        receiptTimeoutMs = 1_000;
+        open(keys, X402Network.Batching.OFF);
+        EvmAddress merchant = new DevPayer().address();
+        DevPayer p = payers.get(3);
+        EvmAddress signer = new Signer(keys.getFirst(), LocalChain.CHAIN_ID).address();
+        long nonce = dev.coffer.x402.evm.Hex.toLong(chain.call("eth_getTransactionCount", signer.hex(), "latest").asText());
+        BigInteger payerBefore = chain.tokenBalance(usdc, p.address());
+        ObjectNode body = payment(p, merchant, auth(p, merchant, PRICE));
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        Future<SettleResult> settling;
+        chain.call("evm_setAutomine", false); // the node takes transactions and mines none
+        try {
+            settling = pool.submit(() -> facilitator.settle(body, WAIT));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (replacements() < 1) {
+                assertThat(System.nanoTime()).as("a replacement within %s", WAIT).isLessThan(deadline);
+                if (firstFee == null) {
+                    List<JsonNode> notes = submittedNotes();
+                    if (!notes.isEmpty()) {
+                        JsonNode pendingTx = chain.call("eth_getTransactionByHash", notes.getFirst().get("tx_hash").asText());
+                        if (pendingTx != null && !pendingTx.isNull()) firstFee = dev.coffer.x402.evm.Hex.toBigInteger(pendingTx.get("maxFeePerGas").asText());
+                    }
+                }
+                Thread.sleep(20);
+            }
+        } finally {
+            chain.call("evm_setAutomine", true);
+        }
+        chain.call("evm_mine");
+        SettleResult r = settling.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        pool.shutdown();
+        assertThat(r.success()).as(r.toString()).isTrue();
+
+        // Every transaction carrying it was sent at the same nonce; the one mined is a replacement, with higher fees.
+        List<String> sent = new ArrayList<>();
+        for (JsonNode b : submittedNotes()) {
+            assertThat(b.get("tx_nonce").asLong()).as("nonce of %s", b).isEqualTo(nonce);
+            sent.add(b.get("tx_hash").asText());
+        }
+        assertThat(sent).hasSizeGreaterThanOrEqualTo(2).doesNotHaveDuplicates().contains(r.transaction());
+        assertThat(r.transaction()).isNotEqualTo(sent.getFirst());
+        assertThat(chain.call("eth_getTransactionReceipt", sent.getFirst()).isNull()).as("the first transaction was replaced, never mined").isTrue();
+        assertThat(dev.coffer.x402.evm.Hex.toLong(chain.call("eth_getTransactionCount", signer.hex(), "latest").asText()))
+                .as("one nonce used: no transaction of the signer waits behind a stuck one").isEqualTo(nonce + 1);
+        JsonNode mined = chain.call("eth_getTransactionByHash", r.transaction());
+        assertThat(firstFee).as("the first transaction was seen pending").isNotNull();
+        assertThat(dev.coffer.x402.evm.Hex.toBigInteger(mined.get("maxFeePerGas").asText()))
+                .as("the replacement pays more than the transaction it replaced")
+                .isGreaterThanOrEqualTo(firstFee.multiply(BigInteger.valueOf(100 + Settler.REPLACEMENT_BUMP_PERCENT)).divide(BigInteger.valueOf(100)));
+        assertThat(chain.tokenBalance(usdc, merchant)).isEqualTo(PRICE);
+        assertThat(chain.tokenBalance(usdc, p.address())).isEqualTo(payerBefore.subtract(PRICE));
+        assertThat(credited(merchant)).isEqualTo(PRICE);
+        assertThat(facilitator.settle(body, WAIT)).isEqualTo(r);
+    }
+
+    BigInteger firstFee;
+
+    /** The bodies of the {@code submitted} notes in the ledger's log, in log order. */
+    List<JsonNode> submittedNotes() throws Exception {
+        List<String> bodies = new ArrayList<>();
+        try (LogReader reader = FileLogStore.reader(dir, 0, ledger::durableSeq)) {
+            while (reader.poll(1024, (ts, events, hashes) -> {
+                for (dev.coffer.ledger.Event e : events) {
+                    if (e.command() instanceof dev.coffer.ledger.Command.Note n && n.id().matches(".*\\.s[0-9]+")) bodies.add(n.body());
+                }
+            }) > 0) {
+                // read on to the durable end
+            }
+        }
+        List<JsonNode> out = new ArrayList<>();
+        for (String b : bodies) out.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(b));
+        return out;
+    }
+
+    long replacements() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> net = (Map<String, Object>) ((Map<String, Object>) facilitator.settlements().stats().get("networks")).get(LocalChain.NETWORK);
+        return (Long) net.get("replacements");
     }
 
     @Test
