@@ -298,6 +298,25 @@ class X402ApiTest {
         assertThatThrownBy(() -> CofferConfig.load(bad, Map.of(), Map.of())).hasMessageContaining("not an eip155 CAIP-2 network id");
         Files.writeString(bad, "[x402]\nenabled = true\n");
         assertThatThrownBy(() -> CofferConfig.load(bad, Map.of(), Map.of())).hasMessageContaining("needs at least one [[x402.networks]]");
+        // Merchants: pay_to → account, checked and normalised (two spellings of one address are one address).
+        String network = """
+                [x402]
+                enabled = true
+                [[x402.networks]]
+                id = "eip155:31337"
+                rpc = [{ url = "http://127.0.0.1:1", max_requests_per_second = 0 }]
+                tokens = [{ address = "%s", name = "USD Coin", version = "2", decimals = 6, asset = "USDC" }]
+                """.formatted(usdc.checksummed());
+        Files.writeString(bad, network + "merchants = [{ pay_to = \"0x12\", account = \"shop\" }]\n");
+        assertThatThrownBy(() -> CofferConfig.load(bad, Map.of(), Map.of())).hasMessageContaining("merchant pay_to 0x12 is not an address");
+        Files.writeString(bad, network + "merchants = [{ pay_to = \"%s\", account = \"shop\" }, { pay_to = \"%s\", account = \"other\" }]\n"
+                .formatted(merchant.checksummed(), merchant.hex()));
+        assertThatThrownBy(() -> CofferConfig.load(bad, Map.of(), Map.of())).hasMessageContaining("is mapped twice");
+        Files.writeString(bad, network + "merchants = [{ pay_to = \"%s\", account = \"%s\" }]\n".formatted(merchant.checksummed(), "x".repeat(65)));
+        assertThatThrownBy(() -> CofferConfig.load(bad, Map.of(), Map.of())).hasMessageContaining("must be 1..64 printable ASCII");
+        Files.writeString(bad, network + "merchants = [{ pay_to = \"%s\", account = \"shop-7\" }]\n".formatted(merchant.checksummed()));
+        assertThat(CofferConfig.load(bad, Map.of(), Map.of()).x402().networks().getFirst().toNetwork().merchantAccounts())
+                .containsExactly(Map.entry(merchant.hex(), "shop-7"));
         CofferConfig ok = CofferConfig.load(config("http://user:secret@127.0.0.1:1/key-in-path", usdc, false), Map.of(), Map.of());
         assertThat(ok.describe().toString()).doesNotContain("secret").doesNotContain("key-in-path").contains("eip155:31337");
     }

@@ -1,18 +1,28 @@
 package dev.coffer.x402;
 
+import dev.coffer.x402.evm.EvmAddress;
 import dev.coffer.x402.evm.JsonRpc;
 
 import java.math.BigInteger;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One EVM network the facilitator serves, by configuration: its CAIP-2 id
  * ({@code eip155:8453}), the v1 names old clients use for it ({@code base}), its RPC endpoints
  * (tried in order, with failover), the tokens it accepts, and how settlements on it are sent:
- * confirmations to wait for, how long to wait for a receipt, the highest gas price Coffer pays.
+ * confirmations to wait for, how long to wait for a receipt, the highest gas price Coffer pays;
+ * and which Coffer account a payTo address is credited in ({@code merchantAccounts}: lower-case
+ * {@code 0x} address → account id; an address not there gets {@code x402:<address>}).
  */
 public record X402Network(String id, List<String> v1Names, List<JsonRpc.Endpoint> rpc, List<X402Token> tokens, int confirmations,
-                          long receiptTimeoutMs, BigInteger maxGasPriceWei, Batching batching) {
+                          long receiptTimeoutMs, BigInteger maxGasPriceWei, Batching batching, Map<String, String> merchantAccounts) {
+
+    /** Without a merchant mapping: every payTo is credited in {@code x402:<payTo>}. */
+    public X402Network(String id, List<String> v1Names, List<JsonRpc.Endpoint> rpc, List<X402Token> tokens, int confirmations,
+                       long receiptTimeoutMs, BigInteger maxGasPriceWei, Batching batching) {
+        this(id, v1Names, rpc, tokens, confirmations, receiptTimeoutMs, maxGasPriceWei, batching, Map.of());
+    }
 
     /**
      * How settlements are grouped into transactions: at most {@code maxBatchSize} per Multicall3
@@ -44,7 +54,23 @@ public record X402Network(String id, List<String> v1Names, List<JsonRpc.Endpoint
         if (confirmations < 0) throw new IllegalArgumentException("confirmations must be >= 0");
         if (receiptTimeoutMs < 100) throw new IllegalArgumentException("receipt_timeout_ms must be >= 100");
         if (batching == null) batching = Batching.DEFAULT;
+        Map<String, String> accounts = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, String> e : (merchantAccounts == null ? Map.<String, String>of() : merchantAccounts).entrySet()) {
+            String payTo;
+            try {
+                payTo = EvmAddress.parse(e.getKey()).hex();
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException("network " + id + ": merchant pay_to " + e.getKey() + " is not an address");
+            }
+            String account = e.getValue();
+            if (account == null || account.isEmpty() || account.length() > dev.coffer.ledger.Limits.ID_BYTES_CEILING || !account.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw new IllegalArgumentException("network " + id + ": merchant account for " + payTo + " must be 1.." + dev.coffer.ledger.Limits.ID_BYTES_CEILING + " printable ASCII characters");
+            }
+            if (accounts.put(payTo, account) != null) throw new IllegalArgumentException("network " + id + ": pay_to " + payTo + " is mapped twice");
+        }
+        merchantAccounts = java.util.Collections.unmodifiableMap(accounts);
     }
+
 
     public long chainId() {
         return chainId(id);

@@ -249,15 +249,19 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
      * @param confirmations    blocks after the settlement's own before it counts as confirmed
      * @param receiptTimeoutMs how long a settlement waits for its receipt before it is checked again
      * @param maxGasPriceGwei  the highest gas price paid, in gwei (a decimal string)
+     * @param merchants        payTo address → the Coffer account its settlements credit
+     *                         ({@code {pay_to, account}}; an address not listed gets {@code x402:<payTo>})
      */
     public record X402NetworkSection(String id, List<String> v1Names, List<Rpc> rpc, List<Token> tokens,
                                      Integer confirmations, Long receiptTimeoutMs, String maxGasPriceGwei,
-                                     Integer maxBatchSize, Integer minBatchSize, Long maxWaitMs, Boolean allowPartialFailure) {
+                                     Integer maxBatchSize, Integer minBatchSize, Long maxWaitMs, Boolean allowPartialFailure,
+                                     List<Merchant> merchants) {
 
         public X402NetworkSection {
             v1Names = v1Names == null ? List.of() : v1Names;
             rpc = rpc == null ? List.of() : rpc;
             tokens = tokens == null ? List.of() : tokens;
+            merchants = merchants == null ? List.of() : merchants;
             if (confirmations == null) confirmations = 0;
             if (receiptTimeoutMs == null) receiptTimeoutMs = 60_000L;
             if (maxGasPriceGwei == null) maxGasPriceGwei = "500";
@@ -276,6 +280,9 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
         }
 
         public record Token(String address, String name, String version, Integer decimals, String asset) {}
+
+        /** Settlements paid to {@code payTo} credit {@code account} (which must exist, in the token's asset). */
+        public record Merchant(String payTo, String account) {}
 
         /** The facilitator's form of this table; IllegalArgumentException naming what is wrong. */
         public X402Network toNetwork() {
@@ -311,7 +318,18 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("x402 network " + id + ": " + e.getMessage());
             }
-            return new X402Network(id, v1Names, endpoints, ts, confirmations, receiptTimeoutMs, gwei, batching);
+            java.util.Map<String, String> accounts = new java.util.LinkedHashMap<>();
+            for (Merchant m : merchants) {
+                if (m.payTo() == null || m.account() == null) throw new IllegalArgumentException("x402 network " + id + ": a merchant needs pay_to and account");
+                if (accounts.put(m.payTo(), m.account()) != null) {
+                    throw new IllegalArgumentException("x402 network " + id + ": pay_to " + m.payTo() + " is mapped twice");
+                }
+            }
+            try {
+                return new X402Network(id, v1Names, endpoints, ts, confirmations, receiptTimeoutMs, gwei, batching, accounts);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("x402 " + e.getMessage());
+            }
         }
     }
 

@@ -99,16 +99,15 @@ public final class SettlementRecords {
     }
 
     /**
-     * The confirmation and the merchant's credit, atomically; when the credit is refused (the
-     * account frozen, say) the confirmation is written alone, naming why.
-     *
-     * @return the credit's result code
+     * A settlement found confirmed: by which transaction, in which block, credited to which
+     * account — or, when {@code refused} is set, not credited, for that reason.
      */
-    /** A settlement found confirmed: by which transaction, in which block, credited to which account. */
-    record Confirmation(Settlement s, String txHash, long block, String account) {}
+    record Confirmation(Settlement s, String txHash, long block, String account, ResultCode refused) {}
 
     /**
-     * Records several confirmations, each atomically with its credit; they are submitted together
+     * Records several confirmations, each atomically with its credit (when the credit is refused —
+     * by the ledger, the account frozen, say, or before, see {@link Confirmation#refused} — the
+     * confirmation is written alone, naming why); they are submitted together
      * so that they share the ledger's group commits (a batch's confirmations cost one or two fsyncs).
      *
      * @return each credit's result code, in order
@@ -124,12 +123,25 @@ public final class SettlementRecords {
             b.put("account", c.account());
             b.put("credited", true);
             bodies.add(b);
+            if (c.refused() != null) {
+                b.put("credited", false);
+                b.put("credit_refused", c.refused().wireName());
+                pending.add(ledger.submitAll(List.of(note(c.s().key + ".c", b))));
+                continue;
+            }
             Command.Deposit credit = new Command.Deposit(c.s().key + ".cr", c.account(), UInt128.parse(c.s().auth.value().toString()).value(), Command.NO_NONCE);
             pending.add(ledger.submitLinked(List.of(note(c.s().key + ".c", b), credit)));
         }
         List<ResultCode> codes = new ArrayList<>(cs.size());
         for (int i = 0; i < cs.size(); i++) {
-            ResultCode code = join(pending.get(i)).get(1).code();
+            List<Result> written = join(pending.get(i));
+            if (cs.get(i).refused() != null) {
+                ResultCode noted = written.getFirst().code();
+                if (noted != ResultCode.CREATED && noted != ResultCode.EXISTS) throw new IOException("the ledger refused x402 record " + cs.get(i).s().key + ".c: " + noted.wireName());
+                codes.add(cs.get(i).refused());
+                continue;
+            }
+            ResultCode code = written.get(1).code();
             if (code != ResultCode.CREATED && code != ResultCode.EXISTS) {
                 ObjectNode b = bodies.get(i);
                 b.put("credited", false);
@@ -148,6 +160,11 @@ public final class SettlementRecords {
         if (message != null) b.put("message", message.length() > 500 ? message.substring(0, 500) : message);
         if (s.txHash != null) b.put("tx_hash", s.txHash);
         write(List.of(note(s.key + ".f", b)));
+    }
+
+    /** The account as the ledger holds it now, or null. */
+    dev.coffer.ledger.AccountView account(String id) throws IOException {
+        return join(ledger.account(id));
     }
 
     /** Runs setup commands (the asset, the merchant's account); CREATED or EXISTS count as done. */

@@ -1,6 +1,7 @@
 package dev.coffer.x402.settle;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.coffer.ledger.AccountView;
 import dev.coffer.ledger.Command;
 import dev.coffer.ledger.ResultCode;
 import dev.coffer.x402.Chain;
@@ -54,7 +55,8 @@ final class Settler implements AutoCloseable {
     private final List<Signer> signers;
     private final ExecutorService workers;
     private final Thread batcher;
-    private final Set<String> knownAccounts = ConcurrentHashMap.newKeySet();
+    /** Merchant accounts found, with their asset (an account's asset never changes). */
+    private final Map<String, String> accountAssets = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     final AtomicLong batches = new AtomicLong();
@@ -432,7 +434,10 @@ final class Settler implements AutoCloseable {
     private void confirmAll(List<Settlement> carried, long block) throws IOException {
         if (carried.isEmpty()) return;
         List<SettlementRecords.Confirmation> cs = new ArrayList<>(carried.size());
-        for (Settlement s : carried) cs.add(new SettlementRecords.Confirmation(s, s.txHash, block, merchantAccount(s)));
+        for (Settlement s : carried) {
+            Merchant m = merchant(s);
+            cs.add(new SettlementRecords.Confirmation(s, s.txHash, block, m.account(), m.refused()));
+        }
         List<ResultCode> credits = records.confirmed(cs);
         for (int i = 0; i < carried.size(); i++) {
             Settlement s = carried.get(i);
@@ -458,17 +463,37 @@ final class Settler implements AutoCloseable {
     }
 
     /** The merchant's Coffer account for {@code s}'s payTo: {@code x402:<address>}, opened on its first credit. */
-    private String merchantAccount(Settlement s) throws IOException {
-        String account = "x402:" + s.auth.to().hex();
-        if (knownAccounts.contains(account)) return account;
-        synchronized (knownAccounts) { // others wait until it exists: a credit before the account would be refused
-            if (knownAccounts.contains(account)) return account;
-            records.ensure(new Command.CreateAsset("x402-asset-" + s.token.asset(), s.token.asset(), s.token.decimals()));
-            records.ensure(new Command.CreateAccount("x402-acct-" + s.auth.to().hex().substring(2), account, s.token.asset(), s.auth.to().hex(), 0,
-                    Map.of("x402_network", s.network, "x402_pay_to", s.auth.to().checksummed())));
-            knownAccounts.add(account);
+    /** The account a settlement credits, and why it cannot be credited (null: it can). */
+    private record Merchant(String account, ResultCode refused) {}
+
+    /**
+     * The merchant's Coffer account for {@code s}'s payTo: the network's {@code merchants} mapping,
+     * else {@code x402:<payTo>}, opened on its first credit. Either must hold the token's asset: a
+     * credit in another asset would be a wrong amount, so it is refused ({@code asset_mismatch}),
+     * as is one to a mapped account that does not exist ({@code account_not_found}); the
+     * settlement is confirmed all the same, with {@code credited: false}.
+     */
+    private Merchant merchant(Settlement s) throws IOException {
+        String mapped = chain.config().merchantAccounts().get(s.auth.to().hex());
+        String account = mapped != null ? mapped : "x402:" + s.auth.to().hex();
+        String asset = accountAssets.get(account);
+        if (asset == null) {
+            synchronized (accountAssets) { // others wait until it exists: a credit before the account would be refused
+                asset = accountAssets.get(account);
+                if (asset == null) {
+                    if (mapped == null) {
+                        records.ensure(new Command.CreateAsset("x402-asset-" + s.token.asset(), s.token.asset(), s.token.decimals()));
+                        records.ensure(new Command.CreateAccount("x402-acct-" + s.auth.to().hex().substring(2), account, s.token.asset(), s.auth.to().hex(), 0,
+                                Map.of("x402_network", s.network, "x402_pay_to", s.auth.to().checksummed())));
+                    }
+                    AccountView v = records.account(account);
+                    if (v == null) return new Merchant(account, ResultCode.ACCOUNT_NOT_FOUND); // not remembered: opening it later is enough
+                    asset = v.asset();
+                    accountAssets.put(account, asset);
+                }
+            }
         }
-        return account;
+        return new Merchant(account, asset.equals(s.token.asset()) ? null : ResultCode.ASSET_MISMATCH);
     }
 
     /**

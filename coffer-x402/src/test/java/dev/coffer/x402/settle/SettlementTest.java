@@ -3,6 +3,7 @@ package dev.coffer.x402.settle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coffer.ledger.AccountView;
+import dev.coffer.ledger.Command;
 import dev.coffer.ledger.Ledger;
 import dev.coffer.ledger.LedgerConfig;
 import dev.coffer.ledger.journal.FileLogStore;
@@ -57,6 +58,7 @@ class SettlementTest {
     Ledger ledger;
     Facilitator facilitator;
     long receiptTimeoutMs = 30_000;
+    Map<String, String> merchants = Map.of();
 
     @BeforeAll
     static void startChain() throws Exception {
@@ -90,7 +92,7 @@ class SettlementTest {
         if (dir == null) dir = Files.createTempDirectory("coffer-x402-settle");
         ledger = Ledger.open(LedgerConfig.defaults(dir));
         X402Network base = chain.network(List.of(new X402Token(usdc, "USD Coin", "2", 6, "USDC")));
-        X402Network net = new X402Network(base.id(), base.v1Names(), base.rpc(), base.tokens(), 0, receiptTimeoutMs, base.maxGasPriceWei(), batching);
+        X402Network net = new X402Network(base.id(), base.v1Names(), base.rpc(), base.tokens(), 0, receiptTimeoutMs, base.maxGasPriceWei(), batching, merchants);
         facilitator = new Facilitator(List.of(net), List.of(), Duration.ofSeconds(10), () -> System.currentTimeMillis() / 1000);
         LogReader.Factory readers = after -> FileLogStore.reader(dir, after, ledger::durableSeq);
         facilitator.startSettling(keys, ledger, readers, 10_000, (m, f) -> { });
@@ -391,6 +393,34 @@ class SettlementTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> net = (Map<String, Object>) ((Map<String, Object>) facilitator.settlements().stats().get("networks")).get(LocalChain.NETWORK);
         return (Long) net.get("replacements");
+    }
+
+    @Test
+    void aMappedPayToCreditsItsOwnAccountAndACreditInTheWrongAssetIsRefused() throws Exception {
+        EvmAddress shop = new DevPayer().address(), euroShop = new DevPayer().address(), unopened = new DevPayer().address();
+        merchants = Map.of(shop.checksummed(), "shop-42", euroShop.hex(), "shop-eur", unopened.hex(), "shop-not-opened");
+        open(fundedKeys(1), new X402Network.Batching(10, 1, 20, true));
+        for (Command c : List.of(new Command.CreateAsset("usdc", "USDC", 6), new Command.CreateAsset("eur", "EUR", 2),
+                new Command.CreateAccount("open-shop", "shop-42", "USDC", "shop", 0, Map.of()),
+                new Command.CreateAccount("open-eur", "shop-eur", "EUR", "shop", 0, Map.of()))) {
+            assertThat(ledger.submit(c).join().succeeded()).as(c.id()).isTrue();
+        }
+        DevPayer p = payers.get(4);
+        for (EvmAddress to : List.of(shop, euroShop, unopened)) {
+            SettleResult r = facilitator.settle(payment(p, to, auth(p, to, PRICE)), WAIT);
+            assertThat(r.success()).as("paid on chain whatever the ledger credits: %s", r).isTrue();
+            assertThat(chain.tokenBalance(usdc, to)).isEqualTo(PRICE);
+        }
+        assertThat(ledger.account("shop-42").join().available()).isEqualTo(PRICE);
+        assertThat(ledger.account("x402:" + shop.hex()).join()).as("a mapped payTo gets no account of its own").isNull();
+        assertThat(ledger.account("shop-eur").join().available()).as("USDC is never credited as EUR").isZero();
+        assertThat(ledger.account("x402:" + unopened.hex()).join()).isNull();
+        Map<String, JsonNode> confirmations = new HashMap<>();
+        SettlementRecords.read(after -> FileLogStore.reader(dir, after, ledger::durableSeq), ledger.durableSeq())
+                .forEach((key, b) -> confirmations.put(b.path("account").asText(), b));
+        assertThat(confirmations.get("shop-42").get("credited").asBoolean()).isTrue();
+        assertThat(confirmations.get("shop-eur").get("credit_refused").asText()).isEqualTo("asset_mismatch");
+        assertThat(confirmations.get("shop-not-opened").get("credit_refused").asText()).isEqualTo("account_not_found");
     }
 
     @Test
