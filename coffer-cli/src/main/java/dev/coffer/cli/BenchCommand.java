@@ -71,6 +71,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--slow-concurrency", defaultValue = "1024",
                 description = "Concurrent clients on the 2-second-block chain (a closed loop settles at most this / 2 per second) (default: ${DEFAULT-VALUE}).")
         int slowConcurrency;
+        @Option(names = "--max-wait-ms", defaultValue = "5",
+                description = "The batched configurations' max_wait_ms on the instant-mining chain (default: ${DEFAULT-VALUE}).")
+        long maxWaitMs;
+        @Option(names = "--slow-max-wait-ms", defaultValue = "1000",
+                description = "Their max_wait_ms on the 2-second-block chain: a batch that waits for half a block carries what arrives meanwhile (default: ${DEFAULT-VALUE}).")
+        long slowMaxWaitMs;
         @Option(names = "--dir", description = "Working directory (default: a fresh temporary one).")
         Path dir;
         @Option(names = "--json", description = "Also write the figures to this file.")
@@ -80,7 +86,7 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             Path d = dir != null ? dir : Files.createTempDirectory("coffer-bench-x402");
             Map<String, Object> figures = dev.coffer.bench.X402Bench.run(new dev.coffer.bench.X402Bench.Options(payments, concurrency, referencePayments,
-                    referenceConcurrency, signers, slowBlocks, slowConcurrency, d));
+                    referenceConcurrency, signers, slowBlocks, slowConcurrency, maxWaitMs, slowMaxWaitMs, d));
             return printJson(figures, json);
         }
     }
