@@ -42,9 +42,7 @@ public final class X402Bench {
     /**
      * {@code slowConcurrency}: clients on the 2-second-block chain, where a closed loop of
      * {@code c} clients can settle at most {@code c / 2} payments a second. {@code maxWaitMs} and
-     * {@code slowMaxWaitMs}: the batched configurations' {@code max_wait_ms} on each chain — on a
-     * chain with block times a batch that waits for part of a block carries what arrives meanwhile,
-     * where one cut at once leaves the next arrivals to wait for a signer's next block.
+     * {@code slowMaxWaitMs}: the batched configurations' {@code max_wait_ms} on each chain.
      */
     public record Options(int payments, int concurrency, int referencePayments, int referenceConcurrency, List<Integer> signerCounts,
                           boolean slowBlocks, int slowConcurrency, long maxWaitMs, long slowMaxWaitMs, Path dir) {}
