@@ -42,10 +42,11 @@ public final class X402Bench {
     /**
      * {@code slowConcurrency}: clients on the 2-second-block chain, where a closed loop of
      * {@code c} clients can settle at most {@code c / 2} payments a second. {@code maxWaitMs} and
-     * {@code slowMaxWaitMs}: the batched configurations' {@code max_wait_ms} on each chain.
+     * {@code slowMaxWaitMs}: the batched configurations' {@code max_wait_ms} on each chain;
+     * {@code inFlight} and {@code slowInFlight}: their {@code max_in_flight_per_signer}.
      */
     public record Options(int payments, int concurrency, int referencePayments, int referenceConcurrency, List<Integer> signerCounts,
-                          boolean slowBlocks, int slowConcurrency, long maxWaitMs, long slowMaxWaitMs, Path dir) {}
+                          boolean slowBlocks, int slowConcurrency, long maxWaitMs, long slowMaxWaitMs, int inFlight, int slowInFlight, Path dir) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final BigInteger PRICE = BigInteger.valueOf(1_000);
@@ -81,7 +82,7 @@ public final class X402Bench {
         if (o.slowBlocks()) {
             try (LocalChain chain = LocalChain.start("--block-time", "2")) {
                 Options slow = new Options(o.payments(), o.slowConcurrency(), o.referencePayments(), o.referenceConcurrency(), o.signerCounts(), true,
-                        o.slowConcurrency(), o.slowMaxWaitMs(), o.slowMaxWaitMs(), o.dir());
+                        o.slowConcurrency(), o.slowMaxWaitMs(), o.slowMaxWaitMs(), o.slowInFlight(), o.slowInFlight(), o.dir());
                 all.addAll(round(chain, slow, "2s-blocks", List.of(o.signerCounts().getLast()), false));
             }
         }
@@ -159,7 +160,8 @@ public final class X402Bench {
                 receipt_timeout_ms = 60000
                 max_batch_size = %d
                 max_wait_ms = %d
-                """.formatted(chain.url(), usdc.checksummed(), batched ? 200 : 1, batched ? o.maxWaitMs() : 0));
+                max_in_flight_per_signer = %d
+                """.formatted(chain.url(), usdc.checksummed(), batched ? 200 : 1, batched ? o.maxWaitMs() : 0, batched ? o.inFlight() : 1));
         String keyList = String.join(",", keys.stream().map(LocalChain::privateKeyHex).toList());
         try (BenchServer server = BenchServer.start(dir, List.of("-Xmx1g"), Map.of("COFFER_CONFIG", config.toString(), "COFFER_X402_PRIVATE_KEYS", keyList))) {
             String base = server.url + "/x402";

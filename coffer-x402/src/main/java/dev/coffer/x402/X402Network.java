@@ -30,14 +30,26 @@ public record X402Network(String id, List<String> v1Names, List<JsonRpc.Endpoint
      * {@code transferWithAuthorization}); a batch is sent as soon as it holds {@code minBatchSize},
      * or when {@code maxWaitMs} passed since its first settlement; {@code allowPartialFailure}: one
      * failing authorization fails alone inside the transaction, otherwise it makes the transaction
-     * revert and the batch is sent again without it.
+     * revert and the batch is sent again without it; {@code maxInFlightPerSigner}: how many
+     * transactions a signer may have sent before the first is decided (above 1 on chains with block
+     * times, where waiting for each receipt leaves a signer idle for a block).
      */
-    public record Batching(int maxBatchSize, int minBatchSize, long maxWaitMs, boolean allowPartialFailure) {
+    public record Batching(int maxBatchSize, int minBatchSize, long maxWaitMs, boolean allowPartialFailure, int maxInFlightPerSigner) {
         public static final int MAX_BATCH_SIZE_CEILING = 500;
+        /** The most transactions one signer may have sent and not yet decided. */
+        public static final int MAX_IN_FLIGHT_CEILING = 16;
         public static final Batching DEFAULT = new Batching(100, 1, 5, true);
         public static final Batching OFF = new Batching(1, 1, 0, true);
 
+        /** One transaction in flight per signer. */
+        public Batching(int maxBatchSize, int minBatchSize, long maxWaitMs, boolean allowPartialFailure) {
+            this(maxBatchSize, minBatchSize, maxWaitMs, allowPartialFailure, 1);
+        }
+
         public Batching {
+            if (maxInFlightPerSigner < 1 || maxInFlightPerSigner > MAX_IN_FLIGHT_CEILING) {
+                throw new IllegalArgumentException("max_in_flight_per_signer must be 1.." + MAX_IN_FLIGHT_CEILING);
+            }
             if (maxBatchSize < 1 || maxBatchSize > MAX_BATCH_SIZE_CEILING) throw new IllegalArgumentException("max_batch_size must be 1.." + MAX_BATCH_SIZE_CEILING);
             if (minBatchSize < 1 || minBatchSize > maxBatchSize) throw new IllegalArgumentException("min_batch_size must be 1..max_batch_size");
             if (maxWaitMs < 0 || maxWaitMs > 60_000) throw new IllegalArgumentException("max_wait_ms must be 0..60000");

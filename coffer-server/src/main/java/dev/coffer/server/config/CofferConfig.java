@@ -255,7 +255,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
     public record X402NetworkSection(String id, List<String> v1Names, List<Rpc> rpc, List<Token> tokens,
                                      Integer confirmations, Long receiptTimeoutMs, String maxGasPriceGwei,
                                      Integer maxBatchSize, Integer minBatchSize, Long maxWaitMs, Boolean allowPartialFailure,
-                                     List<Merchant> merchants) {
+                                     Integer maxInFlightPerSigner, List<Merchant> merchants) {
 
         public X402NetworkSection {
             v1Names = v1Names == null ? List.of() : v1Names;
@@ -270,6 +270,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
             if (minBatchSize == null) minBatchSize = d.minBatchSize();
             if (maxWaitMs == null) maxWaitMs = d.maxWaitMs();
             if (allowPartialFailure == null) allowPartialFailure = d.allowPartialFailure();
+            if (maxInFlightPerSigner == null) maxInFlightPerSigner = d.maxInFlightPerSigner();
         }
 
         /** An RPC endpoint; {@code maxRequestsPerSecond} absent or 0 = unlimited. */
@@ -314,7 +315,7 @@ public record CofferConfig(Server server, LedgerSection ledger, Postgres postgre
             }
             X402Network.Batching batching;
             try {
-                batching = new X402Network.Batching(maxBatchSize, minBatchSize, maxWaitMs, allowPartialFailure);
+                batching = new X402Network.Batching(maxBatchSize, minBatchSize, maxWaitMs, allowPartialFailure, maxInFlightPerSigner);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("x402 network " + id + ": " + e.getMessage());
             }

@@ -236,6 +236,8 @@ public final class Settlements implements AutoCloseable {
                 m.put("address", sg.address().checksummed());
                 m.put("transactions", sg.sent.get());
                 m.put("nonce_recoveries", sg.nonceRecoveries.get());
+                m.put("in_flight", sg.inFlight.get());
+                m.put("in_flight_max", sg.inFlightMax.get());
                 m.put("gas_balance_wei", sg.gasBalance.toString());
                 return m;
             }).toList();

@@ -74,7 +74,8 @@ final class Settler implements AutoCloseable {
         this.log = log;
         this.signers = List.copyOf(signers);
         this.queue = new LinkedBlockingQueue<>(queueCapacity);
-        idle.addAll(signers);
+        // Each signer is in the idle queue once per transaction it may have in flight.
+        for (int i = 0; i < batching.maxInFlightPerSigner(); i++) idle.addAll(signers);
         this.workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("x402-settle-" + chain.id() + "-", 0).factory());
         this.batcher = Thread.ofPlatform().daemon().name("x402-batcher-" + chain.id()).unstarted(this::batchLoop);
     }
@@ -88,6 +89,7 @@ final class Settler implements AutoCloseable {
 
     int queued() { return queue.size(); }
 
+    /** Idle signers, counted once per transaction each could still send. */
     int idleSigners() { return idle.size(); }
 
     /** Queues a recorded settlement; false when the queue is full (the caller answers "busy"). */
@@ -161,7 +163,7 @@ final class Settler implements AutoCloseable {
                         : Multicall.aggregate3(live.getFirst().token.address(), live.stream().map(Settler::calldata).toList(), batching.allowPartialFailure());
                 BigInteger gas = gasLimit(live, direct);
                 BigInteger[] fees = fees();
-                long nonce;
+                long nonce = -1;
                 if (stuck != null) {
                     // Same nonce, higher fees: the node keeps one of the two, and either carries these authorizations.
                     nonce = stuck.nonce();
@@ -178,22 +180,11 @@ final class Settler implements AutoCloseable {
                         live = reconcile(live, receipt);
                         continue;
                     }
-                } else {
-                    nonce = signer.nonce(chain.rpc());
                 }
-                Signer.Signed tx = signer.sign(nonce, to, data, gas, fees[0], fees[1]);
-                int txAttempt = live.stream().mapToInt(s -> s.attempt).max().orElse(0) + 1;
-                for (Settlement s : live) {
-                    s.attempt = txAttempt;
-                }
-                records.submitted(live, signer.address().hex(), nonce, tx.hash(), txAttempt);
-                for (Settlement s : live) {
-                    s.state = Settlement.State.SUBMITTED;
-                    s.txHash = tx.hash();
-                    s.signer = signer.address().hex();
-                    s.txNonce = nonce;
-                }
-                Sent sent = broadcast(signer, tx, stuck != null);
+                Sending sending = send(signer, live, stuck, to, data, gas, fees);
+                Signer.Signed tx = sending.tx();
+                nonce = sending.nonce();
+                Sent sent = sending.sent();
                 if (sent == Sent.NONCE_TAKEN) {
                     // Signed again with a fresh nonce; if the stuck one was mined meanwhile, the simulation says so.
                     stuck = null;
@@ -204,11 +195,15 @@ final class Settler implements AutoCloseable {
                     continue;
                 }
                 if (stuck != null) replacements.incrementAndGet();
-                signer.used(nonce);
                 signer.sent.incrementAndGet();
                 batches.incrementAndGet();
                 batchedSettlements.addAndGet(live.size());
-                JsonNode receipt = awaitReceipt(tx.hash());
+                JsonNode receipt;
+                try {
+                    receipt = awaitReceipt(tx.hash());
+                } finally {
+                    signer.inFlight.decrementAndGet();
+                }
                 if (receipt == null) {
                     // Not mined in time: each one is decided by the chain's own record of its
                     // authorization (the one before may have been mined); the rest go again in a
@@ -230,6 +225,43 @@ final class Settler implements AutoCloseable {
         if (stuck != null) cancel(signer, stuck);
         for (Settlement s : live) {
             if (!s.outcome.isDone()) requeueLater(s);
+        }
+    }
+
+    /** A transaction signed, recorded and handed to the node (or refused by it: {@code sent}). */
+    private record Sending(Signer.Signed tx, long nonce, Sent sent) {}
+
+    /**
+     * Signs at the signer's next nonce (or a stuck transaction's), records the settlements as
+     * submitted in it, and broadcasts it — holding the signer's lock, so that the transactions a
+     * signer has in flight at once (up to {@code max_in_flight_per_signer}) take consecutive
+     * nonces in the order they reach the node. The receipt is awaited without the lock.
+     */
+    private Sending send(Signer signer, List<Settlement> live, Stuck stuck, EvmAddress to, String data, BigInteger gas, BigInteger[] fees)
+            throws RpcException, IOException {
+        signer.lock.lock();
+        try {
+            long nonce = stuck != null ? stuck.nonce() : signer.nonce(chain.rpc());
+            Signer.Signed tx = signer.sign(nonce, to, data, gas, fees[0], fees[1]);
+            int txAttempt = live.stream().mapToInt(s -> s.attempt).max().orElse(0) + 1;
+            for (Settlement s : live) {
+                s.attempt = txAttempt;
+            }
+            records.submitted(live, signer.address().hex(), nonce, tx.hash(), txAttempt);
+            for (Settlement s : live) {
+                s.state = Settlement.State.SUBMITTED;
+                s.txHash = tx.hash();
+                s.signer = signer.address().hex();
+                s.txNonce = nonce;
+            }
+            Sent sent = broadcast(signer, tx, stuck != null);
+            if (sent == Sent.SENT) {
+                signer.used(nonce);
+                signer.inFlightMax.accumulateAndGet(signer.inFlight.incrementAndGet(), Math::max);
+            }
+            return new Sending(tx, nonce, sent);
+        } finally {
+            signer.lock.unlock();
         }
     }
 

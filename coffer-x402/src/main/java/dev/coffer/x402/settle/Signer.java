@@ -16,10 +16,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One settlement key on one chain, with its nonce manager: nonces are handed out here, one
- * after the other, and the signer sends one transaction at a time (the {@code Settler} gives a
- * signer its next batch only when the last one is decided), so two transactions never share a
- * nonce and no gap can strand later ones. When the chain disagrees ("nonce too low", a dropped
- * transaction) the next nonce is read again from the chain's pending count.
+ * after the other, under the signer's lock from taking a nonce to handing the transaction to the
+ * node, so two transactions never share a nonce and they reach the node in nonce order. The
+ * {@code Settler} gives a signer at most {@code max_in_flight_per_signer} batches at once (default
+ * 1: the next batch only when the last one is decided). When the chain disagrees ("nonce too
+ * low", a dropped transaction) the next nonce is read again from the chain's pending count.
  */
 final class Signer {
 
@@ -29,6 +30,11 @@ final class Signer {
     private long nextNonce = -1;
     final AtomicLong sent = new AtomicLong();
     final AtomicLong nonceRecoveries = new AtomicLong();
+    /** Held from taking a nonce to handing its transaction to the node: nonces reach the node in order. */
+    final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    /** Transactions broadcast and not yet decided, and the most there have been at once. */
+    final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger inFlightMax = new java.util.concurrent.atomic.AtomicInteger();
     volatile BigInteger gasBalance = BigInteger.ZERO;
 
     Signer(ECKeyPair key, long chainId) {

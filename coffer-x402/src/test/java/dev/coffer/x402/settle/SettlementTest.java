@@ -370,6 +370,60 @@ class SettlementTest {
         assertThat(facilitator.settle(body, WAIT)).isEqualTo(r);
     }
 
+    @Test
+    void aSignerWithSeveralTransactionsInFlightSendsThemAtConsecutiveNonces() throws Exception {
+        List<ECKeyPair> keys = fundedKeys(1);
+        open(keys, new X402Network.Batching(5, 1, 10, true, 3));
+        EvmAddress merchant = new DevPayer().address();
+        EvmAddress signer = new Signer(keys.getFirst(), LocalChain.CHAIN_ID).address();
+        long nonce = dev.coffer.x402.evm.Hex.toLong(chain.call("eth_getTransactionCount", signer.hex(), "latest").asText());
+        List<ObjectNode> bodies = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            DevPayer p = payers.get(5 + i % 5);
+            bodies.add(payment(p, merchant, auth(p, merchant, PRICE)));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(bodies.size());
+        List<Future<SettleResult>> settling = new ArrayList<>();
+        chain.call("evm_setAutomine", false); // nothing is mined: every transaction sent stays in flight
+        try {
+            for (ObjectNode b : bodies) settling.add(pool.submit(() -> facilitator.settle(b, WAIT)));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (signerStat("in_flight") < 3) {
+                assertThat(System.nanoTime()).as("three transactions in flight within %s", WAIT).isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            // Three sent before any receipt, at the three nonces after the last mined one, and no fourth.
+            assertThat(dev.coffer.x402.evm.Hex.toLong(chain.call("eth_getTransactionCount", signer.hex(), "pending").asText())).isEqualTo(nonce + 3);
+        } finally {
+            chain.call("evm_setAutomine", true);
+        }
+        chain.call("evm_mine");
+        Set<String> transactions = new HashSet<>();
+        for (Future<SettleResult> f : settling) {
+            SettleResult r = f.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.success()).as(r.toString()).isTrue();
+            transactions.add(r.transaction());
+        }
+        pool.shutdown();
+        BigInteger total = PRICE.multiply(BigInteger.valueOf(bodies.size()));
+        assertThat(chain.tokenBalance(usdc, merchant)).isEqualTo(total);
+        assertThat(credited(merchant)).isEqualTo(total);
+        assertThat(signerStat("in_flight_max")).isEqualTo(3);
+        assertThat(signerStat("in_flight")).isZero();
+        long sent = signerStat("transactions");
+        assertThat(transactions).hasSizeLessThanOrEqualTo((int) sent);
+        assertThat(dev.coffer.x402.evm.Hex.toLong(chain.call("eth_getTransactionCount", signer.hex(), "latest").asText()))
+                .as("every transaction sent was mined at its own nonce: no gap, none twice").isEqualTo(nonce + sent);
+    }
+
+    long signerStat(String name) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> net = (Map<String, Object>) ((Map<String, Object>) facilitator.settlements().stats().get("networks")).get(LocalChain.NETWORK);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> signer = ((List<Map<String, Object>>) net.get("signers")).getFirst();
+        return ((Number) signer.get(name)).longValue();
+    }
+
     BigInteger firstFee;
 
     /** The bodies of the {@code submitted} notes in the ledger's log, in log order. */
