@@ -43,10 +43,12 @@ public final class X402Bench {
      * {@code slowConcurrency}: clients on the 2-second-block chain, where a closed loop of
      * {@code c} clients can settle at most {@code c / 2} payments a second. {@code maxWaitMs} and
      * {@code slowMaxWaitMs}: the batched configurations' {@code max_wait_ms} on each chain;
-     * {@code inFlight} and {@code slowInFlight}: their {@code max_in_flight_per_signer}.
+     * {@code inFlight} and {@code slowInFlight}: their {@code max_in_flight_per_signer};
+     * {@code slowGasLimit}: the 2-second-block chain's block gas limit (anvil's default is
+     * mainnet's 30 M; chains with 2-second blocks such as Base allow several times more).
      */
     public record Options(int payments, int concurrency, int referencePayments, int referenceConcurrency, List<Integer> signerCounts,
-                          boolean slowBlocks, int slowConcurrency, long maxWaitMs, long slowMaxWaitMs, int inFlight, int slowInFlight, Path dir) {}
+                          boolean slowBlocks, int slowConcurrency, long maxWaitMs, long slowMaxWaitMs, int inFlight, int slowInFlight, long slowGasLimit, Path dir) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final BigInteger PRICE = BigInteger.valueOf(1_000);
@@ -80,9 +82,9 @@ public final class X402Bench {
             all.addAll(round(chain, o, "instant", o.signerCounts(), true));
         }
         if (o.slowBlocks()) {
-            try (LocalChain chain = LocalChain.start("--block-time", "2")) {
+            try (LocalChain chain = LocalChain.start("--block-time", "2", "--gas-limit", Long.toString(o.slowGasLimit()))) {
                 Options slow = new Options(o.payments(), o.slowConcurrency(), o.referencePayments(), o.referenceConcurrency(), o.signerCounts(), true,
-                        o.slowConcurrency(), o.slowMaxWaitMs(), o.slowMaxWaitMs(), o.slowInFlight(), o.slowInFlight(), o.dir());
+                        o.slowConcurrency(), o.slowMaxWaitMs(), o.slowMaxWaitMs(), o.slowInFlight(), o.slowInFlight(), o.slowGasLimit(), o.dir());
                 all.addAll(round(chain, slow, "2s-blocks", List.of(o.signerCounts().getLast()), false));
             }
         }

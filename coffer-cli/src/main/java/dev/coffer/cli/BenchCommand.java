@@ -80,9 +80,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--in-flight", defaultValue = "1",
                 description = "The batched configurations' max_in_flight_per_signer on the instant-mining chain (default: ${DEFAULT-VALUE}).")
         int inFlight;
-        @Option(names = "--slow-in-flight", defaultValue = "4",
-                description = "Their max_in_flight_per_signer on the 2-second-block chain: a signer sends its next batch before the last one's receipt (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--slow-in-flight", defaultValue = "1",
+                description = "Their max_in_flight_per_signer on the 2-second-block chain (default: ${DEFAULT-VALUE}).")
         int slowInFlight;
+        @Option(names = "--slow-gas-limit", defaultValue = "30000000",
+                description = "The 2-second-block chain's block gas limit (default: ${DEFAULT-VALUE}, anvil's and mainnet's; Base allows several times more).")
+        long slowGasLimit;
         @Option(names = "--dir", description = "Working directory (default: a fresh temporary one).")
         Path dir;
         @Option(names = "--json", description = "Also write the figures to this file.")
@@ -92,7 +95,7 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             Path d = dir != null ? dir : Files.createTempDirectory("coffer-bench-x402");
             Map<String, Object> figures = dev.coffer.bench.X402Bench.run(new dev.coffer.bench.X402Bench.Options(payments, concurrency, referencePayments,
-                    referenceConcurrency, signers, slowBlocks, slowConcurrency, maxWaitMs, slowMaxWaitMs, inFlight, slowInFlight, d));
+                    referenceConcurrency, signers, slowBlocks, slowConcurrency, maxWaitMs, slowMaxWaitMs, inFlight, slowInFlight, slowGasLimit, d));
             return printJson(figures, json);
         }
     }
