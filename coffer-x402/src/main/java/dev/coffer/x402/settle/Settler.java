@@ -163,14 +163,12 @@ final class Settler implements AutoCloseable {
                         : Multicall.aggregate3(live.getFirst().token.address(), live.stream().map(Settler::calldata).toList(), batching.allowPartialFailure());
                 BigInteger gas = gasLimit(live, direct);
                 BigInteger[] fees = fees();
-                long nonce = -1;
                 if (stuck != null) {
                     // Same nonce, higher fees: the node keeps one of the two, and either carries these authorizations.
-                    nonce = stuck.nonce();
                     fees = bumped(fees, stuck);
                     if (fees == null) {
                         log.accept("x402: a stuck transaction cannot be replaced under max_gas_price_gwei; waiting for it",
-                                Map.of("signer", signer.address().checksummed(), "tx", stuck.hash(), "nonce", nonce));
+                                Map.of("signer", signer.address().checksummed(), "tx", stuck.hash(), "nonce", stuck.nonce()));
                         JsonNode receipt = awaitReceipt(stuck.hash());
                         if (receipt != null) {
                             stuck = null;
@@ -183,7 +181,7 @@ final class Settler implements AutoCloseable {
                 }
                 Sending sending = send(signer, live, stuck, to, data, gas, fees);
                 Signer.Signed tx = sending.tx();
-                nonce = sending.nonce();
+                long nonce = sending.nonce();
                 Sent sent = sending.sent();
                 if (sent == Sent.NONCE_TAKEN) {
                     // Signed again with a fresh nonce; if the stuck one was mined meanwhile, the simulation says so.
