@@ -86,13 +86,6 @@ public final class PostingRules {
         }
     }
 
-    /** Whether {@code command} moves money (the rest only create, configure or record). */
-    public static boolean moves(Command command) {
-        return command instanceof Command.Transfer || command instanceof Command.Deposit || command instanceof Command.Withdraw
-                || command instanceof Command.Hold || command instanceof Command.Capture || command instanceof Command.VoidHold
-                || command instanceof Command.ExpireHold || command instanceof Command.Reverse;
-    }
-
     /** Whether an operation of this kind can be reversed. */
     public static boolean reversible(Command original) {
         return original instanceof Command.Transfer || original instanceof Command.Deposit || original instanceof Command.Withdraw
