@@ -59,7 +59,7 @@ public final class ApiKeys {
     private final Path file;
     private final Path lockFile;
     private volatile Map<String, ApiKey> byId = Map.of();
-    private volatile FileTime loadedMtime;
+    private final FileStamp stamp = new FileStamp();
 
     private ApiKeys(Path dataDir) {
         this.file = dataDir.resolve(FILE);
@@ -79,12 +79,12 @@ public final class ApiKeys {
     }
 
     /** Re-reads the file when it changed since it was last read. */
-    public void refresh() throws IOException {
+    public synchronized void refresh() throws IOException {
         if (!Files.exists(file)) return;
-        FileTime m = Files.getLastModifiedTime(file);
-        if (m.equals(loadedMtime)) return;
+        FileTime m = stamp.changed(file);
+        if (m == null) return;
         byId = read();
-        loadedMtime = m;
+        stamp.read(m);
     }
 
     /** The active key this bearer token belongs to, or null. Constant time in the secret. */
@@ -157,8 +157,9 @@ public final class ApiKeys {
             Map<String, ApiKey> keys = new LinkedHashMap<>(Files.exists(file) ? read() : Map.of());
             T result = change.apply(keys);
             write(keys);
+            FileTime written = Files.getLastModifiedTime(file);
             byId = Map.copyOf(keys);
-            loadedMtime = Files.getLastModifiedTime(file);
+            stamp.read(written);
             return result;
         }
     }

@@ -8,10 +8,13 @@ import com.github.nitram509.jmacaroons.MacaroonsBuilder;
 import com.github.nitram509.jmacaroons.MacaroonsVerifier;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -40,6 +43,7 @@ public final class CapabilityTokens {
     public static final String PREFIX = "cft_";
     public static final String KEY_FILE = "tokens.key";
     public static final String REVOKED_FILE = "tokens-revoked.json";
+    static final String REVOKED_LOCK_FILE = "tokens-revoked.lock";
     /** Longest token looked at: a few dozen caveats. */
     public static final int MAX_TOKEN_CHARS = 16_384;
     /** Most revoked ids kept. */
@@ -62,7 +66,7 @@ public final class CapabilityTokens {
     private final byte[] rootKey;
     private final Path revokedFile;
     private volatile Set<String> revoked = Set.of();
-    private volatile FileTime revokedMtime;
+    private final FileStamp revokedStamp = new FileStamp();
 
     private CapabilityTokens(byte[] rootKey, Path revokedFile) {
         this.rootKey = rootKey;
@@ -179,28 +183,47 @@ public final class CapabilityTokens {
         }
     }
 
-    /** Revokes a token id (and every token attenuated from it); false when it was revoked already. */
+    /**
+     * Revokes a token id (and every token attenuated from it); false when it was revoked already.
+     * The list is changed under an OS lock on {@code tokens-revoked.lock}, re-read inside it, so a
+     * revocation made at the same time by {@code ./coffer tokens revoke} is never written over.
+     */
     public synchronized boolean revoke(String id) throws IOException {
         if (id == null || !id.matches("[0-9a-f]{32}")) throw new IllegalArgumentException("a token id is 32 hex digits");
-        refresh();
-        if (revoked.contains(id)) return false;
-        if (revoked.size() >= MAX_REVOKED) throw new IllegalArgumentException("too many revoked tokens (" + MAX_REVOKED + ")");
-        Set<String> next = new TreeSet<>(revoked);
-        next.add(id);
-        Path tmp = revokedFile.resolveSibling(REVOKED_FILE + ".tmp");
-        Files.write(tmp, JSON.writeValueAsBytes(next));
-        Files.move(tmp, revokedFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        revoked = Set.copyOf(next);
-        revokedMtime = Files.getLastModifiedTime(revokedFile);
-        return true;
+        Path lockFile = revokedFile.resolveSibling(REVOKED_LOCK_FILE);
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            Set<String> current = Files.exists(revokedFile) ? readRevoked() : Set.of();
+            if (current.contains(id)) {
+                revoked = current;
+                return false;
+            }
+            if (current.size() >= MAX_REVOKED) throw new IllegalArgumentException("too many revoked tokens (" + MAX_REVOKED + ")");
+            Set<String> next = new TreeSet<>(current);
+            next.add(id);
+            Path tmp = revokedFile.resolveSibling(REVOKED_FILE + ".tmp");
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                out.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(next)));
+                out.force(true);
+            }
+            Files.move(tmp, revokedFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            FileTime written = Files.getLastModifiedTime(revokedFile);
+            revoked = Set.copyOf(next);
+            revokedStamp.read(written);
+            return true;
+        }
     }
 
-    /** Re-reads the revoked ids when the file changed. */
-    public void refresh() throws IOException {
+    /** Re-reads the revoked ids when the file may have changed. */
+    public synchronized void refresh() throws IOException {
         if (!Files.exists(revokedFile)) return;
-        FileTime m = Files.getLastModifiedTime(revokedFile);
-        if (m.equals(revokedMtime)) return;
-        revoked = Set.copyOf(JSON.readValue(revokedFile.toFile(), new TypeReference<List<String>>() {}));
-        revokedMtime = m;
+        FileTime m = revokedStamp.changed(revokedFile);
+        if (m == null) return;
+        revoked = readRevoked();
+        revokedStamp.read(m);
+    }
+
+    private Set<String> readRevoked() throws IOException {
+        return Set.copyOf(JSON.readValue(revokedFile.toFile(), new TypeReference<List<String>>() {}));
     }
 }

@@ -182,4 +182,35 @@ class CapabilityTokensTest {
             }
         }
     }
+
+    /**
+     * The server and {@code ./coffer tokens revoke} change one list: each revocation is kept, even
+     * when one side's copy is stale because the file's time did not move between two writes.
+     */
+    @net.jqwik.api.Example
+    void revocationsFromTwoProcessesAreNeverWrittenOver() throws IOException {
+        Path shared = Files.createTempDirectory("coffer-tokens-shared");
+        CapabilityTokens server = CapabilityTokens.open(shared, null);
+        CapabilityTokens cli = CapabilityTokens.open(shared, null);
+        Path file = shared.resolve(CapabilityTokens.REVOKED_FILE);
+        CapabilityTokens.Minted first = server.mint(List.of("scope = read"));
+        CapabilityTokens.Minted second = server.mint(List.of("scope = read"));
+        CapabilityTokens.Minted third = server.mint(List.of("scope = read"));
+        java.nio.file.attribute.FileTime tick = java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 600_000);
+
+        assertThat(server.revoke(first.id())).isTrue();
+        Files.setLastModifiedTime(file, tick);
+        cli.refresh();
+        assertThat(server.revoke(second.id())).isTrue();
+        Files.setLastModifiedTime(file, tick); // the same tick: cli's copy looks current
+        assertThat(cli.revoke(third.id())).isTrue();
+        server.refresh();
+
+        for (CapabilityTokens t : List.of(server, cli, CapabilityTokens.open(shared, null))) {
+            assertThat(t.verify(first.token(), NOW)).isNull();
+            assertThat(t.verify(second.token(), NOW)).as("revoked by the server while the other copy was stale").isNull();
+            assertThat(t.verify(third.token(), NOW)).isNull();
+        }
+    }
+
 }
