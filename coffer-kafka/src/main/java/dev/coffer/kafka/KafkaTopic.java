@@ -29,6 +29,12 @@ public final class KafkaTopic {
     /** A record is at most a chunk plus headers, but an operator's larger batches must fit too. */
     public static final int MIN_MAX_MESSAGE_BYTES = 8 << 20;
     static final long ADMIN_TIMEOUT_SECONDS = 30;
+    /**
+     * How long a topic the broker asked does not know is asked about again before it is called
+     * missing: a topic created a moment ago (by another admin client, a script, or
+     * {@link #create}) reaches each broker's metadata on its own schedule.
+     */
+    static final long UNKNOWN_TOPIC_GRACE_MS = 5_000;
 
     /** Topic-level settings of a log topic, as {@link #create} sets them. */
     public static final Map<String, String> SETTINGS = Map.of(
@@ -122,15 +128,19 @@ public final class KafkaTopic {
     public static void check(KafkaSettings s) throws IOException {
         List<String> problems = new ArrayList<>();
         try (Admin admin = admin(s)) {
-            TopicDescription d;
-            try {
-                d = admin.describeTopics(List.of(s.topic())).allTopicNames().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).get(s.topic());
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                    throw new IllegalStateException("Kafka topic '" + s.topic() + "' does not exist at " + s.bootstrapServers()
-                            + "; create it with the log settings (kafka.create_topic = true, or see docs/SCALE-OUT.md)");
+            TopicDescription d = null;
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(UNKNOWN_TOPIC_GRACE_MS);
+            while (d == null) {
+                try {
+                    d = admin.describeTopics(List.of(s.topic())).allTopicNames().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).get(s.topic());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw e;
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("Kafka topic '" + s.topic() + "' does not exist at " + s.bootstrapServers()
+                                + "; create it with the log settings (kafka.create_topic = true, or see docs/SCALE-OUT.md)");
+                    }
+                    Thread.sleep(100); // the broker asked may not have the creation in its metadata yet
                 }
-                throw e;
             }
             if (s.partition() >= d.partitions().size()) {
                 problems.add("it has " + d.partitions().size() + " partitions, and partition " + s.partition() + " is wanted");
