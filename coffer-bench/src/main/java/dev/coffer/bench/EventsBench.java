@@ -141,9 +141,19 @@ public final class EventsBench {
         m.put("single_errors", sf.get("statuses"));
 
         // Entity history: a page of 50 of a random entity's events (after the index has caught up with the writes).
+        // A read with min_seq waits at most index.max_wait_ms and then answers 503 not_yet_indexed:
+        // asked again until it answers 200, so the reads below never overlap the catch-up.
         try (HttpConnection c = new HttpConnection(host.host(), host.port(), 120_000)) {
             long durable = JSON.readTree(readyz(c, f)).path("checks").path("ledger").path("durable_seq").asLong();
-            c.exchange(f.get(base + "/events?limit=1&min_seq=" + durable));
+            long start = System.nanoTime();
+            long deadline = start + java.util.concurrent.TimeUnit.MINUTES.toNanos(CATCH_UP_MINUTES);
+            int status;
+            while ((status = c.exchange(f.get(base + "/events?limit=1&min_seq=" + durable))) != 200) {
+                if (status != 503 || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the index did not reach seq " + durable + " (" + status + " " + c.body() + ")");
+                }
+            }
+            m.put("index_catch_up_ms", (System.nanoTime() - start) / 1_000_000);
         }
         List<HttpWorkloads.Stream> history = new ArrayList<>();
         for (int i = 0; i < o.historyConnections(); i++) {
@@ -160,6 +170,9 @@ public final class EventsBench {
         m.putAll(sseLag(server, f, base, bytes, o));
         return m;
     }
+
+    /** Longest wait for the index to catch up with the writes before the history reads. */
+    static final long CATCH_UP_MINUTES = 10;
 
     private static String readyz(HttpConnection c, HttpWorkloads.Format f) throws java.io.IOException {
         c.exchange(f.get("/readyz"));
