@@ -115,6 +115,9 @@ final class BenchCommand implements Runnable {
         int singleConnections;
         @Option(names = "--history-connections", defaultValue = "16", description = "Connections reading entity histories (default: ${DEFAULT-VALUE}).")
         int historyConnections;
+        @Option(names = "--history-rate", defaultValue = "0",
+                description = "Entity-history reads/s of the open-loop figure (default: 0, half the closed loop's throughput).")
+        int historyRate;
         @Option(names = "--entities", defaultValue = "10000", description = "Entities the events spread over (default: ${DEFAULT-VALUE}).")
         int entities;
         @Option(names = "--sse-rate", defaultValue = "200", description = "Events/s posted while the SSE lag is measured (default: ${DEFAULT-VALUE}).")
@@ -133,7 +136,7 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             Path d = dir != null ? dir : Files.createTempDirectory("coffer-bench-events");
             Map<String, Object> figures = dev.coffer.bench.EventsBench.run(new dev.coffer.bench.EventsBench.Options(payloadBytes, seconds, warmup,
-                    batchConnections, singleConnections, historyConnections, entities, sseRate, encrypt, serverJvm, d));
+                    batchConnections, singleConnections, historyConnections, historyRate, entities, sseRate, encrypt, serverJvm, d));
             return printJson(figures, json);
         }
     }
