@@ -15,6 +15,7 @@ import dev.coffer.server.http.ApiError;
 import dev.coffer.server.http.ApiException;
 import dev.coffer.server.http.Exchange;
 import dev.coffer.server.http.Json;
+import dev.coffer.server.http.RawJson;
 import dev.coffer.server.http.Reply;
 import dev.coffer.storage.index.QueryIndex;
 import dev.coffer.storage.index.Views;
@@ -541,7 +542,7 @@ final class EventsApi {
         switch (e.encoding()) {
             case Command.AppendEvent.PLAIN -> {
                 g.writeFieldName("payload");
-                g.writeRawValue(new String(e.payload(), StandardCharsets.UTF_8));
+                g.writeRawValue(new RawJson(e.payload()));
             }
             case Command.AppendEvent.AES_256_GCM -> {
                 g.writeStringField("encryption", "aes-256-gcm");
@@ -549,7 +550,7 @@ final class EventsApi {
                 try {
                     byte[] plain = keys.openAtRest(e.tenant(), e.store(), e.eventId(), e.keyId(), e.payload());
                     g.writeFieldName("payload");
-                    g.writeRawValue(new String(plain, StandardCharsets.UTF_8));
+                    g.writeRawValue(new RawJson(plain));
                 } catch (EventKeys.UnreadableException x) {
                     g.writeNullField("payload");
                     g.writeStringField("payload_error", x.code());
